@@ -1,0 +1,27 @@
+import bcrypt from "bcryptjs";
+import { utf8Length } from "../crypto";
+
+/** bcrypt reads only the first 72 bytes: longer passwords are refused rather than silently truncated. */
+export const PASSWORD_MAX_BYTES = 72;
+export const PASSWORD_MIN_LENGTH = 8;
+export const BCRYPT_MIN_COST = 10;
+
+export function passwordTooLong(password: string): boolean {
+  return utf8Length(password) > PASSWORD_MAX_BYTES;
+}
+
+export async function hashPassword(password: string, cost: number): Promise<string> {
+  if (passwordTooLong(password)) throw new RangeError("password longer than 72 bytes");
+  return bcrypt.hash(password, Math.max(cost, BCRYPT_MIN_COST));
+}
+
+export function verifyPassword(password: string, hash: string): Promise<boolean> {
+  if (passwordTooLong(password)) return Promise.resolve(false);
+  return bcrypt.compare(password, hash);
+}
+
+/**
+ * A real bcrypt hash (of a random string) to compare against when the email is unknown,
+ * so an attacker cannot tell unknown emails from wrong passwords by timing.
+ */
+export const TIMING_DECOY_HASH = "$2b$10$s.KC753XDe9Yd6jHLL2GROthg6exlI7ClaHHly0sNF2TyYE4w/PMW";

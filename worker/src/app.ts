@@ -1,0 +1,58 @@
+import { Scalar } from "@scalar/hono-api-reference";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { AppError } from "../../core/errors";
+import { readConfig } from "./env";
+import { problemResponse } from "./lib/problem";
+import { createRouter } from "./lib/router";
+import { limitBody } from "./middleware/body-limit";
+import { requestLog } from "./middleware/request-log";
+import { initServices } from "./middleware/services";
+import { authRouter } from "./routes/auth";
+import { healthRouter } from "./routes/health";
+import { usersRouter } from "./routes/users";
+
+export function createApp() {
+  const app = createRouter();
+
+  app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.use("*", requestLog);
+  app.use("*", async (c, next) =>
+    cors({
+      origin: (origin) => (readConfig(c.env).CORS_ORIGINS.includes(origin) ? origin : null),
+      allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "Retry-After"],
+      maxAge: 600,
+    })(c, next),
+  );
+  app.use("*", initServices);
+  app.use("*", limitBody);
+
+  app.route("/", healthRouter);
+  app.route("/", authRouter);
+  app.route("/", usersRouter);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "AutoEcom API",
+      version: "0.1.0",
+      description: "MercadoLibre + Tiny ERP automation. Errors are RFC 9457 problem+json with field-level details.",
+    },
+  });
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "AutoEcom API" }));
+
+  app.notFound((c) => problemResponse(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}.`)));
+  app.onError((error, c) => {
+    const response = problemResponse(c, error);
+    if (response.status >= 500) {
+      const logger = c.get("services")?.logger;
+      const fields = { error: error.message, name: error.name, stack: error.stack };
+      if (logger) logger.error("unhandled error", fields);
+      else console.error(JSON.stringify({ level: "error", msg: "unhandled error", requestId: c.get("requestId"), ...fields }));
+    }
+    return response;
+  });
+  return app;
+}

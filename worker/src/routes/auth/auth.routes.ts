@@ -1,0 +1,70 @@
+import { createRoute } from "@hono/zod-openapi";
+import { authErrorResponses, errorResponses, jsonBody, jsonResponse, problem } from "../../lib/openapi";
+import { requireAuth } from "../../middleware/auth";
+import { UserSchema } from "../users/users.schemas";
+import { AuthResultSchema, LoginBody, RefreshBody, RegisterBody, TokenPairSchema } from "./auth.schemas";
+
+const tags = ["auth"];
+const rateLimited = problem("Too many attempts; see Retry-After");
+
+export const registerRoute = createRoute({
+  method: "post",
+  path: "/auth/register",
+  tags,
+  summary: "Create an account and start a session",
+  request: { body: jsonBody(RegisterBody) },
+  responses: {
+    201: jsonResponse(AuthResultSchema, "Account created"),
+    409: problem("Email already registered"),
+    429: rateLimited,
+    ...errorResponses,
+  },
+});
+
+export const loginRoute = createRoute({
+  method: "post",
+  path: "/auth/login",
+  tags,
+  summary: "Log in with email and password",
+  request: { body: jsonBody(LoginBody) },
+  responses: {
+    200: jsonResponse(AuthResultSchema, "Logged in"),
+    401: problem("Email or password is incorrect (one answer for both)"),
+    429: rateLimited,
+    ...errorResponses,
+  },
+});
+
+export const refreshRoute = createRoute({
+  method: "post",
+  path: "/auth/refresh",
+  tags,
+  summary: "Rotate a refresh token for a new token pair",
+  description: "Each refresh token works once. Reusing a rotated one revokes its whole session.",
+  request: { body: jsonBody(RefreshBody) },
+  responses: {
+    200: jsonResponse(TokenPairSchema, "New token pair"),
+    401: problem("Invalid, expired or reused refresh token"),
+    ...errorResponses,
+  },
+});
+
+export const logoutRoute = createRoute({
+  method: "post",
+  path: "/auth/logout",
+  tags,
+  summary: "End the current session",
+  security: [{ bearerAuth: [] }],
+  middleware: requireAuth,
+  responses: { 204: { description: "Session ended" }, ...authErrorResponses },
+});
+
+export const meRoute = createRoute({
+  method: "get",
+  path: "/auth/me",
+  tags,
+  summary: "The logged-in user",
+  security: [{ bearerAuth: [] }],
+  middleware: requireAuth,
+  responses: { 200: jsonResponse(UserSchema, "The current user"), ...authErrorResponses },
+});
