@@ -16,6 +16,7 @@ export function createApp() {
   const app = createRouter();
 
   app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.use("*", initServices);
   app.use("*", requestLog);
   app.use("*", async (c, next) =>
     cors({
@@ -25,7 +26,6 @@ export function createApp() {
       maxAge: 600,
     })(c, next),
   );
-  app.use("*", initServices);
   app.use("*", limitBody);
 
   app.route("/", healthRouter);

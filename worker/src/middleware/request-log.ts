@@ -5,13 +5,10 @@ import type { AppEnv } from "../lib/types";
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = performance.now();
   await next();
-  const services = c.get("services");
-  const fields = {
+  c.get("services").logger.info("request", {
     method: c.req.method,
     path: c.req.path,
     status: c.res.status,
     durationMs: Math.round((performance.now() - started) * 10) / 10,
-  };
-  if (services) services.logger.info("request", fields);
-  else console.log(JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "request", requestId: c.get("requestId"), ...fields }));
+  });
 });

@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import { api, freshIp, problemFields, registerUser } from "./support/api";
+
+describe("POST /auth/register", () => {
+  it("creates the account with a normalised email and returns a token pair", async () => {
+    const email = `Mixed.Case-${crypto.randomUUID()}@Example.COM`;
+    const response = await api<{ user: { email: string; id: string }; accessToken: string; refreshToken: string; expiresIn: number }>(
+      "/auth/register",
+      { method: "POST", json: { email: `  ${email}  `, password: "long enough pw", name: "Ana" }, ip: freshIp() },
+    );
+    expect(response.status).toBe(201);
+    expect(response.body.user.email).toBe(email.toLowerCase());
+    expect(response.body.user.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.body.expiresIn).toBe(900);
+    expect(response.body.accessToken.split(".")).toHaveLength(3);
+    expect(response.body.refreshToken.length).toBeGreaterThanOrEqual(40);
+    expect(JSON.stringify(response.body)).not.toContain("password");
+  });
+
+  it("refuses a second account for the same email, whatever its case", async () => {
+    const { user } = await registerUser();
+    const response = await api("/auth/register", {
+      method: "POST",
+      json: { email: user.email.toUpperCase(), password: "another password" },
+      ip: freshIp(),
+    });
+    expect(response.status).toBe(409);
+    expect(problemFields(response.body)).toEqual(["body.email"]);
+  });
+
+  it("gives field-level errors for bad input", async () => {
+    const response = await api("/auth/register", { method: "POST", json: { email: "not-an-email", password: "short", extra: 1 }, ip: freshIp() });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(problemFields(response.body).sort()).toEqual(["body", "body.email", "body.password"]);
+  });
+
+  it("refuses passwords over bcrypt's 72-byte limit instead of truncating them", async () => {
+    const password = "é".repeat(37); // 37 characters, 74 bytes
+    const response = await api("/auth/register", {
+      method: "POST",
+      json: { email: `long-${crypto.randomUUID()}@example.com`, password },
+      ip: freshIp(),
+    });
+    expect(response.status).toBe(400);
+    expect(problemFields(response.body)).toEqual(["body.password"]);
+  });
+});
+
+describe("POST /auth/login", () => {
+  it("logs in with the right password, whatever the email's case", async () => {
+    const session = await registerUser();
+    const response = await api<{ user: { id: string } }>("/auth/login", {
+      method: "POST",
+      json: { email: session.user.email.toUpperCase(), password: session.password },
+      ip: freshIp(),
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.user.id).toBe(session.user.id);
+  });
+
+  it("answers an unknown email and a wrong password the same way", async () => {
+    const session = await registerUser();
+    const wrong = await api("/auth/login", { method: "POST", json: { email: session.user.email, password: "not it at all" }, ip: freshIp() });
+    const unknown = await api("/auth/login", {
+      method: "POST",
+      json: { email: `nobody-${crypto.randomUUID()}@example.com`, password: "not it at all" },
+      ip: freshIp(),
+    });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    const strip = (body: unknown) => ({ ...(body as object), requestId: undefined });
+    expect(strip(wrong.body)).toEqual(strip(unknown.body));
+  });
+
+  it("limits attempts per email with 429 and Retry-After, across client addresses", async () => {
+    const session = await registerUser();
+    const attempt = () => api("/auth/login", { method: "POST", json: { email: session.user.email, password: "wrong password" }, ip: freshIp() });
+    // LOGIN_RATE_LIMIT_PER_EMAIL is 3 in the test bindings.
+    for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(401);
+    const limited = await attempt();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    const right = await api("/auth/login", { method: "POST", json: { email: session.user.email, password: session.password }, ip: freshIp() });
+    expect(right.status).toBe(429);
+  });
+
+  it("limits attempts per client address with 429", async () => {
+    const ip = freshIp();
+    const attempt = (i: number) =>
+      api("/auth/login", { method: "POST", json: { email: `probe-${i}-${crypto.randomUUID()}@example.com`, password: "whatever" }, ip });
+    // LOGIN_RATE_LIMIT_PER_IP is 6 in the test bindings.
+    for (let i = 0; i < 6; i++) expect((await attempt(i)).status).toBe(401);
+    const limited = await attempt(99);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
+    const elsewhere = await api("/auth/login", { method: "POST", json: { email: "someone@example.com", password: "whatever" }, ip: freshIp() });
+    expect(elsewhere.status).toBe(401);
+  });
+});
+
+describe("GET /auth/me", () => {
+  it("returns the logged-in user", async () => {
+    const session = await registerUser({ name: "Bruno" });
+    const response = await api<{ id: string; email: string; name: string }>("/auth/me", { token: session.accessToken });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ id: session.user.id, email: session.user.email, name: "Bruno" });
+  });
+});
+
+describe("POST /auth/refresh", () => {
+  it("rotates: the new pair works and the old refresh token does not", async () => {
+    const session = await registerUser();
+    const first = await api<{ accessToken: string; refreshToken: string }>("/auth/refresh", {
+      method: "POST",
+      json: { refreshToken: session.refreshToken },
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.refreshToken).not.toBe(session.refreshToken);
+    expect((await api("/auth/me", { token: first.body.accessToken })).status).toBe(200);
+
+    const second = await api<{ refreshToken: string }>("/auth/refresh", { method: "POST", json: { refreshToken: first.body.refreshToken } });
+    expect(second.status).toBe(200);
+  });
+
+  it("treats reuse of a rotated token as theft and revokes the whole family", async () => {
+    const session = await registerUser();
+    const rotated = await api<{ accessToken: string; refreshToken: string }>("/auth/refresh", {
+      method: "POST",
+      json: { refreshToken: session.refreshToken },
+    });
+    expect(rotated.status).toBe(200);
+
+    const replay = await api("/auth/refresh", { method: "POST", json: { refreshToken: session.refreshToken } });
+    expect(replay.status).toBe(401);
+
+    // Every token of that family is now dead: the newest refresh token and its access token too.
+    expect((await api("/auth/refresh", { method: "POST", json: { refreshToken: rotated.body.refreshToken } })).status).toBe(401);
+    expect((await api("/auth/me", { token: rotated.body.accessToken })).status).toBe(401);
+    expect((await api("/auth/me", { token: session.accessToken })).status).toBe(401);
+  });
+
+  it("leaves the user's other sessions alone when one family is revoked", async () => {
+    const session = await registerUser();
+    const other = await api<{ accessToken: string }>("/auth/login", {
+      method: "POST",
+      json: { email: session.user.email, password: session.password },
+      ip: freshIp(),
+    });
+    await api("/auth/refresh", { method: "POST", json: { refreshToken: session.refreshToken } });
+    await api("/auth/refresh", { method: "POST", json: { refreshToken: session.refreshToken } });
+    expect((await api("/auth/me", { token: other.body.accessToken })).status).toBe(200);
+  });
+
+  it("rejects an unknown refresh token", async () => {
+    const response = await api("/auth/refresh", { method: "POST", json: { refreshToken: "x".repeat(43) } });
+    expect(response.status).toBe(401);
+  });
+});
+
+describe("POST /auth/logout", () => {
+  it("ends the session: its access and refresh tokens stop working", async () => {
+    const session = await registerUser();
+    const response = await api("/auth/logout", { method: "POST", token: session.accessToken });
+    expect(response.status).toBe(204);
+    expect((await api("/auth/me", { token: session.accessToken })).status).toBe(401);
+    expect((await api("/auth/refresh", { method: "POST", json: { refreshToken: session.refreshToken } })).status).toBe(401);
+  });
+});
