@@ -5,6 +5,8 @@ export interface ChildHandle {
   name: string;
   process: ChildProcess;
   alive(): boolean;
+  /** The last lines it printed, for error messages when it dies during start-up. */
+  recentOutput(): string;
   /** SIGTERM, then SIGKILL after the grace period; resolves when the whole process group is gone. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -21,11 +23,14 @@ export function startChild(
 ): ChildHandle {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let exited = child.exitCode !== null;
+  const recent: string[] = [];
   const exitPromise = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     const lines = createInterface({ input: stream });
     lines.on("line", (line) => {
+      recent.push(line);
+      if (recent.length > 40) recent.shift();
       if (!options.quiet) process.stdout.write(`[${name}] ${line}\n`);
     });
   }
@@ -40,6 +45,7 @@ export function startChild(
     name,
     process: child,
     alive: () => !exited,
+    recentOutput: () => recent.join("\n"),
     async stop(graceMs = 10_000) {
       if (exited) return;
       signal("SIGTERM");

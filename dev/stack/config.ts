@@ -86,5 +86,5 @@ export async function isolatedStackConfig(base: StackConfig = stackConfigFromEnv
   url.pathname = `/autoecom_test_${runId}`;
   const ports = { ...base.ports };
   for (const name of Object.keys(ports) as (keyof StackConfig["ports"])[]) ports[name] = await freePort();
-  return { ...base, runId, databaseUrl: url.toString(), redisKeyPrefix: `test:${runId}`, ports };
+  return { ...base, runId, databaseUrl: url.toString(), redisKeyPrefix: `test-${runId}`, ports };
 }

@@ -29,3 +29,17 @@ export async function waitForHttp(url: string, options: { timeoutMs: number; exp
   }
   throw new Error(`${url} not ready after ${options.timeoutMs} ms (${lastError})`);
 }
+
+/** Fails fast when a port is taken: a stale server answering /health must never pass for this stack. */
+export async function assertPortsFree(host: string, ports: Record<string, number>): Promise<void> {
+  const taken: string[] = [];
+  for (const [name, port] of Object.entries(ports)) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    });
+    if (!free) taken.push(`${name} (${host}:${port})`);
+  }
+  if (taken.length) throw new Error(`ports already in use: ${taken.join(", ")}. Is another stack running? Stop it or set the *_PORT variables.`);
+}

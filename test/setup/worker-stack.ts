@@ -21,7 +21,7 @@ export default async function setup(project: TestProject) {
   const base = new URL(process.env.TEST_DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
   base.pathname = `/autoecom_test_${runId}`;
   const databaseUrl = base.toString();
-  const prefix = `test:${runId}`;
+  const prefix = `test-${runId}`;
   const token = randomBytes(16).toString("hex");
 
   await ensureDatabase(databaseUrl);
