@@ -10,17 +10,19 @@ import { startStack, type RunningStack } from "../../dev/stack/start";
  * over HTTP as a dashboard would.
  */
 let stack: RunningStack;
+let config: Awaited<ReturnType<typeof isolatedStackConfig>>;
 
 beforeAll(async () => {
-  const config = await isolatedStackConfig();
+  config = await isolatedStackConfig();
   stack = await startStack({ ...config, sandbox: { ...config.sandbox, listings: 20, orders: 5, products: 20 } }, { quiet: true, readyTimeoutMs: 90_000 });
 }, 120_000);
 
 afterAll(async () => {
-  if (!stack) return;
-  await stack.stop();
-  await dropDatabase(stack.config.databaseUrl);
-  await deleteKeysWithPrefix(stack.config.redisUrl, stack.config.redisKeyPrefix);
+  // startStack stops what it started when it fails; the database and keys are ours to remove either way.
+  await stack?.stop();
+  if (!config) return;
+  await dropDatabase(config.databaseUrl);
+  await deleteKeysWithPrefix(config.redisUrl, config.redisKeyPrefix);
 }, 60_000);
 
 async function call(path: string, init: { method?: string; json?: unknown; token?: string } = {}) {
