@@ -141,7 +141,7 @@ export async function startStack(config: StackConfig, options: StartStackOptions
       try {
         await waitForHttp(url, { timeoutMs: readyTimeoutMs, isAlive: child.alive });
       } catch (error) {
-        throw new Error(`${child.name} did not become ready: ${(error as Error).message}\n${child.recentOutput()}`);
+        throw new Error(`${child.name} did not become ready: ${(error as Error).message}\n${child.recentOutput()}`, { cause: error });
       }
     };
     await Promise.all([ready(jobs, `${urls.jobs}/health`), ready(worker, `${urls.worker}/health`)]);

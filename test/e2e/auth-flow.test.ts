@@ -25,6 +25,15 @@ afterAll(async () => {
   await deleteKeysWithPrefix(config.redisUrl, config.redisKeyPrefix);
 }, 60_000);
 
+interface AuthBody {
+  user: { id: string };
+  accessToken: string;
+  refreshToken: string;
+  id?: string;
+  email?: string;
+  name?: string;
+}
+
 async function call(path: string, init: { method?: string; json?: unknown; token?: string } = {}) {
   const headers: Record<string, string> = {};
   if (init.json !== undefined) headers["content-type"] = "application/json";
@@ -35,7 +44,7 @@ async function call(path: string, init: { method?: string; json?: unknown; token
     ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as AuthBody };
 }
 
 describe("the local stack, end to end", () => {
@@ -53,12 +62,12 @@ describe("the local stack, end to end", () => {
     const email = `e2e-${Date.now()}@example.com`;
     const registered = await call("/auth/register", { method: "POST", json: { email, password: "first password", name: "E2E" } });
     expect(registered.status).toBe(201);
-    const userId = registered.body.user.id as string;
+    const userId = registered.body.user.id;
 
     const login = await call("/auth/login", { method: "POST", json: { email, password: "first password" } });
     expect(login.status).toBe(200);
-    let access = login.body.accessToken as string;
-    let refresh = login.body.refreshToken as string;
+    let access = login.body.accessToken;
+    let refresh = login.body.refreshToken;
 
     const me = await call("/auth/me", { token: access });
     expect(me.status).toBe(200);
