@@ -1,34 +1,37 @@
+import { TimeoutError, withTimeout } from "./timeout";
+
 /** Health checks shared by the Worker and the jobs container: each dependency probed with a deadline. */
 export interface CheckResult {
   ok: boolean;
   latencyMs: number;
-  error?: string;
+  /** Coarse on purpose: /health is unauthenticated, so the detail goes to the log only. */
+  error?: "timeout" | "unreachable";
 }
 
-export interface HealthReport {
-  status: "ok" | "degraded";
-  checks: Record<string, CheckResult>;
+export interface HealthReport<Name extends string> {
+  status: "ok" | "unavailable";
+  checks: Record<Name, CheckResult>;
 }
 
-export async function runCheck(probe: () => Promise<unknown>, timeoutMs: number): Promise<CheckResult> {
+async function runCheck(name: string, probe: () => Promise<unknown>, timeoutMs: number, onFailure: (name: string, error: unknown) => void) {
   const started = performance.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-  });
+  const latency = () => Math.round((performance.now() - started) * 10) / 10;
   try {
-    await Promise.race([probe(), deadline]);
-    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+    await withTimeout(probe(), timeoutMs, `${name} check`);
+    return { ok: true, latencyMs: latency() } satisfies CheckResult;
   } catch (error) {
-    return { ok: false, latencyMs: Math.round(performance.now() - started), error: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
+    onFailure(name, error);
+    return { ok: false, latencyMs: latency(), error: error instanceof TimeoutError ? "timeout" : "unreachable" } satisfies CheckResult;
   }
 }
 
-export async function checkHealth(probes: Record<string, () => Promise<unknown>>, timeoutMs: number): Promise<HealthReport> {
-  const names = Object.keys(probes);
-  const results = await Promise.all(names.map((name) => runCheck(probes[name]!, timeoutMs)));
-  const checks = Object.fromEntries(names.map((name, i) => [name, results[i]!]));
-  return { status: results.every((r) => r.ok) ? "ok" : "degraded", checks };
+/** Probes run in parallel, so the answer takes as long as the slowest one, never their sum. */
+export async function checkHealth<Name extends string>(
+  probes: Record<Name, () => Promise<unknown>>,
+  options: { timeoutMs: number; onFailure: (name: string, error: unknown) => void },
+): Promise<HealthReport<Name>> {
+  const names = Object.keys(probes) as Name[];
+  const results = await Promise.all(names.map((name) => runCheck(name, probes[name], options.timeoutMs, options.onFailure)));
+  const checks = Object.fromEntries(names.map((name, i) => [name, results[i]!])) as Record<Name, CheckResult>;
+  return { status: results.every((r) => r.ok) ? "ok" : "unavailable", checks };
 }

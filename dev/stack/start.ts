@@ -18,6 +18,8 @@ export interface StartStackOptions {
   /** The sandboxes are part of `npm run dev`; some tests do not need them. */
   sandboxes?: boolean;
   readyTimeoutMs?: number;
+  /** Extra Worker variables, e.g. looser rate limits for a benchmark. */
+  workerVars?: Record<string, string>;
 }
 
 export interface RunningStack {
@@ -104,7 +106,7 @@ export async function startStack(config: StackConfig, options: StartStackOptions
       quiet: options.quiet ?? false,
     });
     children.push(jobs);
-    const varArgs = Object.entries(workerVars(config)).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
+    const varArgs = Object.entries({ ...workerVars(config), ...options.workerVars }).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
     const worker = startChild(
       "worker",
       process.execPath,

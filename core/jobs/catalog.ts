@@ -1,0 +1,107 @@
+import type { z } from "zod";
+import { mlNotification, mlNotificationKey, mlNotificationWire } from "./ml-notification";
+
+/**
+ * The job contract shared by every producer (the Worker via QStash, the jobs container
+ * itself) and the consumer. Runtime-neutral on purpose: it holds names, zod schemas and
+ * plain option objects, never BullMQ classes.
+ *
+ * A job is only added here together with a payload schema that can be justified from
+ * the roadmap or a provider document; queues may exist before their jobs do.
+ */
+
+/** Queue names from the roadmap (ml-webhook, ml-sync, tinyerp-sync) plus token refresh. */
+export const queueNames = ["ml-webhook", "ml-sync", "tinyerp-sync", "ml-token-refresh"] as const;
+export type QueueName = (typeof queueNames)[number];
+
+/**
+ * Retry and retention defaults, shaped like BullMQ's job options so the jobs container can
+ * pass them straight through (core cannot import BullMQ's types). Ages are in seconds.
+ */
+export interface JobDefaults {
+  attempts: number;
+  backoff: { type: "exponential" | "fixed"; delay: number; jitter: number };
+  removeOnComplete: { age: number; count: number };
+  removeOnFail: { age: number; count: number };
+}
+
+const hour = 3600;
+const day = 24 * hour;
+
+/**
+ * Applied by the queues themselves, so jobs that do not come through `enqueue` (a retry
+ * or "add" from Bull Board, future schedulers) still retry and are still trimmed.
+ * Jitter spreads retries so a provider outage does not end in a synchronised stampede.
+ */
+export const baselineJobDefaults: JobDefaults = {
+  attempts: 3,
+  backoff: { type: "exponential", delay: 1_000, jitter: 0.5 },
+  removeOnComplete: { age: day, count: 1_000 },
+  removeOnFail: { age: 7 * day, count: 5_000 },
+};
+
+export interface JobDefinition<S extends z.ZodType = z.ZodType> {
+  queue: QueueName;
+  /** The canonical payload: what is stored in Redis and re-validated by the worker. */
+  payload: S;
+  /** The wire format accepted at the HTTP boundary, normalised into `payload`. Defaults to `payload`. */
+  ingress?: z.ZodType<z.output<S>>;
+  /**
+   * Identifies "the same piece of work" across redeliveries; it becomes the BullMQ jobId.
+   * Without it the ingress falls back to the QStash message id.
+   */
+  idempotencyKey?(payload: z.output<S>): string;
+  options: JobDefaults;
+}
+
+/** Keeps `idempotencyKey`'s parameter typed by the entry's own schema. */
+function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): JobDefinition<S> {
+  return definition;
+}
+
+export const jobs = {
+  /**
+   * One MercadoLibre notification: the processor GETs `resource` with the seller's token.
+   * ML retries for an hour and QStash for longer, so completed jobs are kept for a day:
+   * the kept jobId is what turns a redelivery into a no-op. The count cap bounds Redis
+   * memory; under a flood it shortens that window rather than growing without limit.
+   */
+  "ml.webhook": defineJob({
+    queue: "ml-webhook",
+    payload: mlNotification,
+    ingress: mlNotificationWire,
+    idempotencyKey: mlNotificationKey,
+    options: {
+      // 5 s doubling to ~5 min: rides out ML 429s and short outages within about ten minutes.
+      attempts: 8,
+      backoff: { type: "exponential", delay: 5_000, jitter: 0.5 },
+      removeOnComplete: { age: day, count: 50_000 },
+      removeOnFail: { age: 7 * day, count: 10_000 },
+    },
+  }),
+} as const;
+
+export type JobCatalog = typeof jobs;
+export type JobName = keyof JobCatalog;
+export type Payload<K extends JobName> = z.output<JobCatalog[K]["payload"]>;
+
+export const jobNames = Object.keys(jobs) as JobName[];
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(jobs, name);
+}
+
+export function jobNamesOf(queue: QueueName): JobName[] {
+  return jobNames.filter((name) => jobs[name].queue === queue);
+}
+
+/** The schema the HTTP boundary parses with: the wire format when one is declared. */
+export function ingressSchema<K extends JobName>(name: K): z.ZodType<Payload<K>> {
+  const definition: JobDefinition = jobs[name];
+  return (definition.ingress ?? definition.payload) as z.ZodType<Payload<K>>;
+}
+
+export function idempotencyKeyOf<K extends JobName>(name: K, payload: Payload<K>): string | undefined {
+  const definition = jobs[name] as JobDefinition;
+  return definition.idempotencyKey?.(payload);
+}

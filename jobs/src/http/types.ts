@@ -1,0 +1,3 @@
+import type { RequestIdVariables } from "hono/request-id";
+
+export type AppEnv = { Variables: RequestIdVariables };

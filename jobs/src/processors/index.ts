@@ -1,0 +1,16 @@
+import type { JobName } from "../../../core/jobs/catalog";
+import type { Processors } from "./types";
+
+/**
+ * Catalog jobs whose processor has not been written yet. Their jobs are accepted and wait
+ * in Redis; no Worker consumes a queue until one of its jobs has a processor.
+ * Adding a job to the catalog without either a processor below or a name here does not
+ * compile, and neither does adding a processor below while its name is still listed here.
+ */
+type PendingJobName = "ml.webhook";
+
+export const processors: Omit<Processors, PendingJobName> = {};
+
+// Fails to compile if a pending name is not (or no longer) a catalog job.
+const pendingAreCatalogJobs: PendingJobName extends JobName ? true : never = true;
+void pendingAreCatalogJobs;

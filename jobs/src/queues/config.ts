@@ -1,0 +1,22 @@
+import type { QueueName } from "../../../core/jobs/catalog";
+
+/**
+ * How each queue's Worker runs. Concurrency is per container; the reasons are the
+ * providers' limits, which are per application, not per job.
+ */
+export interface WorkerSettings {
+  concurrency: number;
+  /** How long a job may run between lock renewals before BullMQ calls it stalled. */
+  lockDurationMs: number;
+}
+
+export const workerSettings: Record<QueueName, WorkerSettings> = {
+  // One GET per notification against ML; ML limits per application, so keep it modest.
+  "ml-webhook": { concurrency: 8, lockDurationMs: 60_000 },
+  // Syncs page through whole catalogues: few at a time, long locks.
+  "ml-sync": { concurrency: 2, lockDurationMs: 5 * 60_000 },
+  // Tiny allows about 30 requests a minute per ERP account (4/s bursts): one at a time.
+  "tinyerp-sync": { concurrency: 1, lockDurationMs: 5 * 60_000 },
+  // ML refresh tokens are single-use: two refreshes of one account race, so never in parallel.
+  "ml-token-refresh": { concurrency: 1, lockDurationMs: 60_000 },
+};

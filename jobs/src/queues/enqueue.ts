@@ -1,0 +1,79 @@
+import type { Redis } from "ioredis";
+import { idempotencyKeyOf, jobs, type JobName, type Payload } from "../../../core/jobs/catalog";
+import { jobIdFor } from "../../../core/jobs/job-id";
+import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
+import { isRedisReady } from "../redis";
+import { withTimeout } from "../../../core/timeout";
+import type { QueueRegistry } from "./registry";
+
+export interface Producer {
+  queues: QueueRegistry;
+  /** The fail-fast connection the queues share. */
+  connection: Redis;
+}
+
+export interface EnqueueResult {
+  jobId: string;
+  /** True when a job with this id already existed, so nothing new was added. */
+  deduplicated: boolean;
+}
+
+export type Enqueue = <K extends JobName>(name: K, payload: Payload<K>, options?: EnqueueOptions) => Promise<EnqueueResult>;
+
+export interface EnqueueOptions {
+  /** Used when the catalog entry defines no idempotencyKey (e.g. the QStash message id). */
+  fallbackKey?: string;
+}
+
+// Above the producer's 2 s command timeout, so this only fires if BullMQ itself waits.
+const redisWaitMs = 3_000;
+
+/**
+ * Adds a job with the catalog's options. With an idempotency key the jobId is derived from
+ * it, so adding the same work twice leaves one job: BullMQ ignores an add whose jobId
+ * exists. The existence check before the add only feeds `deduplicated`; two concurrent adds
+ * can both report false, but still only one job is created.
+ */
+export async function enqueue<K extends JobName>(
+  producer: Producer,
+  name: K,
+  payload: Payload<K>,
+  options: EnqueueOptions = {},
+): Promise<EnqueueResult> {
+  const definition = jobs[name];
+  const parsed = definition.payload.safeParse(payload);
+  if (!parsed.success) {
+    throw new AppError("validation_failed", `Invalid payload for job ${name}.`, {
+      fields: fieldErrorsFromIssues("payload", parsed.error.issues),
+    });
+  }
+
+  // BullMQ waits for a connection that was never ready instead of failing; answer now.
+  if (!isRedisReady(producer.connection)) {
+    throw new AppError("unavailable", "The job queue is unavailable.", { retryAfterSeconds: 5 });
+  }
+
+  const key = idempotencyKeyOf(name, parsed.data as Payload<K>) ?? options.fallbackKey;
+  const jobId = key === undefined ? undefined : await jobIdFor(name, key);
+  const queue = producer.queues[definition.queue];
+  try {
+    if (jobId !== undefined) {
+      const state = await withTimeout(queue.getJobState(jobId), redisWaitMs, "job lookup");
+      if (state !== "unknown") return { jobId, deduplicated: true };
+    }
+    const job = await withTimeout(
+      queue.add(name, parsed.data, { ...definition.options, ...(jobId === undefined ? {} : { jobId }) }),
+      redisWaitMs,
+      "job add",
+    );
+    if (job.id === undefined) throw new Error("BullMQ returned a job without an id");
+    return { jobId: job.id, deduplicated: false };
+  } catch (error) {
+    // A timed-out add may still land; the derived jobId makes the caller's retry harmless.
+    throw new AppError("unavailable", "The job queue is unavailable.", { retryAfterSeconds: 5, cause: error });
+  }
+}
+
+export function createEnqueue(producer: Producer): Enqueue {
+  return (name, payload, options) => enqueue(producer, name, payload, options);
+}

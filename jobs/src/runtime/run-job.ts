@@ -1,0 +1,79 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import { isJobName, jobs, type JobName, type QueueName } from "../../../core/jobs/catalog";
+import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
+import { errorFields, type Logger } from "../../../core/log";
+import type { NodeDb } from "../../../db/client-node";
+import type { Enqueue } from "../queues/enqueue";
+import type { JobContext, Processor, Processors } from "../processors/types";
+
+export interface RunnerDeps {
+  processors: Partial<Processors>;
+  log: Logger;
+  db: NodeDb;
+  enqueue: Enqueue;
+}
+
+const neverAborted = new AbortController().signal;
+
+/**
+ * The boundary every job crosses before a processor sees it: the payload is re-validated
+ * against the catalog (Redis holds whatever an older deploy or a Bull Board edit put
+ * there), and failures a retry cannot fix become UnrecoverableError, the only error BullMQ
+ * does not retry.
+ */
+export function createJobRunner(queue: QueueName, deps: RunnerDeps) {
+  // Three declared parameters: BullMQ only passes the abort signal to processors whose
+  // `length` is at least 3.
+  return async function runJob(job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> {
+    const attempt = job.attemptsMade + 1;
+    const maxAttempts = job.opts.attempts ?? 1;
+    const log = deps.log.child({ jobId: job.id, jobName: job.name, queue, attempt, maxAttempts });
+
+    if (!isJobName(job.name) || jobs[job.name].queue !== queue) {
+      log.error("job has no catalog entry on this queue");
+      throw new UnrecoverableError(`Unknown job "${job.name}" on queue ${queue}.`);
+    }
+    const name: JobName = job.name;
+    const processor = deps.processors[name] as Processor<JobName> | undefined;
+    if (!processor) {
+      // Only reachable when a queue runs some of its jobs' processors but not this one's.
+      log.error("no processor registered for job");
+      throw new UnrecoverableError(`No processor is registered for "${name}".`);
+    }
+
+    const parsed = jobs[name].payload.safeParse(job.data);
+    if (!parsed.success) {
+      const fields = fieldErrorsFromIssues("payload", parsed.error.issues);
+      log.error("job payload invalid", { errors: fields });
+      throw new UnrecoverableError(`Invalid payload: ${fields.map((f) => `${f.path} ${f.message}`).join("; ")}`);
+    }
+
+    const ctx: JobContext = {
+      job: { id: job.id ?? "", name, queue, attempt, maxAttempts },
+      log,
+      db: deps.db,
+      enqueue: deps.enqueue,
+      signal: signal ?? neverAborted,
+    };
+    const started = performance.now();
+    log.info("job started");
+    try {
+      const result = await processor(parsed.data, ctx);
+      log.info("job completed", { durationMs: Math.round(performance.now() - started) });
+      return result;
+    } catch (error) {
+      const permanent = error instanceof UnrecoverableError || (error instanceof AppError && !error.retryable);
+      const willRetry = !permanent && attempt < maxAttempts;
+      (willRetry ? log.warn : log.error)("job failed", {
+        durationMs: Math.round(performance.now() - started),
+        willRetry,
+        ...(error instanceof AppError ? { code: error.code } : {}),
+        ...errorFields(error),
+      });
+      if (error instanceof AppError && !error.retryable) {
+        throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      }
+      throw error;
+    }
+  };
+}
