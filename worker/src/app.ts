@@ -3,7 +3,7 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { AppError } from "../../core/errors";
 import { readConfig } from "./env";
-import { problemResponse } from "./lib/problem";
+import { problemResponse, toAppError } from "../../core/http/problem";
 import { createRouter } from "./lib/router";
 import { limitBody } from "./middleware/body-limit";
 import { requestLog } from "./middleware/request-log";
@@ -45,7 +45,9 @@ export function createApp() {
 
   app.notFound((c) => problemResponse(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}.`)));
   app.onError((error, c) => {
-    const response = problemResponse(c, error);
+    // A 401 tells the client how to authenticate (RFC 6750).
+    const challenge = toAppError(error).status === 401 ? { "www-authenticate": 'Bearer realm="autoecom"' } : undefined;
+    const response = problemResponse(c, error, challenge);
     if (response.status >= 500) {
       const logger = c.get("services")?.logger;
       const fields = { error: error.message, name: error.name, stack: error.stack };

@@ -7,7 +7,7 @@ import { AppError } from "../../../core/errors";
 import type { Producer } from "../queues/enqueue";
 import { isRedisReady } from "../redis";
 import { basicAuth } from "./basic-auth";
-import { problemResponse } from "./problem";
+import { problemResponse } from "../../../core/http/problem";
 import type { AppEnv } from "./types";
 
 export const adminBasePath = "/admin/queues";

@@ -8,7 +8,7 @@ import type { NodeDb } from "../../../db/client-node";
 import type { Producer } from "../queues/enqueue";
 import { adminBasePath, adminRoutes } from "./admin";
 import { healthRoutes } from "./health";
-import { problemResponse, toAppError } from "./problem";
+import { problemResponse, toAppError } from "../../../core/http/problem";
 import { qstashRoutes } from "./qstash";
 import { requestLog } from "./request-log";
 import type { AppEnv } from "./types";

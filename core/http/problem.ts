@@ -1,13 +1,13 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { AppError, errorCodes, toProblem, type ErrorCode } from "../../../core/errors";
-import type { AppEnv } from "./types";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { AppError, errorCodes, toProblem, type ErrorCode } from "../errors";
 
 const codeByStatus = new Map<number, ErrorCode>(
   (Object.entries(errorCodes) as [ErrorCode, number][]).reverse().map(([code, status]) => [status, code]),
 );
 
-/** Hono's own HTTPExceptions keep their status; anything unknown is an internal error. */
+/** Hono's own HTTPExceptions (malformed JSON, wrong media type) keep their status; anything unknown is internal. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof HTTPException) {
@@ -17,12 +17,13 @@ export function toAppError(error: unknown): AppError {
   return new AppError("internal", "An unexpected error occurred.", { cause: error });
 }
 
-export function problemResponse(c: Context<AppEnv>, error: unknown, headers: Record<string, string> = {}): Response {
+/** Both HTTP servers (the Worker and the jobs container) answer errors through this one function. */
+export function problemResponse(c: Context, error: unknown, headers: Record<string, string> = {}): Response {
   const appError = toAppError(error);
-  const problem = toProblem(appError, c.get("requestId"));
-  return c.body(JSON.stringify(problem), appError.status as 400, {
+  const problem = toProblem(appError, c.get("requestId") as string | undefined);
+  return c.body(JSON.stringify(problem), appError.status as ContentfulStatusCode, {
     "content-type": "application/problem+json",
-    ...(appError.retryAfterSeconds === undefined ? {} : { "retry-after": String(appError.retryAfterSeconds) }),
+    ...(appError.retryAfterSeconds === undefined ? {} : { "retry-after": String(Math.max(1, Math.ceil(appError.retryAfterSeconds))) }),
     ...headers,
   });
 }
