@@ -202,6 +202,7 @@ export async function startMlSandbox(opts: MlSandboxOptions = {}): Promise<MlSan
   let closed: Promise<void> | undefined;
   return {
     url: server.url,
+    host: server.host,
     port: server.port,
     app,
     appId: config.appId,
