@@ -1,5 +1,8 @@
 import type { z } from "zod";
 import { mlNotification, mlNotificationKey, mlNotificationWire } from "./ml-notification";
+import { mlTokenRefreshKey, mlTokenRefreshPayload, mlTokenSweepPayload } from "./ml-token-jobs";
+import { mlRecoveryPayload, mlWebhookCoalesceMs, mlWebhookReplay, mlWebhookReplayKey } from "./ml-webhook-jobs";
+import { tinyKeepAlivePayload } from "./tiny-jobs";
 
 /**
  * The job contract shared by every producer (the Worker via QStash, the jobs container
@@ -23,6 +26,8 @@ export interface JobDefaults {
   backoff: { type: "exponential" | "fixed"; delay: number; jitter: number };
   removeOnComplete: { age: number; count: number };
   removeOnFail: { age: number; count: number };
+  /** Milliseconds before the job becomes runnable (BullMQ `delay`). */
+  delay?: number;
 }
 
 const hour = 3600;
@@ -77,6 +82,81 @@ export const jobs = {
       backoff: { type: "exponential", delay: 5_000, jitter: 0.5 },
       removeOnComplete: { age: day, count: 50_000 },
       removeOnFail: { age: 7 * day, count: 10_000 },
+      // ML sends created/paid/shipped for one order within a second: waiting this long lets
+      // the first fetch start after the later notifications arrived, so they coalesce into it.
+      delay: mlWebhookCoalesceMs,
+    },
+  }),
+  /** A failed webhook event sent again from the API; the count makes each replay its own job. */
+  "ml.webhook.replay": defineJob({
+    queue: "ml-webhook",
+    payload: mlWebhookReplay,
+    idempotencyKey: mlWebhookReplayKey,
+    options: {
+      attempts: 8,
+      backoff: { type: "exponential", delay: 5_000, jitter: 0.5 },
+      removeOnComplete: { age: day, count: 10_000 },
+      removeOnFail: { age: 7 * day, count: 10_000 },
+    },
+  }),
+  /** Re-reads ML's /missed_feeds (notifications ML gave up on) for every active account; scheduled every 10 min. */
+  "ml.missed-feeds": defineJob({
+    queue: "ml-sync",
+    payload: mlRecoveryPayload,
+    options: {
+      attempts: 3,
+      backoff: { type: "exponential", delay: 10_000, jitter: 0.5 },
+      removeOnComplete: { age: day, count: 500 },
+      removeOnFail: { age: 7 * day, count: 500 },
+    },
+  }),
+  /** Orders changed since the last cursor, straight from /orders/search; scheduled every 15 min. */
+  "ml.reconcile": defineJob({
+    queue: "ml-sync",
+    payload: mlRecoveryPayload,
+    options: {
+      attempts: 3,
+      backoff: { type: "exponential", delay: 10_000, jitter: 0.5 },
+      removeOnComplete: { age: day, count: 500 },
+      removeOnFail: { age: 7 * day, count: 500 },
+    },
+  }),
+  /** Scheduled every 10 minutes: finds accounts to refresh or keep alive and fans out per account. */
+  "ml.tokens.sweep": defineJob({
+    queue: "ml-token-refresh",
+    payload: mlTokenSweepPayload,
+    options: {
+      // One quick retry (a Postgres blip); the next sweep comes in 10 minutes anyway. A retried
+      // sweep may enqueue an account twice; the token manager's lock makes that harmless.
+      attempts: 2,
+      backoff: { type: "fixed", delay: 30_000, jitter: 0.5 },
+      removeOnComplete: { age: day, count: 500 },
+      removeOnFail: { age: 7 * day, count: 500 },
+    },
+  }),
+  /** One account's refresh (and keep-alive call); its failure never holds up another account's. */
+  "ml.token.refresh": defineJob({
+    queue: "ml-token-refresh",
+    payload: mlTokenRefreshPayload,
+    idempotencyKey: mlTokenRefreshKey,
+    options: {
+      // 30 s doubling: rides out a short ML outage well within the hour the token has left.
+      attempts: 4,
+      backoff: { type: "exponential", delay: 30_000, jitter: 0.5 },
+      removeOnComplete: { age: day, count: 10_000 },
+      removeOnFail: { age: 7 * day, count: 10_000 },
+    },
+  }),
+  /** Refreshes every active Tiny account well within its 1-day refresh lifetime; scheduled every 30 min. */
+  "tinyerp.tokens.keepalive": defineJob({
+    queue: "tinyerp-sync",
+    payload: tinyKeepAlivePayload,
+    options: {
+      // The next sweep comes in 30 minutes and picks up whatever this one could not refresh.
+      attempts: 1,
+      backoff: { type: "exponential", delay: 10_000, jitter: 0.5 },
+      removeOnComplete: { age: day, count: 500 },
+      removeOnFail: { age: 7 * day, count: 500 },
     },
   }),
 } as const;

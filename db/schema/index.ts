@@ -1,2 +1,6 @@
 export * from "./users";
 export * from "./auth";
+export * from "./ml-accounts";
+export * from "./ml-data";
+export * from "./webhooks";
+export * from "./tiny";

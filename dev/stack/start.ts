@@ -25,6 +25,8 @@ export interface StartStackOptions {
 export interface RunningStack {
   config: StackConfig;
   urls: Record<string, string>;
+  /** The jobs process and wrangler, for fault tests that kill and replace one. */
+  processes: { jobs: ChildHandle; worker: ChildHandle };
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,39 @@ export function workerVars(config: StackConfig): Record<string, string> {
     QSTASH_TOKEN: config.qstashToken,
     JOBS_PUBLIC_URL: `http://${h}:${config.ports.jobs}`,
     JWT_SECRET: config.jwtSecret,
+    NEON_WS_PROXY: `${h}:${config.ports.neonWs}/v2`,
+    ...mlVars(config),
+    // ML redirects the browser here; the sandbox accepts any redirect URI.
+    ML_AUTH_URL: `http://${h}:${config.ports.mlSandbox}`,
+    ML_REDIRECT_URI: `http://${h}:${config.ports.worker}/ml/auth/callback`,
+    ...tinyVars(config),
+    TINY_REDIRECT_URI: `http://${h}:${config.ports.worker}/tinyerp/auth/callback`,
+  };
+}
+
+/** The local Tiny sandbox and its registered app (its public defaults, see docs/sandbox.md). */
+function tinyVars(config: StackConfig): Record<string, string> {
+  const base = `http://${config.host}:${config.ports.tinySandbox}`;
+  return {
+    TINY_API_URL: `${base}/public-api/v3`,
+    TINY_AUTH_URL: `${base}/realms/tiny/protocol/openid-connect`,
+    TINY_CLIENT_ID: "autoecom-sandbox",
+    TINY_CLIENT_SECRET: "autoecom-sandbox-secret",
+  };
+}
+
+/**
+ * The local MercadoLibre sandbox's app credentials (its public defaults) and a fixed,
+ * public, local-only token key: tokens stored by `npm run dev` are sandbox tokens anyway.
+ */
+export const localTokenEncryptionKeys = "local1:bG9jYWwtb25seS10b2tlbi1rZXktMzItYnl0ZXMhISE";
+
+function mlVars(config: StackConfig): Record<string, string> {
+  return {
+    ML_API_URL: `http://${config.host}:${config.ports.mlSandbox}`,
+    ML_APP_ID: "5503910054141466",
+    ML_CLIENT_SECRET: "sandbox-client-secret",
+    TOKEN_ENCRYPTION_KEYS: localTokenEncryptionKeys,
   };
 }
 
@@ -58,6 +93,8 @@ export function jobsEnv(config: StackConfig): Record<string, string> {
     QSTASH_NEXT_SIGNING_KEY: config.qstashNextSigningKey,
     ADMIN_USERNAME: config.adminUsername,
     ADMIN_PASSWORD: config.adminPassword,
+    ...mlVars(config),
+    ...tinyVars(config),
   };
 }
 
@@ -95,7 +132,9 @@ export async function startStack(config: StackConfig, options: StartStackOptions
     );
     if (options.sandboxes !== false) {
       const { seed, listings, orders, products, databaseUrl } = config.sandbox;
-      servers.push(await startMlSandbox({ port: config.ports.mlSandbox, host, seed, listings, orders, ...(databaseUrl ? { databaseUrl } : {}) }));
+      // ML's app callback URL: sandbox notifications go through the Worker's webhook edge like real ones.
+      const callbackUrl = `http://${host}:${config.ports.worker}/webhooks/ml`;
+      servers.push(await startMlSandbox({ port: config.ports.mlSandbox, host, seed, listings, orders, callbackUrl, ...(databaseUrl ? { databaseUrl } : {}) }));
       servers.push(await startTinySandbox({ port: config.ports.tinySandbox, host, seed, products, ...(databaseUrl ? { databaseUrl } : {}) }));
     }
 
@@ -147,7 +186,7 @@ export async function startStack(config: StackConfig, options: StartStackOptions
       }
     };
     await Promise.all([ready(jobs, `${urls.jobs}/health`), ready(worker, `${urls.worker}/health`)]);
-    return { config, urls, stop };
+    return { config, urls, stop, processes: { jobs, worker } };
   } catch (error) {
     await stop();
     throw error;

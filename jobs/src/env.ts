@@ -40,6 +40,23 @@ const schema = z.object({
   ADMIN_PASSWORD: z.string().min(1).default(localAdminPassword),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(25_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // MercadoLibre: without an app id and token keys the container runs, but ML jobs cannot call ML.
+  ML_API_URL: urlWithProtocol(["http", "https"]).default("https://api.mercadolibre.com"),
+  ML_APP_ID: z.string().regex(/^\d+$/, "must be ML's numeric application id").optional(),
+  ML_CLIENT_SECRET: z.string().min(1).optional(),
+  TOKEN_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  ML_ACCOUNT_CONCURRENCY: integer(1, 64).default(4),
+  ML_ACCOUNT_RATE_PER_SECOND: integer(1, 10_000).default(10),
+  // Tiny ERP (docs/tiny.md): without the client id/secret and token keys Tiny jobs fail permanently.
+  TINY_API_URL: urlWithProtocol(["http", "https"]).default("https://api.tiny.com.br/public-api/v3"),
+  TINY_AUTH_URL: urlWithProtocol(["http", "https"]).default("https://accounts.tiny.com.br/realms/tiny/protocol/openid-connect"),
+  TINY_CLIENT_ID: z.string().min(1).optional(),
+  TINY_CLIENT_SECRET: z.string().min(1).optional(),
+  TINY_QUOTA_READS_PER_MINUTE: integer(1, 100_000).default(30),
+  TINY_QUOTA_WRITES_PER_MINUTE: integer(1, 100_000).default(30),
+  TINY_QUOTA_BURST_PER_SECOND: integer(1, 10_000).default(3),
+  // Jobs wait out a quota window (Tiny's is one minute) rather than fail and retry.
+  TINY_QUOTA_MAX_WAIT_MS: integer(0, 600_000).default(65_000),
 });
 
 type Problem = { variable: string; message: string };
@@ -77,6 +94,21 @@ export interface JobsEnv {
   admin: { username: string; password: string };
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
+  ml: {
+    apiUrl: string;
+    appId: string | null;
+    clientSecret: string | null;
+    tokenKeys: string | null;
+    accountConcurrency: number;
+    accountRatePerSecond: number;
+  };
+  tiny: {
+    apiUrl: string;
+    authUrl: string;
+    clientId: string | null;
+    clientSecret: string | null;
+    quota: { readsPerMinute: number; writesPerMinute: number; burstPerSecond: number; maxWaitMs: number };
+  };
 }
 
 export class EnvError extends Error {
@@ -114,6 +146,26 @@ export function parseJobsEnv(record: Readonly<Record<string, string | undefined>
     admin: { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     logLevel: env.LOG_LEVEL,
+    ml: {
+      apiUrl: env.ML_API_URL.replace(/\/+$/, ""),
+      appId: env.ML_APP_ID ?? null,
+      clientSecret: env.ML_CLIENT_SECRET ?? null,
+      tokenKeys: env.TOKEN_ENCRYPTION_KEYS ?? null,
+      accountConcurrency: env.ML_ACCOUNT_CONCURRENCY,
+      accountRatePerSecond: env.ML_ACCOUNT_RATE_PER_SECOND,
+    },
+    tiny: {
+      apiUrl: env.TINY_API_URL.replace(/\/+$/, ""),
+      authUrl: env.TINY_AUTH_URL.replace(/\/+$/, ""),
+      clientId: env.TINY_CLIENT_ID ?? null,
+      clientSecret: env.TINY_CLIENT_SECRET ?? null,
+      quota: {
+        readsPerMinute: env.TINY_QUOTA_READS_PER_MINUTE,
+        writesPerMinute: env.TINY_QUOTA_WRITES_PER_MINUTE,
+        burstPerSecond: env.TINY_QUOTA_BURST_PER_SECOND,
+        maxWaitMs: env.TINY_QUOTA_MAX_WAIT_MS,
+      },
+    },
   };
 }
 

@@ -13,6 +13,8 @@ import { closeRedis, createConsumerConnection, createProducerConnection, firstCo
 import { startWorkers } from "./runtime/workers";
 import { createApp } from "./http/app";
 import { withTimeout } from "../../core/timeout";
+import { buildJobServices } from "./runtime/services";
+import { startSchedulers } from "./queues/schedulers";
 
 export interface StartJobsOptions {
   /** Defaults to the production map; tests and the dev orchestrator pass their own. */
@@ -20,6 +22,8 @@ export interface StartJobsOptions {
   log?: Logger;
   /** Overrides the HTTP body limit (bytes). */
   maxBodyBytes?: number;
+  /** Register the recurring recovery jobs; default only with the production processors. */
+  schedulers?: boolean;
 }
 
 export interface RunningJobs {
@@ -56,6 +60,7 @@ export async function startJobs(env: JobsEnv, options: StartJobsOptions = {}): P
     log.warn("redis not reachable at boot; serving anyway and reconnecting in the background");
   }
 
+  const services = await buildJobServices(env, { db: database.db, redis: producerConnection, log });
   const workers = startWorkers({
     processors: options.processors ?? productionProcessors,
     connection: consumerConnection,
@@ -63,12 +68,16 @@ export async function startJobs(env: JobsEnv, options: StartJobsOptions = {}): P
     log,
     db: database.db,
     enqueue,
+    services,
   });
+  // Upserts, so every boot (and every replica) converges on one schedule instead of adding one.
+  if (options.schedulers ?? options.processors === undefined) void startSchedulers(producer.queues, log);
 
   const app = createApp({
     log,
     db: database.db,
     producer,
+    metrics: services.metrics,
     publicUrl: env.publicUrl,
     signingKeys: env.qstash,
     admin: env.admin,

@@ -1,3 +1,4 @@
+import { jobs } from "../../core/jobs/catalog";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Problem } from "../../core/errors";
@@ -187,7 +188,9 @@ describe("POST /qstash/:jobName", () => {
     expect(job?.name).toBe("ml.webhook");
     expect(job?.data).toMatchObject({ notificationId: "enqueue-test", userId: "468424240", topic: "orders_v2" });
     expect(job?.opts.attempts).toBe(8);
-    expect(await job?.getState()).toBe("waiting");
+    // The coalescing delay: notifications for one resource arriving within it share one fetch.
+    expect(job?.opts.delay).toBe(jobs["ml.webhook"].options.delay);
+    expect(await job?.getState()).toBe("delayed");
   });
 
   it("turns a redelivery into one job: same QStash message, and ML's retry of the same notification", async () => {

@@ -5,13 +5,14 @@ import { startNeonHttpServer, startNeonWsProxy } from "../../dev/neon";
 import { startQStashServer } from "../../dev/qstash/server";
 import { startRedisRestServer } from "../../dev/redis-rest";
 import { startMlSandbox } from "../../dev/sandbox/ml";
+import { startTinySandbox } from "../../dev/sandbox/tiny";
 import { deleteKeysWithPrefix } from "../../dev/stack/redis-keys";
 
 declare module "vitest" {
   export interface ProvidedContext {
     workerBindings: Record<string, string>;
     /** Control endpoints of this run's stand-ins, for tests that inspect or steer them. */
-    stackUrls: { qstash: string; mlSandbox: string };
+    stackUrls: { qstash: string; mlSandbox: string; tinySandbox: string };
   }
 }
 
@@ -34,8 +35,11 @@ export default async function setup(project: TestProject) {
   const neonWs = await startNeonWsProxy({ port: 0 });
   const redisRest = await startRedisRestServer({ port: 0, token, redisUrl });
   const qstash = await startQStashServer({ port: 0 });
-  const ml = await startMlSandbox({ port: 0, seed: 7, listings: 30, orders: 10 });
-  project.provide("stackUrls", { qstash: qstash.url, mlSandbox: ml.url });
+  // Configured like the production app: one registered redirect URI and PKCE required.
+  const ml = await startMlSandbox({ port: 0, seed: 7, listings: 30, orders: 10, redirectUris: ["http://api.test/ml/auth/callback"], requirePkce: true });
+  // Quotas relaxed so the suite never trips them by accident; quota tests lower them through /_sandbox/quotas.
+  const tiny = await startTinySandbox({ port: 0, seed: 11, products: 40, redirectUris: ["http://api.test/tinyerp/auth/callback"], quotas: { readPerMinute: 10_000, writePerMinute: 10_000, burstPerSecond: null } });
+  project.provide("stackUrls", { qstash: qstash.url, mlSandbox: ml.url, tinySandbox: tiny.url });
 
   project.provide("workerBindings", {
     APP_ENV: "test",
@@ -45,10 +49,28 @@ export default async function setup(project: TestProject) {
     NEON_WS_PROXY: `${neonWs.host}:${neonWs.port}/v2`,
     QSTASH_URL: qstash.url,
     QSTASH_TOKEN: qstash.token,
+    // Nothing listens there: webhook tests assert what reached QStash (its event log), not delivery.
+    JOBS_PUBLIC_URL: "http://127.0.0.1:9/jobs",
+    ML_WEBHOOK_SECRET: "test-webhook-secret",
     ML_API_URL: ml.url,
     ML_AUTH_URL: ml.url,
     ML_APP_ID: ml.appId,
     ML_CLIENT_SECRET: ml.clientSecret,
+    // The app's one registered redirect URI (the tests follow redirects by hand, so the host is never resolved).
+    ML_REDIRECT_URI: "http://api.test/ml/auth/callback",
+    ML_DASHBOARD_URL: "http://dashboard.test/settings/mercadolibre",
+    // Two keys, the first current: tests seal under "k2" and can still open rows sealed under "k1".
+    TOKEN_ENCRYPTION_KEYS: `k2:${randomBytes(32).toString("base64")},k1:${randomBytes(32).toString("base64")}`,
+    TINY_API_URL: tiny.apiUrl,
+    TINY_AUTH_URL: tiny.authUrl.replace(/\/auth$/, ""),
+    TINY_CLIENT_ID: tiny.clientId,
+    TINY_CLIENT_SECRET: tiny.clientSecret,
+    TINY_REDIRECT_URI: "http://api.test/tinyerp/auth/callback",
+    TINY_DASHBOARD_URL: "http://dashboard.test/settings/tiny",
+    // Our own budget high too: the tests exercise Tiny's 429 and the shared-budget logic deliberately.
+    TINY_QUOTA_READS_PER_MINUTE: "10000",
+    TINY_QUOTA_WRITES_PER_MINUTE: "10000",
+    TINY_QUOTA_BURST_PER_SECOND: "1000",
     UPSTASH_REDIS_REST_URL: redisRest.url,
     UPSTASH_REDIS_REST_TOKEN: token,
     REDIS_KEY_PREFIX: prefix,
@@ -59,7 +81,7 @@ export default async function setup(project: TestProject) {
   });
 
   return async () => {
-    await Promise.all([neonHttp.close(), neonWs.close(), redisRest.close(), qstash.close(), ml.close()]);
+    await Promise.all([neonHttp.close(), neonWs.close(), redisRest.close(), qstash.close(), ml.close(), tiny.close()]);
     await dropDatabase(databaseUrl);
     await deleteKeysWithPrefix(redisUrl, prefix);
   };

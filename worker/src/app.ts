@@ -10,7 +10,11 @@ import { requestLog } from "./middleware/request-log";
 import { initServices } from "./middleware/services";
 import { authRouter } from "./routes/auth";
 import { healthRouter } from "./routes/health";
+import { mlRouter } from "./routes/ml";
+import { tinyerpRouter } from "./routes/tinyerp";
 import { usersRouter } from "./routes/users";
+import { webhooksRouter } from "./routes/webhooks";
+import { MlNotificationDoc } from "./routes/webhooks/webhooks.schemas";
 
 export function createApp() {
   const app = createRouter();
@@ -31,7 +35,11 @@ export function createApp() {
   app.route("/", healthRouter);
   app.route("/", authRouter);
   app.route("/", usersRouter);
+  app.route("/", webhooksRouter);
+  app.route("/", mlRouter);
+  app.route("/", tinyerpRouter);
 
+  app.openAPIRegistry.register("MlNotification", MlNotificationDoc);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -6,10 +6,13 @@ import { uuidv7 } from "../../../core/ids";
 import { errorFields, type Logger } from "../../../core/log";
 import type { NodeDb } from "../../../db/client-node";
 import type { Producer } from "../queues/enqueue";
+import type { JobMetrics } from "../runtime/metrics";
 import { adminBasePath, adminRoutes } from "./admin";
 import { healthRoutes } from "./health";
 import { problemResponse, toAppError } from "../../../core/http/problem";
+import { metricsRoutes } from "./metrics";
 import { qstashRoutes } from "./qstash";
+import { recordIngress } from "./record-ingress";
 import { requestLog } from "./request-log";
 import type { AppEnv } from "./types";
 
@@ -17,6 +20,7 @@ export interface AppDeps {
   log: Logger;
   db: NodeDb;
   producer: Producer;
+  metrics: JobMetrics;
   publicUrl: string;
   signingKeys: { currentSigningKey: string; nextSigningKey: string };
   admin: { username: string; password: string };
@@ -43,8 +47,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/health", healthRoutes({ db: deps.db, redis: deps.producer.connection, log }));
   app.route(
     "/qstash",
-    qstashRoutes({ producer: deps.producer, publicUrl: deps.publicUrl, signingKeys: deps.signingKeys, log }),
+    qstashRoutes({ producer: deps.producer, publicUrl: deps.publicUrl, signingKeys: deps.signingKeys, log, onEnqueued: recordIngress(deps.db, log) }),
   );
+  app.route("/metrics", metricsRoutes({ producer: deps.producer, db: deps.db, metrics: deps.metrics, credentials: deps.admin, log }));
   app.route(adminBasePath, adminRoutes({ producer: deps.producer, credentials: deps.admin }));
 
   app.notFound((c) => problemResponse(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}.`)));

@@ -1,9 +1,9 @@
 import { Receiver } from "@upstash/qstash";
 import { Hono } from "hono";
-import { idempotencyKeyOf, ingressSchema, isJobName } from "../../../core/jobs/catalog";
+import { idempotencyKeyOf, ingressSchema, isJobName, type JobName } from "../../../core/jobs/catalog";
 import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
 import { errorFields, type Logger } from "../../../core/log";
-import { enqueue, type Producer } from "../queues/enqueue";
+import { enqueue, type EnqueueResult, type Producer } from "../queues/enqueue";
 import type { AppEnv } from "./types";
 
 export interface QstashIngressDeps {
@@ -12,6 +12,11 @@ export interface QstashIngressDeps {
   publicUrl: string;
   signingKeys: { currentSigningKey: string; nextSigningKey: string };
   log: Logger;
+  /**
+   * Runs after Redis accepted the job and before the 200 (e.g. the webhook event row). It must
+   * not throw: the job is durable already, and a non-2xx would only make QStash resend it.
+   */
+  onEnqueued?: (delivery: { jobName: JobName; payload: unknown; result: EnqueueResult; traceId: string; log: Logger }) => Promise<void>;
 }
 
 // QStash and this host may disagree on the time by a few seconds.
@@ -71,6 +76,7 @@ export function qstashRoutes(deps: QstashIngressDeps) {
       ...(messageId ? { fallbackKey: `qstash|${messageId}` } : {}),
     });
     log.info("qstash delivery accepted", { jobId: result.jobId, deduplicated: result.deduplicated });
+    await deps.onEnqueued?.({ jobName, payload: parsed.data, result, traceId: c.get("requestId"), log });
     return c.json(result, 200);
   });
 }

@@ -1,4 +1,7 @@
 import type { JobName } from "../../../core/jobs/catalog";
+import { mlWebhookProcessors } from "./ml-webhook";
+import { mlTokenProcessors } from "./ml/token-refresh";
+import { tinyProcessors } from "./tiny/keepalive";
 import type { Processors } from "./types";
 
 /**
@@ -7,9 +10,13 @@ import type { Processors } from "./types";
  * Adding a job to the catalog without either a processor below or a name here does not
  * compile, and neither does adding a processor below while its name is still listed here.
  */
-type PendingJobName = "ml.webhook";
+type PendingJobName = never;
 
-export const processors: Omit<Processors, PendingJobName> = {};
+export const processors: Omit<Processors, PendingJobName> = {
+  ...mlWebhookProcessors,
+  ...mlTokenProcessors,
+  ...tinyProcessors,
+};
 
 // Fails to compile if a pending name is not (or no longer) a catalog job.
 const pendingAreCatalogJobs: PendingJobName extends JobName ? true : never = true;

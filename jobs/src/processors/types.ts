@@ -1,7 +1,11 @@
+import type { Redis } from "ioredis";
 import type { JobName, Payload, QueueName } from "../../../core/jobs/catalog";
+import type { MlClient, TokenManager } from "../../../core/mercadolibre";
 import type { Logger } from "../../../core/log";
+import type { TinyServices } from "../../../core/tiny";
 import type { NodeDb } from "../../../db/client-node";
 import type { Enqueue } from "../queues/enqueue";
+import type { JobMetrics } from "../runtime/metrics";
 
 export interface JobInfo<K extends JobName = JobName> {
   id: string;
@@ -10,6 +14,26 @@ export interface JobInfo<K extends JobName = JobName> {
   /** 1 on the first run. */
   attempt: number;
   maxAttempts: number;
+  /** When the job was added (ms): work that started after it already reflects whatever triggered it. */
+  enqueuedAt: number;
+}
+
+/** Built once per container and shared by every job. */
+export interface JobServices {
+  /** The fail-fast producer connection: per-account limits and other short coordination. */
+  redis: Redis;
+  /** REDIS_KEY_PREFIX: keys this container writes outside BullMQ start with it. */
+  keyPrefix: string;
+  /** The one MercadoLibre client; null when the container runs without ML configuration. */
+  ml: MlClient | null;
+  /** The token manager behind `ml` (token refresh and keep-alive jobs); null like `ml`. */
+  mlTokens: TokenManager | null;
+  mlAppId: string | null;
+  /** Per ML account: jobs in flight at once, and ML calls per second (see jobs/README.md). */
+  mlAccountLimits: { concurrency: number; ratePerSecond: number };
+  metrics: JobMetrics;
+  /** Tiny token manager and client, quota shared through Redis; null without Tiny configuration. */
+  tiny: TinyServices | null;
 }
 
 export interface JobContext<K extends JobName = JobName> {
@@ -20,6 +44,12 @@ export interface JobContext<K extends JobName = JobName> {
   enqueue: Enqueue;
   /** Aborted when shutdown runs out of time; long work should stop and let the job retry. */
   signal: AbortSignal;
+  services: JobServices;
+  /**
+   * Puts the job back as delayed without spending an attempt (BullMQ DelayedError), e.g. when
+   * its ML account is at its limit. Never returns: the job ends here and runs again later.
+   */
+  defer(delayMs: number, reason: string): Promise<never>;
 }
 
 /**

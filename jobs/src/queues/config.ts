@@ -12,7 +12,9 @@ export interface WorkerSettings {
 
 export const workerSettings: Record<QueueName, WorkerSettings> = {
   // One GET per notification against ML; ML limits per application, so keep it modest.
-  "ml-webhook": { concurrency: 8, lockDurationMs: 60_000 },
+  // The lock is renewed while a job runs, so a short one only shortens how long a crashed
+  // container's in-flight notification waits before another worker takes it over.
+  "ml-webhook": { concurrency: 8, lockDurationMs: 15_000 },
   // Syncs page through whole catalogues: few at a time, long locks.
   "ml-sync": { concurrency: 2, lockDurationMs: 5 * 60_000 },
   // Tiny allows about 30 requests a minute per ERP account (4/s bursts): one at a time.

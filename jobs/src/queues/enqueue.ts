@@ -23,6 +23,8 @@ export type Enqueue = <K extends JobName>(name: K, payload: Payload<K>, options?
 export interface EnqueueOptions {
   /** Used when the catalog entry defines no idempotencyKey (e.g. the QStash message id). */
   fallbackKey?: string;
+  /** Runnable only after this many ms (spreads fan-out work over a window); overrides the catalog's delay. */
+  delayMs?: number;
 }
 
 // Above the producer's 2 s command timeout, so this only fires if BullMQ itself waits.
@@ -62,7 +64,11 @@ export async function enqueue<K extends JobName>(
       if (state !== "unknown") return { jobId, deduplicated: true };
     }
     const job = await withTimeout(
-      queue.add(name, parsed.data, { ...definition.options, ...(jobId === undefined ? {} : { jobId }) }),
+      queue.add(name, parsed.data, {
+        ...definition.options,
+        ...(jobId === undefined ? {} : { jobId }),
+        ...(options.delayMs === undefined ? {} : { delay: Math.max(0, Math.round(options.delayMs)) }),
+      }),
       redisWaitMs,
       "job add",
     );

@@ -1,16 +1,17 @@
-import { UnrecoverableError, type Job } from "bullmq";
+import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { isJobName, jobs, type JobName, type QueueName } from "../../../core/jobs/catalog";
 import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
 import { errorFields, type Logger } from "../../../core/log";
 import type { NodeDb } from "../../../db/client-node";
 import type { Enqueue } from "../queues/enqueue";
-import type { JobContext, Processor, Processors } from "../processors/types";
+import type { JobContext, JobServices, Processor, Processors } from "../processors/types";
 
 export interface RunnerDeps {
   processors: Partial<Processors>;
   log: Logger;
   db: NodeDb;
   enqueue: Enqueue;
+  services: JobServices;
 }
 
 const neverAborted = new AbortController().signal;
@@ -24,7 +25,7 @@ const neverAborted = new AbortController().signal;
 export function createJobRunner(queue: QueueName, deps: RunnerDeps) {
   // Three declared parameters: BullMQ only passes the abort signal to processors whose
   // `length` is at least 3.
-  return async function runJob(job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> {
+  return async function runJob(job: Job, token?: string, signal?: AbortSignal): Promise<unknown> {
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
     const log = deps.log.child({ jobId: job.id, jobName: job.name, queue, attempt, maxAttempts });
@@ -49,19 +50,35 @@ export function createJobRunner(queue: QueueName, deps: RunnerDeps) {
     }
 
     const ctx: JobContext = {
-      job: { id: job.id ?? "", name, queue, attempt, maxAttempts },
+      job: { id: job.id ?? "", name, queue, attempt, maxAttempts, enqueuedAt: job.timestamp },
       log,
       db: deps.db,
       enqueue: deps.enqueue,
       signal: signal ?? neverAborted,
+      services: deps.services,
+      async defer(delayMs, reason) {
+        await job.moveToDelayed(Date.now() + Math.max(1, Math.round(delayMs)), token);
+        log.debug("job deferred", { delayMs: Math.round(delayMs), reason });
+        deps.services.metrics.inc("autoecom_jobs_deferred_total", { queue, job: name, reason });
+        throw new DelayedError(reason);
+      },
     };
     const started = performance.now();
+    const observe = (outcome: string) =>
+      deps.services.metrics.observeJob({ queue, job: name, outcome }, (performance.now() - started) / 1000);
     log.info("job started");
     try {
       const result = await processor(parsed.data, ctx);
       log.info("job completed", { durationMs: Math.round(performance.now() - started) });
+      observe("completed");
       return result;
     } catch (error) {
+      // Not a failure: the job was moved back to delayed and keeps its attempt.
+      if (error instanceof DelayedError) {
+        observe("deferred");
+        throw error;
+      }
+      observe("failed");
       const permanent = error instanceof UnrecoverableError || (error instanceof AppError && !error.retryable);
       const willRetry = !permanent && attempt < maxAttempts;
       (willRetry ? log.warn : log.error)("job failed", {

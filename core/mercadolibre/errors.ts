@@ -1,0 +1,61 @@
+import { AppError, type ErrorCode } from "../errors";
+
+/**
+ * A failed call to MercadoLibre, already classified: `retryable` says whether the same call
+ * can succeed later (429, 5xx, timeouts) or never will (4xx). Messages name the method and
+ * path only: tokens travel in headers and bodies, which are never copied here.
+ */
+export class MlApiError extends AppError {
+  readonly mlStatus: number | undefined;
+  /** ML's `error` field ("not_found", "invalid_grant", "local_rate_limited"...), when it sent one. */
+  readonly mlError: string | undefined;
+  readonly endpoint: string;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: { endpoint: string; mlStatus?: number | undefined; mlError?: string | undefined; retryable: boolean; retryAfterSeconds?: number | undefined; cause?: unknown },
+  ) {
+    super(code, message, {
+      retryable: details.retryable,
+      ...(details.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: details.retryAfterSeconds }),
+      ...(details.cause === undefined ? {} : { cause: details.cause }),
+    });
+    this.name = "MlApiError";
+    this.mlStatus = details.mlStatus;
+    this.mlError = details.mlError;
+    this.endpoint = details.endpoint;
+  }
+}
+
+/** The token endpoint said no: `invalid_grant` means the grant is gone and only the seller can fix it. */
+export class MlOAuthError extends MlApiError {
+  get isInvalidGrant(): boolean {
+    return this.mlError === "invalid_grant";
+  }
+}
+
+/** The account cannot call ML until its seller reconnects (or it was disconnected). */
+export class MlAccountUnavailableError extends AppError {
+  readonly accountId: string;
+  readonly accountStatus: string;
+
+  constructor(accountId: string, status: string) {
+    super(
+      "conflict",
+      status === "reauth_required"
+        ? "The MercadoLibre account must be reconnected: its authorization was revoked or expired."
+        : status === "disconnected"
+          ? "The MercadoLibre account is disconnected."
+          : "The MercadoLibre account is not available.",
+      { retryable: false },
+    );
+    this.name = "MlAccountUnavailableError";
+    this.accountId = accountId;
+    this.accountStatus = status;
+  }
+}
+
+export function isMlInvalidGrant(error: unknown): error is MlOAuthError {
+  return error instanceof MlOAuthError && error.isInvalidGrant;
+}

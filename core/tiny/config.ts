@@ -1,0 +1,77 @@
+/** Where and as which app the product talks to Tiny ERP (API v3); both runtimes build it from their env. */
+export interface TinyConfig {
+  /** API v3 base, without a trailing slash. */
+  apiUrl: string;
+  /** The Keycloak realm's OpenID Connect base; `/auth` and `/token` hang off it. */
+  authUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Registered in the Tiny app ("URL de redirecionamento"); context travels in `state`. */
+  redirectUri: string;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Attempts per call, including the first (429, 5xx on reads, network failures). */
+  maxAttempts: number;
+  /** An access token closer than this to expiry is refreshed before use. */
+  refreshMarginSeconds: number;
+  quota: TinyQuotaSettings;
+}
+
+/**
+ * Our share of the account's per-minute quota. Tiny's budget belongs to the ERP company and is
+ * shared with every other app it runs, so the defaults stay under the smallest paid plan
+ * (30/min) and under the measured burst bucket (4/s); the response headers correct the rest.
+ */
+export interface TinyQuotaSettings {
+  readsPerMinute: number;
+  writesPerMinute: number;
+  burstPerSecond: number;
+  /** How long a caller may wait for budget before it gets a 429 instead (the Worker keeps this short). */
+  maxWaitMs: number;
+}
+
+export const tinyDefaults = {
+  apiUrl: "https://api.tiny.com.br/public-api/v3",
+  authUrl: "https://accounts.tiny.com.br/realms/tiny/protocol/openid-connect",
+  timeoutMs: 15_000,
+  maxAttempts: 3,
+  refreshMarginSeconds: 300,
+  quota: { readsPerMinute: 30, writesPerMinute: 30, burstPerSecond: 3, maxWaitMs: 2_000 },
+} as const;
+
+/** Variables both runtimes read (same names in wrangler vars and the jobs env). */
+export interface TinyEnv {
+  TINY_API_URL?: string | undefined;
+  TINY_AUTH_URL?: string | undefined;
+  TINY_CLIENT_ID?: string | undefined;
+  TINY_CLIENT_SECRET?: string | undefined;
+  TINY_REDIRECT_URI?: string | undefined;
+  TINY_TIMEOUT_MS?: number | undefined;
+  TINY_MAX_ATTEMPTS?: number | undefined;
+  TINY_TOKEN_REFRESH_MARGIN_SECONDS?: number | undefined;
+  TINY_QUOTA_READS_PER_MINUTE?: number | undefined;
+  TINY_QUOTA_WRITES_PER_MINUTE?: number | undefined;
+  TINY_QUOTA_BURST_PER_SECOND?: number | undefined;
+  TINY_QUOTA_MAX_WAIT_MS?: number | undefined;
+}
+
+/** Undefined while the app credentials are missing: the integration is then off, not half-configured. */
+export function tinyConfigFromEnv(env: TinyEnv): TinyConfig | undefined {
+  if (!env.TINY_CLIENT_ID || !env.TINY_CLIENT_SECRET || !env.TINY_REDIRECT_URI) return undefined;
+  return {
+    apiUrl: (env.TINY_API_URL ?? tinyDefaults.apiUrl).replace(/\/+$/, ""),
+    authUrl: (env.TINY_AUTH_URL ?? tinyDefaults.authUrl).replace(/\/+$/, ""),
+    clientId: env.TINY_CLIENT_ID,
+    clientSecret: env.TINY_CLIENT_SECRET,
+    redirectUri: env.TINY_REDIRECT_URI,
+    timeoutMs: env.TINY_TIMEOUT_MS ?? tinyDefaults.timeoutMs,
+    maxAttempts: env.TINY_MAX_ATTEMPTS ?? tinyDefaults.maxAttempts,
+    refreshMarginSeconds: env.TINY_TOKEN_REFRESH_MARGIN_SECONDS ?? tinyDefaults.refreshMarginSeconds,
+    quota: {
+      readsPerMinute: env.TINY_QUOTA_READS_PER_MINUTE ?? tinyDefaults.quota.readsPerMinute,
+      writesPerMinute: env.TINY_QUOTA_WRITES_PER_MINUTE ?? tinyDefaults.quota.writesPerMinute,
+      burstPerSecond: env.TINY_QUOTA_BURST_PER_SECOND ?? tinyDefaults.quota.burstPerSecond,
+      maxWaitMs: env.TINY_QUOTA_MAX_WAIT_MS ?? tinyDefaults.quota.maxWaitMs,
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Tiny reads and writes dates as São Paulo wall-clock time without an offset ("YYYY-MM-DD",
+ * "YYYY-MM-DD HH:mm:ss"); sending UTC moves late-evening orders to the next day. Everything
+ * here converts between those strings and absolute instants through the IANA zone, so a
+ * future return of daylight saving time needs no code change. Empty strings mean "no date".
+ */
+export const TINY_TIME_ZONE = "America/Sao_Paulo";
+
+const formatter = new Intl.DateTimeFormat("en-CA", {
+  timeZone: TINY_TIME_ZONE,
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
+
+function parts(instant: Date): Record<"year" | "month" | "day" | "hour" | "minute" | "second", string> {
+  const out: Record<string, string> = {};
+  for (const part of formatter.formatToParts(instant)) out[part.type] = part.value;
+  return out as Record<"year" | "month" | "day" | "hour" | "minute" | "second", string>;
+}
+
+/** "YYYY-MM-DD" in São Paulo for the instant. */
+export function toTinyDate(instant: Date): string {
+  const p = parts(instant);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/** "YYYY-MM-DD HH:mm:ss" in São Paulo for the instant (the format of Tiny's date-time filters). */
+export function toTinyDateTime(instant: Date): string {
+  const p = parts(instant);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+
+/** The zone's offset from UTC at `instant`, in minutes (São Paulo: -180 today). */
+function offsetMinutes(instant: Date): number {
+  const p = parts(instant);
+  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
+}
+
+const TINY_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+const BR_DATE = /^(\d{2})\/(\d{2})\/(\d{4})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+
+/**
+ * A Tiny local date or date-time ("2026-07-11", "2026-07-11 14:22:01", or the webhooks'
+ * "11/07/2026") as an absolute instant. Null for "", null and anything unparseable.
+ */
+export function parseTinyDateTime(value: string | null | undefined): Date | null {
+  if (!value) return null;
+  const trimmed = value.trim();
+  let y: string, mo: string, d: string, h: string | undefined, mi: string | undefined, s: string | undefined;
+  const iso = TINY_DATE.exec(trimmed);
+  const br = iso ? null : BR_DATE.exec(trimmed);
+  if (iso) [, y, mo, d, h, mi, s] = iso as unknown as [string, string, string, string, string?, string?, string?];
+  else if (br) [, d, mo, y, h, mi, s] = br as unknown as [string, string, string, string, string?, string?, string?];
+  else return null;
+  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0));
+  if (Number.isNaN(wall)) return null;
+  // Two passes settle the offset even on a transition day.
+  let guess = wall - offsetMinutes(new Date(wall)) * 60_000;
+  guess = wall - offsetMinutes(new Date(guess)) * 60_000;
+  const result = new Date(guess);
+  return Number.isNaN(result.getTime()) ? null : result;
+}

@@ -1,0 +1,146 @@
+import { z } from "zod";
+
+/**
+ * Response models of the endpoints we call, named and shaped after Tiny's published v3 spec
+ * (tiny-v3-openapi.json, 2025-08; the contract test checks every field name below against
+ * it). Loose on purpose: Tiny adds fields between spec versions and unknown ones pass
+ * through untouched. Numbers are accepted as strings too and "" as "no value", because the
+ * real API sends both where the spec says number.
+ */
+
+const num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const optNum = z.union([num, z.literal("")]).nullish().transform((v) => (v === "" || v === undefined ? null : v));
+const optStr = z.string().nullish().transform((v) => v ?? null);
+const id = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
+
+/** ObterInfoContaModelResponse (GET /info). */
+export const infoModel = z.looseObject({
+  razaoSocial: optStr,
+  cpfCnpj: optStr,
+  fantasia: optStr,
+  fone: optStr,
+  email: optStr,
+  inscricaoEstadual: optStr,
+  regimeTributario: optNum,
+});
+
+/** PaginatedResultModel. */
+export const paginationModel = z.looseObject({ limit: num, offset: num, total: num });
+
+/** PrecoProdutoResponseModel. */
+export const pricesModel = z.looseObject({
+  preco: optNum,
+  precoPromocional: optNum,
+  precoCusto: optNum,
+  precoCustoMedio: optNum,
+});
+
+/** ListagemProdutosResponseModel (GET /produtos items). */
+export const productListItemModel = z.looseObject({
+  id,
+  sku: optStr,
+  descricao: z.string(),
+  tipo: optStr,
+  situacao: optStr,
+  dataCriacao: optStr,
+  dataAlteracao: optStr,
+  unidade: optStr,
+  gtin: optStr,
+  precos: pricesModel.nullish().transform((v) => v ?? null),
+});
+
+export const productListModel = z.looseObject({ itens: z.array(productListItemModel), paginacao: paginationModel });
+
+/** VariacaoProdutoResponseModel. */
+export const productVariationModel = z.looseObject({
+  id,
+  descricao: optStr,
+  sku: optStr,
+  gtin: optStr,
+  precos: pricesModel.nullish().transform((v) => v ?? null),
+  grade: z
+    .array(z.looseObject({ chave: optStr, valor: optStr }))
+    .nullish()
+    .transform((v) => v ?? []),
+});
+
+/** ProdutoResponseModel (the parent reference inside a product). */
+export const productRefModel = z.looseObject({ id, sku: optStr, descricao: optStr });
+
+/** ObterProdutoModelResponse (GET /produtos/{idProduto}), the fields we use. */
+export const productModel = z.looseObject({
+  id,
+  sku: optStr,
+  descricao: z.string(),
+  tipo: optStr,
+  situacao: optStr,
+  unidade: optStr,
+  gtin: optStr,
+  produtoPai: productRefModel.nullish().transform((v) => v ?? null),
+  precos: pricesModel.nullish().transform((v) => v ?? null),
+  variacoes: z
+    .array(productVariationModel)
+    .nullish()
+    .transform((v) => v ?? []),
+});
+
+/** DepositoModel (inside GET /estoque/{idProduto}). */
+export const depositStockModel = z.looseObject({
+  id,
+  nome: optStr,
+  desconsiderar: z.boolean().nullish().transform((v) => v ?? false),
+  saldo: optNum,
+  reservado: optNum,
+  disponivel: optNum,
+});
+
+/** ObterEstoqueProdutoModelResponse (GET /estoque/{idProduto}). */
+export const stockModel = z.looseObject({
+  id,
+  nome: optStr,
+  codigo: optStr,
+  unidade: optStr,
+  saldo: optNum,
+  reservado: optNum,
+  disponivel: optNum,
+  depositos: z
+    .array(depositStockModel)
+    .nullish()
+    .transform((v) => v ?? []),
+});
+
+export type TinyInfo = z.output<typeof infoModel>;
+export type TinyPagination = z.output<typeof paginationModel>;
+export type TinyPrices = z.output<typeof pricesModel>;
+export type TinyProductListItem = z.output<typeof productListItemModel>;
+export type TinyProductList = z.output<typeof productListModel>;
+export type TinyProduct = z.output<typeof productModel>;
+export type TinyProductVariation = z.output<typeof productVariationModel>;
+export type TinyStock = z.output<typeof stockModel>;
+export type TinyDepositStock = z.output<typeof depositStockModel>;
+
+/** Our models by the spec component they follow; the spec check walks this map. */
+export const tinySpecModels = {
+  ObterInfoContaModelResponse: infoModel,
+  PaginatedResultModel: paginationModel,
+  PrecoProdutoResponseModel: pricesModel,
+  ListagemProdutosResponseModel: productListItemModel,
+  VariacaoProdutoResponseModel: productVariationModel,
+  ProdutoResponseModel: productRefModel,
+  ObterProdutoModelResponse: productModel,
+  DepositoModel: depositStockModel,
+  ObterEstoqueProdutoModelResponse: stockModel,
+} as const;
+
+/** Query filters of GET /produtos (ListarProdutosAction) we send. */
+export interface TinyProductFilters {
+  nome?: string | undefined;
+  codigo?: string | undefined;
+  /** Declared `integer` by the spec even though GTINs are digit strings. */
+  gtin?: string | undefined;
+  situacao?: "A" | "I" | "E" | undefined;
+  /** "YYYY-MM-DD HH:mm:ss", São Paulo time (core/tiny/dates.ts). */
+  dataAlteracao?: string | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}

@@ -1,0 +1,176 @@
+import type { z } from "zod";
+import type { Logger } from "../log";
+import type { TinyConfig } from "./config";
+import { TinyApiError, classifyTinyFailure } from "./errors";
+import type { TinyCallKind, TinyQuota } from "./quota";
+
+export async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** Runs `fn` with a signal that aborts after `ms`; the timer never outlives the call. */
+export async function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, ms: number, outer?: AbortSignal): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`timed out after ${ms} ms`)), ms);
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  outer?.addEventListener("abort", onOuterAbort, { once: true });
+  try {
+    return await fn(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+export type TinyMethod = "GET" | "POST" | "PUT" | "DELETE";
+export type TinyQuery = Record<string, string | number | boolean | undefined>;
+
+/** "/produtos/357281337" → "GET /produtos/{id}": groups calls by endpoint in logs and errors. */
+export function tinyEndpoint(method: string, path: string): string {
+  return `${method} ${(path.split("?")[0] ?? path).replace(/\/\d+(?=\/|$)/g, "/{id}")}`;
+}
+
+export interface TinyCallAuth {
+  /** Secret; sent as the bearer, never logged. */
+  accessToken: string;
+  /** Tiny's quota belongs to the ERP company: the CNPJ names the shared budget. Undefined = unmetered (connect-time /info). */
+  quotaKey: string | undefined;
+}
+
+export interface TinyTransportDeps {
+  config: Pick<TinyConfig, "apiUrl" | "timeoutMs" | "maxAttempts">;
+  quota: TinyQuota;
+  log: Logger;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  /** Overrides the quota wait for this runtime (jobs wait out a window, the Worker does not). */
+  maxQuotaWaitMs?: number;
+  backoffBaseMs?: number;
+}
+
+export interface TinyCall<S extends z.ZodType> {
+  method: TinyMethod;
+  path: string;
+  query?: TinyQuery;
+  body?: unknown;
+  /** Parses a 2xx body; 204 bodies are not parsed. */
+  schema?: S;
+  signal?: AbortSignal;
+}
+
+export interface TinyAuthProvider {
+  /** Current credentials for the call. */
+  current(): Promise<TinyCallAuth>;
+  /** Tiny answered 401 to `rejected`: a fresh token (refreshing unless someone already did), or throws. */
+  renew(rejected: string): Promise<TinyCallAuth>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function buildUrl(apiUrl: string, path: string, query?: TinyQuery): string {
+  const url = new URL(`${apiUrl}${path}`);
+  for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
+  return url.toString();
+}
+
+/**
+ * One Tiny call: quota slot first, then the request with a per-attempt timeout; a 401 renews
+ * the token once; a 429 waits for the shared window (via the quota) and tries again; 5xx and
+ * network failures are retried for reads only, because a write Tiny may have applied must not
+ * be repeated blindly (POST /estoque is not idempotent). Everything else is classified.
+ */
+export async function tinyCall<S extends z.ZodType>(deps: TinyTransportDeps, auth: TinyAuthProvider, call: TinyCall<S>): Promise<{ status: number; data: z.output<S>; headers: Headers }> {
+  const doFetch = deps.fetch ?? fetch;
+  const sleep = deps.sleep ?? defaultSleep;
+  const endpoint = tinyEndpoint(call.method, call.path);
+  const kind: TinyCallKind = call.method === "GET" ? "read" : "write";
+  const url = buildUrl(deps.config.apiUrl, call.path, call.query);
+  const maxAttempts = Math.max(1, deps.config.maxAttempts);
+  let credentials = await auth.current();
+  let renewed = false;
+
+  for (let attempt = 1; ; attempt++) {
+    if (credentials.quotaKey) {
+      await deps.quota.acquire(credentials.quotaKey, kind, { ...(deps.maxQuotaWaitMs === undefined ? {} : { maxWaitMs: deps.maxQuotaWaitMs }), ...(call.signal ? { signal: call.signal } : {}) });
+    }
+    const started = performance.now();
+    let response: Response;
+    let data: unknown;
+    try {
+      ({ response, data } = await withTimeout(
+        async (signal) => {
+          const res = await doFetch(url, {
+            method: call.method,
+            headers: {
+              accept: "application/json",
+              authorization: `Bearer ${credentials.accessToken}`,
+              ...(call.body === undefined ? {} : { "content-type": "application/json" }),
+            },
+            ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+            signal,
+          });
+          return { response: res, data: await readBody(res) };
+        },
+        deps.config.timeoutMs,
+        call.signal,
+      ));
+    } catch (error) {
+      if (call.signal?.aborted) throw error;
+      if (kind === "read" && attempt < maxAttempts) {
+        await sleep(backoff(attempt, deps.backoffBaseMs));
+        continue;
+      }
+      throw new TinyApiError("unavailable", `Tiny did not answer ${endpoint} (${kind === "write" ? "the write may or may not have been applied" : "network failure or timeout"}).`, {
+        endpoint,
+        retryable: true,
+        retryAfterSeconds: 5,
+        cause: error,
+      });
+    }
+    const durationMs = Math.round(performance.now() - started);
+    if (credentials.quotaKey) await deps.quota.observe(credentials.quotaKey, kind, response.status, response.headers);
+    deps.log.debug("tiny call", {
+      endpoint,
+      status: response.status,
+      durationMs,
+      attempt,
+      tinyRequestId: response.headers.get("x-request-id") ?? undefined,
+      rateRemaining: response.headers.get("x-ratelimit-remaining") ?? undefined,
+    });
+
+    if (response.status >= 200 && response.status < 300) {
+      if (!call.schema || response.status === 204) return { status: response.status, data: data as z.output<S>, headers: response.headers };
+      const parsed = call.schema.safeParse(data);
+      if (!parsed.success) {
+        deps.log.warn("tiny answered an unexpected body", { endpoint, issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`) });
+        throw new TinyApiError("bad_gateway", `Tiny answered ${endpoint} with a body we cannot read.`, { endpoint, tinyStatus: response.status, retryable: false });
+      }
+      return { status: response.status, data: parsed.data, headers: response.headers };
+    }
+    if (response.status === 401 && !renewed) {
+      renewed = true;
+      credentials = await auth.renew(credentials.accessToken);
+      attempt--;
+      continue;
+    }
+    // Tiny refused a 429 before doing anything, so even a write is safe to repeat; the quota waits out the window.
+    if (response.status === 429 && attempt < maxAttempts && credentials.quotaKey) continue;
+    if (kind === "read" && response.status >= 500 && attempt < maxAttempts) {
+      await sleep(backoff(attempt, deps.backoffBaseMs));
+      continue;
+    }
+    throw classifyTinyFailure({ status: response.status, data, headers: response.headers, endpoint });
+  }
+}
+
+function backoff(attempt: number, baseMs = 300): number {
+  const exponential = Math.min(8_000, baseMs * 2 ** (attempt - 1));
+  // Equal jitter: never zero, and concurrent callers do not retry in step.
+  return exponential / 2 + Math.random() * (exponential / 2);
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "ml_accounts" DROP COLUMN "refresh_started_at";

@@ -1,0 +1,140 @@
+import { sql } from "drizzle-orm";
+import { bigint, check, index, jsonb, numeric, pgEnum, pgTable, text, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { lifecycle, primaryId, utc } from "./columns";
+import { users } from "./users";
+
+export const tinyAccountStatus = pgEnum("tiny_account_status", ["active", "reauth_required", "disconnected"]);
+export type TinyAccountStatus = (typeof tinyAccountStatus.enumValues)[number];
+
+/**
+ * One Tiny ERP company connected by a user. Tokens are AES-256-GCM ciphertext under the same
+ * key scheme as ml_accounts (core/token-cipher.ts). Tiny refresh tokens live one day and
+ * rotate, so this row holds the only live copy: every refresh happens under its row lock
+ * (db/queries/tiny.ts `lockTinyAccount`).
+ *
+ * Unique per (user, CNPJ) rather than per CNPJ: two AutoEcom users may legitimately run the
+ * same ERP company. Tiny's quotas belong to the company, so the client keys its budget by CNPJ.
+ */
+export const tinyAccounts = pgTable(
+  "tiny_accounts",
+  {
+    id: primaryId(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    companyName: text("company_name").notNull(),
+    tradeName: text("trade_name"),
+    /** Digits only: GET /info formats it, webhooks do not. */
+    cnpj: text("cnpj").notNull(),
+    status: tinyAccountStatus("status").notNull().default("active"),
+    accessTokenEnc: text("access_token_enc"),
+    refreshTokenEnc: text("refresh_token_enc"),
+    tokenKeyId: text("token_key_id"),
+    accessExpiresAt: utc("access_expires_at"),
+    refreshExpiresAt: utc("refresh_expires_at"),
+    lastRefreshAt: utc("last_refresh_at"),
+    /** Why the account needs attention (refresh failure, revoked grant); cleared by a successful refresh or reconnect. */
+    lastError: text("last_error"),
+    lastErrorAt: utc("last_error_at"),
+    connectedAt: utc("connected_at").notNull().defaultNow(),
+    disconnectedAt: utc("disconnected_at"),
+    ...lifecycle,
+  },
+  (t) => [
+    uniqueIndex("tiny_accounts_user_cnpj_key").on(t.userId, t.cnpj),
+    index("tiny_accounts_status_refresh_idx").on(t.status, t.refreshExpiresAt),
+    index("tiny_accounts_cnpj_idx").on(t.cnpj),
+    check("tiny_accounts_cnpj_digits", sql`${t.cnpj} ~ '^[0-9]{11,14}$'`),
+    check(
+      "tiny_accounts_tokens_sealed_together",
+      sql`(${t.accessTokenEnc} IS NULL) = (${t.refreshTokenEnc} IS NULL) AND (${t.accessTokenEnc} IS NULL) = (${t.tokenKeyId} IS NULL)`,
+    ),
+  ],
+);
+
+/** What happened to a Tiny connection, for the dashboard: connects, refreshes that failed, reauth needed. */
+export const tinyAccountEvents = pgTable(
+  "tiny_account_events",
+  {
+    id: primaryId(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => tinyAccounts.id, { onDelete: "cascade" }),
+    /** connected, reconnected, refreshed, refresh_failed, reauth_required, disconnected. */
+    type: text("type").notNull(),
+    level: text("level").notNull().default("info"),
+    message: text("message").notNull(),
+    details: jsonb("details").$type<Record<string, unknown>>(),
+    createdAt: utc("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("tiny_account_events_account_created_idx").on(t.accountId, t.createdAt)],
+);
+
+/**
+ * The Tiny catalogue as last read through the API (product list pages, link checks): lets
+ * links show SKU and name and be validated without spending the account's read quota.
+ * Never authoritative for stock.
+ */
+export const tinyProducts = pgTable(
+  "tiny_products",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => tinyAccounts.id, { onDelete: "cascade" }),
+    tinyProductId: bigint("tiny_product_id", { mode: "number" }).notNull(),
+    sku: text("sku"),
+    name: text("name").notNull(),
+    /** K kit, S simple, V with variations, F manufactured, M raw material. */
+    type: text("type"),
+    /** A active, I inactive, E deleted. */
+    status: text("status"),
+    unit: text("unit"),
+    gtin: text("gtin"),
+    price: numeric("price", { precision: 14, scale: 2 }),
+    tinyUpdatedAt: utc("tiny_updated_at"),
+    fetchedAt: utc("fetched_at").notNull(),
+  },
+  (t) => [uniqueIndex("tiny_products_account_product_key").on(t.accountId, t.tinyProductId), index("tiny_products_account_sku_idx").on(t.accountId, t.sku)],
+);
+
+export const tinyLinkSource = pgEnum("tiny_link_source", ["sync", "manual"]);
+export type TinyLinkSource = (typeof tinyLinkSource.enumValues)[number];
+
+/**
+ * Which Tiny product an ML listing (or one of its variations) is. Listings are referenced by
+ * ML's own ids, not by a foreign key, so links survive a listing being re-imported and do not
+ * depend on the ML data tables. `ml_variation_id` is NULL for a listing without variations;
+ * NULLS NOT DISTINCT keeps that case unique too. A `manual` link is the seller's word: sync
+ * never overwrites it.
+ */
+export const tinyProductLinks = pgTable(
+  "tiny_product_links",
+  {
+    id: primaryId(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tinyAccountId: uuid("tiny_account_id")
+      .notNull()
+      .references(() => tinyAccounts.id, { onDelete: "cascade" }),
+    mlItemId: text("ml_item_id").notNull(),
+    mlVariationId: bigint("ml_variation_id", { mode: "number" }),
+    tinyProductId: bigint("tiny_product_id", { mode: "number" }).notNull(),
+    /** The Tiny SKU when the link was made, so a later SKU change in either system is visible. */
+    tinySku: text("tiny_sku"),
+    source: tinyLinkSource("source").notNull(),
+    /** Who linked it: the user for manual links, NULL for sync. */
+    linkedBy: uuid("linked_by").references(() => users.id, { onDelete: "set null" }),
+    linkedAt: utc("linked_at").notNull().defaultNow(),
+    ...lifecycle,
+  },
+  (t) => [
+    unique("tiny_product_links_listing_key").on(t.userId, t.mlItemId, t.mlVariationId).nullsNotDistinct(),
+    index("tiny_product_links_account_product_idx").on(t.tinyAccountId, t.tinyProductId),
+  ],
+);
+
+export type TinyAccount = typeof tinyAccounts.$inferSelect;
+export type TinyAccountEvent = typeof tinyAccountEvents.$inferSelect;
+export type TinyProduct = typeof tinyProducts.$inferSelect;
+export type TinyProductLink = typeof tinyProductLinks.$inferSelect;

@@ -1,0 +1,60 @@
+import { Hono } from "hono";
+import { queueNames } from "../../../core/jobs/catalog";
+import { errorFields, type Logger } from "../../../core/log";
+import { withTimeout } from "../../../core/timeout";
+import type { NodeDb } from "../../../db/client-node";
+import { eventCountsByStatus } from "../../../db/queries/webhooks";
+import type { Producer } from "../queues/enqueue";
+import { isRedisReady } from "../redis";
+import { formatLabels, type JobMetrics } from "../runtime/metrics";
+import { basicAuth } from "./basic-auth";
+import type { AppEnv } from "./types";
+
+const states = ["waiting", "active", "delayed", "prioritized", "waiting-children", "completed", "failed"] as const;
+const scrapeTimeoutMs = 2_000;
+
+/**
+ * GET /metrics — Prometheus text format, behind the admin credentials (queue depths and error
+ * counts describe the business). Queue gauges are read from Redis at scrape time, so every
+ * replica reports the same depths; durations and processor counters are this process's own.
+ * A source that is down is reported as `autoecom_metrics_source_up 0` rather than failing the scrape.
+ */
+export function metricsRoutes(deps: { producer: Producer; db: NodeDb; metrics: JobMetrics; credentials: { username: string; password: string }; log: Logger }) {
+  return new Hono<AppEnv>().use("*", basicAuth(deps.credentials, "AutoEcom metrics")).get("/", async (c) => {
+    const lines: string[] = [];
+    const up: Record<string, number> = { redis: 0, database: 0 };
+
+    if (isRedisReady(deps.producer.connection)) {
+      try {
+        const counts = await withTimeout(
+          Promise.all(queueNames.map(async (queue) => [queue, await deps.producer.queues[queue].getJobCounts(...states)] as const)),
+          scrapeTimeoutMs,
+          "queue counts",
+        );
+        lines.push("# HELP autoecom_queue_jobs Jobs per queue and state (completed/failed: those still retained).");
+        lines.push("# TYPE autoecom_queue_jobs gauge");
+        for (const [queue, byState] of counts) {
+          for (const state of states) lines.push(`autoecom_queue_jobs${formatLabels({ queue, state })} ${byState[state] ?? 0}`);
+        }
+        up.redis = 1;
+      } catch (error) {
+        deps.log.warn("metrics: queue counts unavailable", errorFields(error));
+      }
+    }
+
+    try {
+      const rows = await withTimeout(eventCountsByStatus(deps.db), scrapeTimeoutMs, "webhook event counts");
+      lines.push("# HELP autoecom_webhook_events Webhook events per status and topic.");
+      lines.push("# TYPE autoecom_webhook_events gauge");
+      for (const row of rows) lines.push(`autoecom_webhook_events${formatLabels({ status: row.status, topic: row.topic })} ${row.count}`);
+      up.database = 1;
+    } catch (error) {
+      deps.log.warn("metrics: webhook event counts unavailable", errorFields(error));
+    }
+
+    lines.push("# TYPE autoecom_metrics_source_up gauge");
+    for (const [source, value] of Object.entries(up)) lines.push(`autoecom_metrics_source_up${formatLabels({ source })} ${value}`);
+    lines.push(deps.metrics.render());
+    return c.body(`${lines.join("\n")}\n`, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+  });
+}

@@ -1,0 +1,203 @@
+import { UnrecoverableError } from "bullmq";
+import { AppError } from "../../../../core/errors";
+import type { MlNotification } from "../../../../core/jobs/ml-notification";
+import { errorFields } from "../../../../core/log";
+import { MlApiError } from "../../../../core/mercadolibre";
+import { parseMlResource, toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow, type MlResourceRef } from "../../../../core/ml-resources";
+import { upsertClaim, upsertListing, upsertOrder, upsertQuestion, upsertShipment } from "../../../../db/queries/ml-data";
+import {
+  failEvent,
+  fetchStartedAt,
+  findAccountByMlUserId,
+  finishEvent,
+  recordDomainEvent,
+  recordFetch,
+  startProcessing,
+  type NotificationFacts,
+} from "../../../../db/queries/webhooks";
+import type { JobContext } from "../types";
+import { accountLimits, jitter } from "./account-limits";
+import { resourceLock } from "./resource-lock";
+
+/** Topics the edge accepts. The fetchable ones name a resource we GET; the rest are recorded. */
+export const fetchedTopics = ["orders_v2", "items", "questions", "claims", "post_purchase", "shipments"] as const;
+export const recordedTopics = ["messages", "payments"] as const;
+export const handledTopics: readonly string[] = [...fetchedTopics, ...recordedTopics];
+
+export type Outcome = "fetched" | "coalesced" | "stale" | "recorded" | "not_found" | "no_account" | "unhandled_topic";
+
+interface Account {
+  id: string;
+  userId: string;
+  status: string;
+}
+
+// The account behind an ML user id changes only on connect/disconnect; a short cache spares a query per job.
+const accountCacheMs = 30_000;
+const accountCache = new Map<string, { account: Account | null; until: number }>();
+
+async function accountFor(ctx: JobContext, mlUserId: string): Promise<Account | null> {
+  const cached = accountCache.get(mlUserId);
+  if (cached && cached.until > Date.now()) return cached.account;
+  const account = (await findAccountByMlUserId(ctx.db, mlUserId)) ?? null;
+  accountCache.set(mlUserId, { account, until: Date.now() + accountCacheMs });
+  return account;
+}
+
+/**
+ * One notification, start to finish. The webhook event row follows it: processing (attempt
+ * counted), then processed with an outcome, or the error kept and — when BullMQ will not
+ * retry — failed. Coalescing: a notification enqueued before the last fetch of its resource
+ * started is already reflected, so it completes without calling ML.
+ */
+export async function processNotification(
+  ctx: JobContext,
+  notification: MlNotification,
+  facts: NotificationFacts,
+  options: { source: string; enqueuedAt: number },
+): Promise<Outcome> {
+  const { services } = ctx;
+  const metrics = services.metrics;
+  const topicLabel = { topic: notification.topic };
+  const account = await accountFor(ctx, notification.userId);
+  if (!account) {
+    await startProcessing(ctx.db, facts, { jobId: ctx.job.id, source: options.source, enqueuedAt: new Date(options.enqueuedAt) });
+    await finishEvent(ctx.db, facts.notificationKey, { status: "skipped", outcome: "no_account" });
+    metrics.inc("autoecom_ml_notifications_total", { ...topicLabel, outcome: "no_account" });
+    return "no_account";
+  }
+
+  const limits = accountLimits(services);
+  if (!(await limits.acquire(account.id, ctx.job.id))) {
+    return ctx.defer(jitter(100, 200), "account_concurrency");
+  }
+  try {
+    await startProcessing(ctx.db, facts, { jobId: ctx.job.id, source: options.source, enqueuedAt: new Date(options.enqueuedAt) });
+    let outcome: Outcome;
+    const ref = parseMlResource(notification.resource);
+    if ((recordedTopics as readonly string[]).includes(notification.topic)) {
+      outcome = "recorded";
+    } else if (!(fetchedTopics as readonly string[]).includes(notification.topic) || !ref) {
+      outcome = "unhandled_topic";
+    } else {
+      outcome = await fetchAndStore(ctx, account, ref, options.enqueuedAt, limits);
+    }
+    await finishEvent(ctx.db, facts.notificationKey, { status: outcome === "unhandled_topic" ? "skipped" : "processed", outcome });
+    metrics.inc("autoecom_ml_notifications_total", { ...topicLabel, outcome });
+    return outcome;
+  } catch (error) {
+    if (isDeferral(error)) throw error;
+    const permanent = error instanceof UnrecoverableError || (error instanceof AppError && !error.retryable);
+    const final = permanent || ctx.job.attempt >= ctx.job.maxAttempts;
+    await failEvent(ctx.db, facts.notificationKey, describe(error), final).catch((writeError: unknown) =>
+      ctx.log.warn("could not record the webhook failure", errorFields(writeError)),
+    );
+    if (final) metrics.inc("autoecom_ml_notifications_total", { ...topicLabel, outcome: "failed" });
+    throw error;
+  } finally {
+    await limits.release(account.id, ctx.job.id).catch(() => undefined);
+  }
+}
+
+function isDeferral(error: unknown): boolean {
+  return error instanceof Error && error.name === "DelayedError";
+}
+
+function describe(error: unknown): string {
+  if (error instanceof MlApiError) return `${error.code} (ML ${error.mlStatus ?? "no answer"}${error.mlError ? ` ${error.mlError}` : ""}): ${error.message}`;
+  if (error instanceof AppError) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function fetchAndStore(
+  ctx: JobContext,
+  account: Account,
+  ref: MlResourceRef,
+  enqueuedAt: number,
+  limits: ReturnType<typeof accountLimits>,
+): Promise<Outcome> {
+  const { services } = ctx;
+  const resourceKey = `${ref.kind}:${ref.id}`;
+  const covered = async () => {
+    const started = await fetchStartedAt(ctx.db, account.id, resourceKey);
+    return started !== null && started.getTime() >= enqueuedAt;
+  };
+  if (await covered()) return "coalesced";
+
+  const lock = resourceLock(services, account.id, resourceKey, ctx.job.id);
+  if (!(await lock.tryAcquire())) return ctx.defer(jitter(150, 250), "resource_busy");
+  try {
+    // The holder before us may have started its fetch after we were enqueued.
+    if (await covered()) return "coalesced";
+    const wait = await limits.takeCall(account.id);
+    if (wait > 0) return ctx.defer(jitter(wait, 100), "account_rate");
+    const ml = services.ml;
+    if (!ml) throw new AppError("unavailable", "MercadoLibre is not configured in this container.", { retryable: false });
+
+    const startedAt = new Date();
+    let response;
+    try {
+      response = await ml.request(account.id, "GET", ref.path, {
+        ...(ref.kind === "shipments" ? { headers: { "x-format-new": "true" } } : {}),
+        signal: ctx.signal,
+      });
+    } catch (error) {
+      services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(error instanceof MlApiError ? (error.mlStatus ?? "error") : "error") });
+      if (error instanceof MlApiError && error.mlStatus === 404) {
+        // Deleted or never visible to this seller: nothing to store, and retrying cannot change it.
+        await recordFetch(ctx.db, account.id, resourceKey, startedAt, 404);
+        return "not_found";
+      }
+      throw error;
+    }
+    services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(response.status) });
+    const applied = await store(ctx, account, ref, response.data, response.headers, startedAt);
+    await recordFetch(ctx.db, account.id, resourceKey, startedAt, response.status);
+    return applied ? "fetched" : "stale";
+  } finally {
+    await lock.release().catch(() => undefined);
+  }
+}
+
+/** Writes what ML returned; false when our row already held a newer state. */
+async function store(ctx: JobContext, account: Account, ref: MlResourceRef, data: unknown, headers: Headers, fetchedAt: Date): Promise<boolean> {
+  try {
+    switch (ref.kind) {
+      case "orders": {
+        // 206: ML could not load some parts; the upsert keeps what an earlier full answer gave.
+        const missing = (headers.get("x-content-missing") ?? "")
+          .split(",")
+          .map((part) => part.trim())
+          .filter(Boolean);
+        return (await upsertOrder(ctx.db, account.id, toOrderRow(data, fetchedAt, missing))).applied;
+      }
+      case "items":
+        return (await upsertListing(ctx.db, account.id, toListingRow(data, fetchedAt))).applied;
+      case "questions": {
+        const row = toQuestionRow(data, fetchedAt);
+        const result = await upsertQuestion(ctx.db, account.id, row);
+        if (result.inserted) {
+          await recordDomainEvent(ctx.db, {
+            userId: account.userId,
+            accountId: account.id,
+            type: "question.received",
+            subjectId: String(row.mlQuestionId),
+            payload: { questionId: row.mlQuestionId, itemId: row.mlItemId, status: row.status, text: row.text, buyerId: row.buyerId },
+            occurredAt: row.mlDateCreated ?? fetchedAt,
+          });
+        }
+        return result.applied;
+      }
+      case "claims":
+        return (await upsertClaim(ctx.db, account.id, toClaimRow(data, fetchedAt))).applied;
+      case "shipments":
+        return (await upsertShipment(ctx.db, account.id, toShipmentRow(data, fetchedAt))).applied;
+    }
+  } catch (error) {
+    if (error instanceof Error && error.name === "ZodError") {
+      // ML answered 2xx with a body we cannot read: retrying the same GET will not fix our parser.
+      throw new UnrecoverableError(`Unexpected ${ref.kind} body from MercadoLibre: ${error.message.slice(0, 500)}`);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,34 @@
+import { errorFields, type Logger } from "../../../core/log";
+import type { QueueRegistry } from "./registry";
+
+/**
+ * The recurring jobs. ML retries a notification for one hour and keeps what it gave up on in
+ * /missed_feeds for two days; polling that every 10 minutes and reconciling orders every 15
+ * puts an upper bound on how late a change can land even when no notification ever arrives.
+ */
+export const schedules = [
+  { id: "scheduler:ml.missed-feeds", queue: "ml-sync", name: "ml.missed-feeds", everyMs: 10 * 60_000 },
+  { id: "scheduler:ml.reconcile", queue: "ml-sync", name: "ml.reconcile", everyMs: 15 * 60_000 },
+  // Token refresh and inactivity keep-alive for every connected account (docs/mercadolibre-accounts.md).
+  { id: "scheduler:ml.tokens.sweep", queue: "ml-token-refresh", name: "ml.tokens.sweep", everyMs: 10 * 60_000 },
+  // Tiny refresh tokens die after one day unused (docs/tiny.md): refresh every account well before.
+  { id: "scheduler:tinyerp.tokens.keepalive", queue: "tinyerp-sync", name: "tinyerp.tokens.keepalive", everyMs: 30 * 60_000 },
+] as const;
+
+const retryMs = 30_000;
+
+/** Upserts every schedule; while Redis is unreachable it keeps trying in the background. */
+export async function startSchedulers(queues: QueueRegistry, log: Logger): Promise<void> {
+  for (;;) {
+    try {
+      for (const schedule of schedules) {
+        await queues[schedule.queue].upsertJobScheduler(schedule.id, { every: schedule.everyMs }, { name: schedule.name, data: {} });
+      }
+      log.info("job schedulers registered", { schedulers: schedules.map((s) => s.id) });
+      return;
+    } catch (error) {
+      log.warn("job schedulers not registered yet; retrying", { retryMs, ...errorFields(error) });
+      await new Promise<void>((resolve) => setTimeout(resolve, retryMs).unref());
+    }
+  }
+}

@@ -1,0 +1,250 @@
+import { Queue } from "bullmq";
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toOrderRow } from "../../core/ml-resources";
+import { createNodeDb } from "../../db/client-node";
+import { upsertOrder } from "../../db/queries/ml-data";
+import { domainEvents, mlClaims, mlListings, mlOrders, mlQuestions, mlShipments, webhookEvents } from "../../db/schema";
+import { DEMO_SELLER_ID, SECOND_SELLER_ID, startMlSandbox, type MlSandbox } from "../../dev/sandbox/ml";
+import { startReceiver, type Receiver } from "../../dev/sandbox/ml/test-helpers";
+import { connectSandboxSeller, randomTokenKeys } from "../../test/support/ml-seller";
+import { localQstashSigningKeys } from "../src/env";
+import { startJobs, type RunningJobs } from "../src/start";
+import { signDelivery } from "./support/qstash-signer";
+import { adminCredentials, createTestResources, memoryLogger, publicUrl, waitFor, type TestResources } from "./support/resources";
+
+/**
+ * The jobs side of the webhook pipeline against real Postgres, Redis and the ML sandbox: the
+ * sandbox's own notifications (all its payload variants) are captured by a receiver and
+ * delivered to the ingress signed exactly as QStash signs them.
+ */
+let resources: TestResources;
+let sandbox: MlSandbox;
+let receiver: Receiver;
+let jobs: RunningJobs;
+let database: ReturnType<typeof createNodeDb>;
+let demo: { userId: string; accountId: string };
+let syncQueue: Queue;
+
+beforeAll(async () => {
+  resources = await createTestResources();
+  receiver = await startReceiver();
+  sandbox = await startMlSandbox({ port: 0, seed: 11, listings: 40, orders: 5, callbackUrl: receiver.url, timeScale: 0.0005 });
+  const tokenKeys = randomTokenKeys();
+  demo = await connectSandboxSeller({ databaseUrl: resources.databaseUrl, tokenKeys, sandbox, mlUserId: DEMO_SELLER_ID });
+  database = createNodeDb(resources.databaseUrl, { max: 2 });
+  jobs = await startJobs(
+    resources.env({ ML_API_URL: sandbox.url, ML_APP_ID: sandbox.appId, ML_CLIENT_SECRET: sandbox.clientSecret, TOKEN_ENCRYPTION_KEYS: tokenKeys, ML_ACCOUNT_RATE_PER_SECOND: "1000" }),
+    { log: memoryLogger(), schedulers: false },
+  );
+  syncQueue = new Queue("ml-sync", { connection: { host: "127.0.0.1", port: 6379 }, prefix: resources.prefix });
+}, 60_000);
+
+afterAll(async () => {
+  await syncQueue?.close();
+  await jobs?.close();
+  await database?.close();
+  await sandbox?.close();
+  await receiver?.close();
+  await resources?.cleanup();
+});
+
+async function deliver(body: unknown, jobName = "ml.webhook"): Promise<Response> {
+  const raw = JSON.stringify(body);
+  const signature = await signDelivery({ key: localQstashSigningKeys.current, url: `${publicUrl}/qstash/${jobName}`, body: raw });
+  return fetch(`${jobs.url}/qstash/${jobName}`, { method: "POST", headers: { "upstash-signature": signature, "content-type": "application/json", "upstash-message-id": `msg_${crypto.randomUUID()}` }, body: raw });
+}
+
+/** Every notification the sandbox sent since `from`, in order. */
+async function captured(from: number): Promise<Record<string, unknown>[]> {
+  await sandbox.webhooks.idle();
+  return receiver.received.slice(from);
+}
+
+const getCount = (route: string) => sandbox.counters.get(route);
+const orderRow = async (id: number) => (await database.db.select().from(mlOrders).where(eq(mlOrders.mlOrderId, id)))[0];
+
+async function settled(): Promise<void> {
+  await waitFor(async () => {
+    const [row] = await database.db
+      .select({ open: sql<number>`count(*) filter (where status in ('received','enqueued','processing'))::int` })
+      .from(webhookEvents);
+    return row!.open === 0 ? true : undefined;
+  }, "every webhook event to settle", 20_000);
+}
+
+async function control<T = Record<string, unknown>>(path: string, json: unknown = {}): Promise<T> {
+  const response = await fetch(`${sandbox.url}/_sandbox${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(json) });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+describe("ml.webhook processing", () => {
+  it("turns a sandbox sale into an order, listing and shipment, one ML fetch per resource", async () => {
+    const mark = receiver.received.length;
+    sandbox.counters.reset();
+    const order = await control<{ id: number; shipping: { id: number } }>("/orders", {});
+    const notifications = await captured(mark);
+    expect(notifications.map((n) => n.topic).sort()).toEqual(["items", "orders_v2", "orders_v2", "shipments"]);
+    for (const n of notifications) expect((await deliver(n)).status).toBe(200);
+    await settled();
+
+    const row = await orderRow(order.id);
+    expect(row).toMatchObject({ accountId: demo.accountId, status: "paid", shippingId: order.shipping.id });
+    expect(row!.payments[0]).toMatchObject({ status: "approved" });
+    expect(getCount("GET /orders/:id")).toBe(1);
+    expect(getCount("GET /items/:id")).toBe(1);
+    expect(getCount("GET /shipments/:id")).toBe(1);
+    const [shipment] = await database.db.select().from(mlShipments).where(eq(mlShipments.mlShipmentId, order.shipping.id));
+    expect(shipment).toMatchObject({ status: "ready_to_ship", substatus: "ready_to_print", labelAvailable: true });
+    const events = await database.db.select().from(webhookEvents).where(eq(webhookEvents.accountId, demo.accountId));
+    expect(events.filter((e) => e.status !== "processed")).toEqual([]);
+    expect(new Set(events.map((e) => e.outcome))).toEqual(new Set(["fetched", "coalesced"]));
+  });
+
+  it("processes a notification delivered five times exactly once", async () => {
+    const mark = receiver.received.length;
+    await control("/questions", { item_id: (await control<{ order_items: { item: { id: string } }[] }>("/orders", {})).order_items[0]!.item.id, text: "Tem azul?" });
+    const question = (await captured(mark)).find((n) => n.topic === "questions")!;
+    sandbox.counters.reset();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => deliver(question)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    const bodies = (await Promise.all(answers.map((a) => a.json()))) as { jobId: string }[];
+    expect(new Set(bodies.map((b) => b.jobId)).size).toBe(1);
+    await settled();
+    expect(getCount("GET /questions/:id")).toBe(1);
+    const id = Number(String(question.resource).split("/").pop());
+    const [row] = await database.db.select().from(mlQuestions).where(eq(mlQuestions.mlQuestionId, id));
+    expect(row).toMatchObject({ status: "UNANSWERED", text: "Tem azul?" });
+    const announced = await database.db.select().from(domainEvents).where(eq(domainEvents.subjectId, String(id)));
+    expect(announced).toEqual([expect.objectContaining({ type: "question.received", userId: demo.userId })]);
+  });
+
+  it("coalesces a created/paid/shipped burst delivered out of order into one row with the newest state", async () => {
+    const mark = receiver.received.length;
+    const order = await control<{ id: number }>("/orders", { status: "payment_required" });
+    await control(`/orders/${order.id}/pay`);
+    await control(`/orders/${order.id}/ship`);
+    const burst = (await captured(mark)).filter((n) => n.topic === "orders_v2");
+    expect(burst.length).toBe(3);
+    sandbox.counters.reset();
+    for (const n of [...burst].reverse()) expect((await deliver(n)).status).toBe(200);
+    await settled();
+    expect(getCount("GET /orders/:id")).toBe(1);
+    const row = await orderRow(order.id);
+    expect(row).toMatchObject({ status: "paid", tags: ["paid", "not_delivered"] });
+  });
+
+  it("never lets an older state overwrite a newer one", async () => {
+    const order = await control<Record<string, unknown> & { id: number; last_updated: string }>("/orders", {});
+    const newer = toOrderRow({ ...order, status: "cancelled", last_updated: new Date(Date.parse(order.last_updated) + 60_000).toISOString() }, new Date());
+    const older = toOrderRow({ ...order, status: "paid" }, new Date());
+    expect((await upsertOrder(database.db, demo.accountId, newer)).applied).toBe(true);
+    expect((await upsertOrder(database.db, demo.accountId, older)).applied).toBe(false);
+    expect((await orderRow(order.id))!.status).toBe("cancelled");
+  });
+
+  it("keeps the buyer from a full answer when a later fetch is a 206", async () => {
+    const mark = receiver.received.length;
+    const order = await control<{ id: number }>("/orders", {});
+    const first = (await captured(mark)).filter((n) => n.topic === "orders_v2").at(-1)!;
+    await deliver(first);
+    await settled();
+    expect((await orderRow(order.id))!.buyer).toMatchObject({ id: expect.any(Number) });
+
+    await fetch(`${sandbox.url}/_sandbox/orders/${order.id}/partial`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ fields: ["buyer", "feedback"] }) });
+    const mark2 = receiver.received.length;
+    await control(`/orders/${order.id}/ready_to_ship`);
+    for (const n of (await captured(mark2)).filter((x) => x.topic === "orders_v2")) await deliver(n);
+    await settled();
+    const row = await orderRow(order.id);
+    expect(row!.missingFields).toEqual(["buyer", "feedback"]);
+    expect(row!.buyer).toMatchObject({ id: expect.any(Number) });
+  });
+
+  it("stores claims and listings with their SKUs", async () => {
+    const mark = receiver.received.length;
+    const order = await control<{ id: number }>("/orders", {});
+    const claim = await control<{ id: number }>("/claims", { order_id: order.id });
+    for (const n of await captured(mark)) await deliver(n);
+    await settled();
+    const [claimRow] = await database.db.select().from(mlClaims).where(eq(mlClaims.mlClaimId, claim.id));
+    expect(claimRow).toMatchObject({ status: "opened", resource: "order", resourceId: order.id });
+    const listings = await database.db.select().from(mlListings).where(eq(mlListings.accountId, demo.accountId));
+    expect(listings.length).toBeGreaterThan(0);
+  });
+
+  it("rides out a 429 and 5xx storm, then processes every notification exactly once", async () => {
+    const mark = receiver.received.length;
+    const created = [];
+    for (let i = 0; i < 5; i++) created.push(await control<{ id: number }>("/orders", {}));
+    const notifications = (await captured(mark)).filter((n) => n.topic === "orders_v2");
+    sandbox.faults.set(undefined, [
+      { match: { path: "/orders/*" }, rateLimitRate: 1, retryAfterSeconds: 1, times: 6 },
+      { match: { path: "/orders/*" }, errorRate: 1, errorStatus: 503, times: 6 },
+    ]);
+    sandbox.counters.reset();
+    for (const n of notifications) await deliver(n);
+    await settled();
+    sandbox.faults.clear();
+    for (const order of created) expect((await orderRow(order.id))?.status).toBe("paid");
+    const keys = notifications.map((n) => `id|${String(n._id ?? n.id)}`);
+    const rows = await database.db.select().from(webhookEvents).where(sql`${webhookEvents.notificationKey} in ${keys}`);
+    expect(rows).toHaveLength(notifications.length);
+    expect(rows.every((r) => r.status === "processed")).toBe(true);
+  }, 60_000);
+
+  it("fails a permanent 4xx at once (no retries), and lets the user replay it", async () => {
+    const foreign = await control<{ id: number }>("/orders", { seller_id: SECOND_SELLER_ID });
+    const body = { _id: crypto.randomUUID(), resource: `/orders/${foreign.id}`, user_id: DEMO_SELLER_ID, topic: "orders_v2", application_id: sandbox.appId, attempts: 1, sent: new Date().toISOString() };
+    await deliver(body);
+    const key = `id|${body._id}`;
+    const failed = await waitFor(async () => {
+      const [row] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.notificationKey, key));
+      return row?.status === "failed" ? row : undefined;
+    }, "the event to fail", 15_000);
+    expect(failed.attempts).toBe(1);
+    expect(failed.lastError).toMatch(/403/);
+
+    await database.db.update(webhookEvents).set({ status: "enqueued", replayCount: 1 }).where(eq(webhookEvents.id, failed.id));
+    expect((await deliver({ eventId: failed.id, replay: 1 }, "ml.webhook.replay")).status).toBe(200);
+    await waitFor(async () => {
+      const [row] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.id, failed.id));
+      return row?.status === "failed" && row.attempts === 2 ? row : undefined;
+    }, "the replay to run", 15_000);
+  });
+
+  it("recovers notifications ML gave up on from /missed_feeds, and orders ML never notified through reconciliation", async () => {
+    receiver.respond = () => ({ status: 500 });
+    const missed = await control<{ id: number }>("/orders", {});
+    await sandbox.webhooks.idle();
+    receiver.respond = () => ({ status: 200 });
+    expect(await orderRow(missed.id)).toBeUndefined();
+    await syncQueue.add("ml.missed-feeds", {}, { jobId: `missed-${missed.id}` });
+    await waitFor(async () => (await orderRow(missed.id)) ?? undefined, "the missed order to land", 20_000);
+    const [event] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.resource, `/orders/${missed.id}`));
+    expect(event?.source).toBe("missed_feed");
+
+    // The callback is off: ML never even tries.
+    await fetch(`${sandbox.url}/_sandbox/callback`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: null }) });
+    const silent = await control<{ id: number }>("/orders", {});
+    await syncQueue.add("ml.reconcile", {}, { jobId: `reconcile-${silent.id}` });
+    const row = await waitFor(async () => (await orderRow(silent.id)) ?? undefined, "the silent order to be reconciled", 20_000);
+    expect(row.status).toBe("paid");
+    await fetch(`${sandbox.url}/_sandbox/callback`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: receiver.url }) });
+  }, 60_000);
+
+  it("serves queue and job metrics in Prometheus format behind the admin credentials", async () => {
+    expect((await fetch(`${jobs.url}/metrics`)).status).toBe(401);
+    const response = await fetch(`${jobs.url}/metrics`, {
+      headers: { authorization: `Basic ${Buffer.from(`${adminCredentials.username}:${adminCredentials.password}`).toString("base64")}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/autoecom_queue_jobs\{queue="ml-webhook",state="completed"\} \d+/);
+    expect(text).toMatch(/autoecom_job_duration_seconds_count\{queue="ml-webhook",job="ml.webhook",outcome="completed"\} \d+/);
+    expect(text).toMatch(/autoecom_webhook_events\{status="processed",topic="orders_v2"\} \d+/);
+    expect(text).toMatch(/autoecom_ml_notifications_total\{topic="orders_v2",outcome="coalesced"\} \d+/);
+  });
+});

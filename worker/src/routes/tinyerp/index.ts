@@ -1,0 +1,47 @@
+import { createRouter } from "../../lib/router";
+import { accountEvents, completeConnect, connectRedirect, disconnectAccount, getInventory, getProductLinks, listAccounts, listProducts, putProductLinks, startConnect } from "../../services/tinyerp";
+import { accountEventsRoute, callbackRoute, connectRoute, deleteAccountRoute, getLinksRoute, inventoryRoute, listAccountsRoute, productsRoute, putLinksRoute } from "./tinyerp.routes";
+import { toInventoryItemDto, toProductLinkDto, toTinyAccountDto, toTinyAccountEventDto, toTinyProductDto, toUnlinkedDto } from "./tinyerp.schemas";
+
+export const tinyerpRouter = createRouter()
+  .openapi(connectRoute, async (c) => {
+    const started = await startConnect(c.get("services"), c.get("principal"));
+    c.header("cache-control", "no-store");
+    return c.json(started, 200);
+  })
+  .openapi(callbackRoute, async (c) => {
+    const services = c.get("services");
+    const outcome = await completeConnect(services, c.req.valid("query"));
+    c.header("cache-control", "no-store");
+    // The code and state must not travel onward in the Referer of the dashboard page.
+    c.header("referrer-policy", "no-referrer");
+    return c.redirect(connectRedirect(services, outcome), 302);
+  })
+  .openapi(listAccountsRoute, async (c) => {
+    const accounts = await listAccounts(c.get("services"), c.get("principal"));
+    return c.json({ items: accounts.map(toTinyAccountDto) }, 200);
+  })
+  .openapi(accountEventsRoute, async (c) => {
+    const events = await accountEvents(c.get("services"), c.get("principal"), c.req.valid("param").id, c.req.valid("query").limit);
+    return c.json({ items: events.map(toTinyAccountEventDto) }, 200);
+  })
+  .openapi(deleteAccountRoute, async (c) => {
+    await disconnectAccount(c.get("services"), c.get("principal"), c.req.valid("param").id);
+    return c.body(null, 204);
+  })
+  .openapi(productsRoute, async (c) => {
+    const page = await listProducts(c.get("services"), c.get("principal"), c.req.valid("query"));
+    return c.json({ accountId: page.accountId, items: page.items.map(toTinyProductDto), pagination: page.pagination }, 200);
+  })
+  .openapi(getLinksRoute, async (c) => {
+    const page = await getProductLinks(c.get("services"), c.get("principal"), c.req.valid("query"));
+    return c.json({ items: page.links.map(toProductLinkDto), total: page.total, unlinked: page.unlinked.map(toUnlinkedDto), unlinkedTotal: page.unlinkedTotal }, 200);
+  })
+  .openapi(putLinksRoute, async (c) => {
+    const results = await putProductLinks(c.get("services"), c.get("principal"), c.req.valid("json").links);
+    return c.json({ items: results.map((r) => ({ ...r, link: r.link ? toProductLinkDto(r.link) : null })) }, 200);
+  })
+  .openapi(inventoryRoute, async (c) => {
+    const inventory = await getInventory(c.get("services"), c.get("principal"), c.req.valid("query"));
+    return c.json({ accountId: inventory.accountId, items: inventory.items.map(toInventoryItemDto) }, 200);
+  });

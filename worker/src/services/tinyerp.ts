@@ -1,0 +1,417 @@
+import { createPkcePair } from "../../../core/mercadolibre/oauth";
+import { AppError, type FieldError } from "../../../core/errors";
+import { uuidv7 } from "../../../core/ids";
+import { errorFields } from "../../../core/log";
+import {
+  TinyApiError,
+  exchangeTinyCode,
+  fetchTinyInfo,
+  isTinyInvalidGrant,
+  normaliseCnpj,
+  parseTinyDateTime,
+  tinyAuthorizationUrl,
+  type TinyProductListItem,
+  type TinyStock,
+  type TinyTokenSet,
+} from "../../../core/tiny";
+import {
+  deleteLink,
+  disconnectTinyAccount,
+  findCachedTinyProducts,
+  findTinyAccountOfUser,
+  findUserListing,
+  insertTinyAccount,
+  insertTinyAccountEvent,
+  listProductLinks,
+  listTinyAccountEvents,
+  listTinyAccountsOfUser,
+  listUnlinkedListings,
+  lockTinyAccountOfUserByCnpj,
+  reconnectTinyAccount,
+  upsertManualLink,
+  upsertTinyProducts,
+  type ProductLinkView,
+  type TinyAccountEvent,
+  type TinyAccountSummary,
+  type TinyProductLink,
+  type UnlinkedListing,
+} from "../../../db/queries/tiny";
+import type { Principal } from "../lib/types";
+import { consumeOAuthState, issueOAuthState } from "./oauth-state";
+import type { Services } from ".";
+
+const PROVIDER = "tiny";
+
+interface PendingConnect {
+  verifier: string;
+}
+
+export async function startConnect(services: Services, principal: Principal): Promise<{ url: string; expiresAt: string }> {
+  const { config } = await services.tiny();
+  const pkce = await createPkcePair();
+  const issued = await issueOAuthState<PendingConnect>(services, {
+    provider: PROVIDER,
+    userId: principal.userId,
+    data: { verifier: pkce.verifier },
+    ttlSeconds: services.config.TINY_OAUTH_STATE_TTL_SECONDS,
+  });
+  return { url: tinyAuthorizationUrl(config, { state: issued.state, codeChallenge: pkce.challenge }), expiresAt: issued.expiresAt.toISOString() };
+}
+
+/** The outcome the dashboard is redirected with; `error` codes are listed in docs/tiny.md. */
+export type ConnectOutcome = { ok: true; result: "connected" | "reconnected"; accountId: string } | { ok: false; error: string; status: number; message: string };
+
+const fail = (error: string, status: number, message: string): ConnectOutcome => ({ ok: false, error, status, message });
+
+/**
+ * The browser lands here from Tiny. The state is consumed before anything else, so a replayed
+ * callback URL finds nothing; a denied consent also spends it.
+ */
+export async function completeConnect(
+  services: Services,
+  query: { state: string; code?: string | undefined; error?: string | undefined },
+): Promise<ConnectOutcome> {
+  const tiny = await services.tiny();
+  const pending = await consumeOAuthState<PendingConnect>(services, PROVIDER, query.state);
+  if (!pending) return fail("invalid_state", 400, "The connection request is unknown, expired or was already used; start again.");
+  const log = services.logger.child({ userId: pending.userId });
+
+  if (query.error) {
+    log.info("tiny authorization refused", { tinyError: query.error.slice(0, 64) });
+    if (query.error === "access_denied") return fail("access_denied", 403, "Tiny ERP access was not authorized.");
+    return fail("authorization_failed", 400, `Tiny did not authorize the connection (${query.error.slice(0, 64)}).`);
+  }
+  if (!query.code) return fail("authorization_failed", 400, "Tiny returned neither a code nor an error.");
+
+  let tokens: TinyTokenSet;
+  try {
+    tokens = await exchangeTinyCode(tiny.config, { code: query.code, codeVerifier: pending.data.verifier }, { now: services.now });
+  } catch (error) {
+    log.warn("tiny code exchange failed", errorFields(error));
+    if (isTinyInvalidGrant(error)) return fail("code_rejected", 400, "Tiny rejected the authorization code (expired, reused or PKCE mismatch); start again.");
+    return fail("tiny_unavailable", 502, "Tiny could not complete the connection; try again.");
+  }
+
+  let cnpj: string | null;
+  let companyName: string;
+  let tradeName: string | null;
+  try {
+    const info = await fetchTinyInfo(tiny.transport, tokens.accessToken);
+    cnpj = normaliseCnpj(info.cpfCnpj);
+    companyName = info.razaoSocial || info.fantasia || "";
+    tradeName = info.fantasia || null;
+  } catch (error) {
+    log.warn("tiny /info failed during connect", errorFields(error));
+    return fail("tiny_unavailable", 502, "Tiny could not complete the connection; try again.");
+  }
+  if (!cnpj || !companyName) return fail("tiny_unavailable", 502, "Tiny did not identify the company (no CNPJ or name in /info).");
+
+  const now = services.now();
+  const outcome = await services.transaction(async (tx): Promise<ConnectOutcome> => {
+    const existing = await lockTinyAccountOfUserByCnpj(tx, pending.userId, cnpj);
+    const accountId = existing?.id ?? uuidv7();
+    const sealed = await tiny.tokens.sealTokens(accountId, tokens);
+    if (existing) {
+      await reconnectTinyAccount(tx, accountId, { ...sealed, companyName, tradeName, now });
+      await insertTinyAccountEvent(tx, { accountId, type: "reconnected", message: `Reconnected ${companyName}.`, details: { previousStatus: existing.status }, now });
+      return { ok: true, result: "reconnected", accountId };
+    }
+    const inserted = await insertTinyAccount(tx, { id: accountId, userId: pending.userId, companyName, tradeName, cnpj, ...sealed, now });
+    // A concurrent callback for the same company won between the lock and the insert; the next connect reconnects it.
+    if (!inserted) return fail("connect_conflict", 409, "This Tiny company was being connected by another request at the same time; try again.");
+    await insertTinyAccountEvent(tx, { accountId, type: "connected", message: `Connected ${companyName}.`, now });
+    return { ok: true, result: "connected", accountId };
+  });
+  if (outcome.ok) log.info("tiny account connected", { accountId: outcome.accountId, result: outcome.result });
+  else log.warn("tiny account connect refused", { error: outcome.error });
+  return outcome;
+}
+
+export function connectRedirect(services: Services, outcome: ConnectOutcome): string {
+  const url = new URL(services.config.TINY_DASHBOARD_URL);
+  if (outcome.ok) {
+    url.searchParams.set("tiny_connect", outcome.result);
+    url.searchParams.set("account", outcome.accountId);
+  } else {
+    url.searchParams.set("tiny_connect", "error");
+    url.searchParams.set("error", outcome.error);
+    url.searchParams.set("status", String(outcome.status));
+    url.searchParams.set("message", outcome.message);
+  }
+  return url.toString();
+}
+
+export function listAccounts(services: Services, principal: Principal): Promise<TinyAccountSummary[]> {
+  return listTinyAccountsOfUser(services.db, principal.userId);
+}
+
+/** 404 for a missing id and for someone else's: the answer must not tell them apart. */
+async function ownAccount(services: Services, principal: Principal, id: string): Promise<TinyAccountSummary> {
+  const account = await findTinyAccountOfUser(services.db, principal.userId, id);
+  if (!account) throw new AppError("not_found", "No such Tiny ERP account.");
+  return account;
+}
+
+export async function accountEvents(services: Services, principal: Principal, id: string, limit: number): Promise<TinyAccountEvent[]> {
+  await ownAccount(services, principal, id);
+  return listTinyAccountEvents(services.db, id, limit);
+}
+
+/** Tokens are deleted at once; the row stays (status disconnected) so a reconnect keeps the product links. */
+export async function disconnectAccount(services: Services, principal: Principal, id: string): Promise<void> {
+  await ownAccount(services, principal, id);
+  const now = services.now();
+  if (!(await disconnectTinyAccount(services.db, id, now))) throw new AppError("not_found", "No such Tiny ERP account.");
+  await insertTinyAccountEvent(services.db, { accountId: id, type: "disconnected", message: "Disconnected by the user; tokens deleted, product links kept.", now });
+  services.logger.info("tiny account disconnected", { accountId: id });
+}
+
+/**
+ * The account a Tiny call is for: the one named, or the user's only active one. Several
+ * accounts and none named is the caller's to resolve — we never pick one for them.
+ */
+async function resolveAccount(services: Services, principal: Principal, accountId: string | undefined): Promise<TinyAccountSummary> {
+  if (accountId) return ownAccount(services, principal, accountId);
+  const accounts = (await listTinyAccountsOfUser(services.db, principal.userId)).filter((a) => a.status === "active");
+  if (accounts.length === 1) return accounts[0]!;
+  if (accounts.length === 0) throw new AppError("not_found", "No Tiny ERP account is connected.");
+  throw new AppError("validation_failed", "You have several Tiny ERP accounts; name one.", {
+    fields: [{ path: "query.accountId", message: "required when several Tiny accounts are connected", code: "required" }],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Products
+
+export interface ProductQuery {
+  accountId?: string | undefined;
+  name?: string | undefined;
+  sku?: string | undefined;
+  gtin?: string | undefined;
+  status?: "A" | "I" | "E" | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface ProductPage {
+  accountId: string;
+  items: TinyProductListItem[];
+  pagination: { limit: number; offset: number; total: number };
+}
+
+/** One Tiny read per page. The page also refreshes the local catalogue cache that links use. */
+export async function listProducts(services: Services, principal: Principal, query: ProductQuery): Promise<ProductPage> {
+  const account = await resolveAccount(services, principal, query.accountId);
+  const tiny = await services.tiny();
+  const page = await tiny.client.forAccount(account.id).listProducts({
+    nome: query.name,
+    codigo: query.sku,
+    gtin: query.gtin,
+    situacao: query.status,
+    limit: query.limit,
+    offset: query.offset,
+  });
+  await upsertTinyProducts(
+    services.db,
+    account.id,
+    page.itens.map((p) => ({
+      tinyProductId: p.id,
+      sku: p.sku,
+      name: p.descricao,
+      type: p.tipo,
+      status: p.situacao,
+      unit: p.unidade,
+      gtin: p.gtin,
+      price: p.precos?.preco === null || p.precos?.preco === undefined ? null : p.precos.preco.toFixed(2),
+      tinyUpdatedAt: parseTinyDateTime(p.dataAlteracao) ?? parseTinyDateTime(p.dataCriacao),
+    })),
+    services.now(),
+  );
+  return { accountId: account.id, items: page.itens, pagination: { limit: page.paginacao.limit, offset: page.paginacao.offset, total: page.paginacao.total } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Product links
+
+export interface LinksQuery {
+  accountId?: string | undefined;
+  mlItemId?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface LinksPage {
+  links: ProductLinkView[];
+  total: number;
+  unlinked: UnlinkedListing[];
+  unlinkedTotal: number;
+}
+
+/** Links, and — never guessed — every listing or variation still without one, for the seller to resolve. */
+export async function getProductLinks(services: Services, principal: Principal, query: LinksQuery): Promise<LinksPage> {
+  if (query.accountId) await ownAccount(services, principal, query.accountId);
+  const [links, unlinked] = await Promise.all([
+    listProductLinks(services.db, principal.userId, query),
+    listUnlinkedListings(services.db, principal.userId, { mlItemId: query.mlItemId, limit: query.limit, offset: query.offset }),
+  ]);
+  return { links: links.links, total: links.total, unlinked: unlinked.items, unlinkedTotal: unlinked.total };
+}
+
+export interface LinkChange {
+  mlItemId: string;
+  mlVariationId: number | null;
+  tinyAccountId: string;
+  /** null removes the link. */
+  tinyProductId: number | null;
+}
+
+export interface LinkChangeResult {
+  mlItemId: string;
+  mlVariationId: number | null;
+  result: "linked" | "unlinked" | "unchanged";
+  link: TinyProductLink | null;
+}
+
+/**
+ * The seller's corrections, all or nothing: every change is checked first (the listing is
+ * theirs, the variation is the listing's, the Tiny product exists in that account), and only
+ * then written. Unknown Tiny products are looked up in the cache, then — one read each — in Tiny.
+ */
+export async function putProductLinks(services: Services, principal: Principal, changes: LinkChange[]): Promise<LinkChangeResult[]> {
+  const fields: FieldError[] = [];
+  const seen = new Set<string>();
+  const accounts = new Map<string, TinyAccountSummary>();
+  for (const [index, change] of changes.entries()) {
+    const at = (field: string) => `body.links.${index}.${field}`;
+    const target = `${change.mlItemId}/${change.mlVariationId ?? "-"}`;
+    if (seen.has(target)) fields.push({ path: at("mlItemId"), message: "the same listing/variation appears twice", code: "duplicate" });
+    seen.add(target);
+    if (!accounts.has(change.tinyAccountId)) {
+      const account = await findTinyAccountOfUser(services.db, principal.userId, change.tinyAccountId);
+      if (account) accounts.set(account.id, account);
+    }
+    if (!accounts.has(change.tinyAccountId)) fields.push({ path: at("tinyAccountId"), message: "no such Tiny account", code: "not_found" });
+    const listing = await findUserListing(services.db, principal.userId, change.mlItemId);
+    if (!listing) {
+      fields.push({ path: at("mlItemId"), message: "no such MercadoLibre listing in your accounts", code: "not_found" });
+      continue;
+    }
+    if (change.mlVariationId === null && listing.variationIds.length > 0) {
+      fields.push({ path: at("mlVariationId"), message: "this listing has variations: link each variation", code: "required" });
+    } else if (change.mlVariationId !== null && !listing.variationIds.includes(change.mlVariationId)) {
+      fields.push({ path: at("mlVariationId"), message: "not a variation of this listing", code: "not_found" });
+    }
+  }
+  if (fields.length) throw new AppError("validation_failed", "Some links cannot be applied; see errors for each one.", { fields });
+
+  const skus = await verifyTinyProducts(services, changes, accounts);
+  const now = services.now();
+  const results: LinkChangeResult[] = [];
+  for (const change of changes) {
+    if (change.tinyProductId === null) {
+      const removed = await deleteLink(services.db, principal.userId, change.mlItemId, change.mlVariationId);
+      results.push({ mlItemId: change.mlItemId, mlVariationId: change.mlVariationId, result: removed ? "unlinked" : "unchanged", link: null });
+      continue;
+    }
+    const link = await upsertManualLink(
+      services.db,
+      {
+        userId: principal.userId,
+        tinyAccountId: change.tinyAccountId,
+        mlItemId: change.mlItemId,
+        mlVariationId: change.mlVariationId,
+        tinyProductId: change.tinyProductId,
+        tinySku: skus.get(`${change.tinyAccountId}:${change.tinyProductId}`) ?? null,
+      },
+      now,
+    );
+    results.push({ mlItemId: change.mlItemId, mlVariationId: change.mlVariationId, result: "linked", link });
+  }
+  services.logger.info("tiny product links changed", { count: changes.length });
+  return results;
+}
+
+async function verifyTinyProducts(services: Services, changes: LinkChange[], accounts: Map<string, TinyAccountSummary>): Promise<Map<string, string | null>> {
+  const skus = new Map<string, string | null>();
+  const fields: FieldError[] = [];
+  const byAccount = new Map<string, number[]>();
+  for (const change of changes) {
+    if (change.tinyProductId === null) continue;
+    byAccount.set(change.tinyAccountId, [...(byAccount.get(change.tinyAccountId) ?? []), change.tinyProductId]);
+  }
+  for (const [accountId, ids] of byAccount) {
+    const cached = await findCachedTinyProducts(services.db, accountId, ids);
+    const missing = [...new Set(ids.filter((id) => !cached.has(id) || cached.get(id)!.status === "E"))];
+    for (const [id, product] of cached) if (product.status !== "E") skus.set(`${accountId}:${id}`, product.sku);
+    if (missing.length === 0) continue;
+    if (accounts.get(accountId)?.status !== "active") {
+      throw new AppError("conflict", "The Tiny account must be reconnected before products can be checked.", { retryable: false });
+    }
+    const client = (await services.tiny()).client.forAccount(accountId);
+    const fetched = [];
+    for (const id of missing) {
+      try {
+        const product = await client.getProduct(id);
+        if (product.situacao === "E") throw new TinyApiError("not_found", "deleted", { endpoint: "GET /produtos/{id}", tinyStatus: 404, retryable: false });
+        skus.set(`${accountId}:${id}`, product.sku);
+        fetched.push(product);
+      } catch (error) {
+        if (!(error instanceof TinyApiError && error.code === "not_found")) throw error;
+        changes.forEach((change, index) => {
+          if (change.tinyAccountId === accountId && change.tinyProductId === id) {
+            fields.push({ path: `body.links.${index}.tinyProductId`, message: "no such product in this Tiny account", code: "not_found" });
+          }
+        });
+      }
+    }
+    await upsertTinyProducts(
+      services.db,
+      accountId,
+      fetched.map((p) => ({
+        tinyProductId: p.id,
+        sku: p.sku,
+        name: p.descricao,
+        type: p.tipo,
+        status: p.situacao,
+        unit: p.unidade,
+        gtin: p.gtin,
+        price: p.precos?.preco === null || p.precos?.preco === undefined ? null : p.precos.preco.toFixed(2),
+        tinyUpdatedAt: null,
+      })),
+      services.now(),
+    );
+  }
+  if (fields.length) throw new AppError("validation_failed", "Some links name Tiny products that do not exist.", { fields });
+  return skus;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inventory
+
+export interface InventoryResult {
+  accountId: string;
+  items: TinyStock[];
+}
+
+/**
+ * Tiny has no batch stock read: one GET /estoque per product, in order, each through the
+ * shared quota. The list is capped by the route so one request cannot drain the budget.
+ */
+export async function getInventory(services: Services, principal: Principal, query: { accountId?: string | undefined; productIds: number[] }): Promise<InventoryResult> {
+  const account = await resolveAccount(services, principal, query.accountId);
+  const client = (await services.tiny()).client.forAccount(account.id);
+  const items: TinyStock[] = [];
+  for (const id of query.productIds) {
+    try {
+      items.push(await client.getStock(id));
+    } catch (error) {
+      if (error instanceof TinyApiError && error.code === "not_found") {
+        throw new AppError("not_found", `Tiny has no product ${id} in this account.`, {
+          fields: [{ path: "query.productIds", message: `no such product: ${id}`, code: "not_found" }],
+        });
+      }
+      throw error;
+    }
+  }
+  return { accountId: account.id, items };
+}

@@ -1,0 +1,218 @@
+import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../../core/crypto";
+import { api, problemFields, registerUser } from "./support/api";
+import {
+  DEMO_SELLER_ID,
+  OPERATOR_USER_ID,
+  SECOND_SELLER_ID,
+  authorize,
+  browserGet,
+  connect,
+  followCallback,
+  purge,
+  rawAccountRow,
+  startFlow,
+  testServices,
+} from "./support/ml";
+
+// Flows that attach a real sandbox seller run one after another: one ML user belongs to one AutoEcom user.
+describe.sequential("connecting a MercadoLibre account through ML's redirects", () => {
+  it("start returns ML's authorization URL with a one-time state and an S256 challenge", async () => {
+    const session = await registerUser();
+    const { url, state } = await startFlow(session);
+    expect(url.pathname).toBe("/authorization");
+    expect(url.searchParams.get("response_type")).toBe("code");
+    expect(url.searchParams.get("redirect_uri")).toBe("http://api.test/ml/auth/callback");
+    expect(url.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(url.searchParams.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(state).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const redirected = await browserGet("/ml/auth/start?redirect=true&site=MLA", session.accessToken);
+    expect(redirected.status).toBe(302);
+    expect(new URL(redirected.location!).pathname).toBe("/authorization");
+  });
+
+  it("start rejects an unknown site and an anonymous caller", async () => {
+    const session = await registerUser();
+    const bad = await api("/ml/auth/start?site=XYZ&redirect=maybe", { token: session.accessToken });
+    expect(bad.status).toBe(400);
+    expect(problemFields(bad.body).sort()).toEqual(["query.redirect", "query.site"]);
+    expect((await api("/ml/auth/start")).status).toBe(401);
+  });
+
+  it("happy path: the account is created, listed without tokens, and an event is recorded", async () => {
+    const session = await registerUser();
+    const result = await connect(session, DEMO_SELLER_ID);
+    expect(result.dashboard.origin + result.dashboard.pathname).toBe("http://dashboard.test/settings/mercadolibre");
+    expect(result.outcome).toBe("connected");
+    try {
+      const list = await api<{ items: Record<string, unknown>[] }>("/ml/accounts", { token: session.accessToken });
+      expect(list.status).toBe(200);
+      expect(list.body.items).toHaveLength(1);
+      const account = list.body.items[0]!;
+      expect(account).toMatchObject({ id: result.accountId, mlUserId: DEMO_SELLER_ID, nickname: "LOJA_DEMO_SANDBOX", siteId: "MLB", status: "active", lastSyncAt: null });
+      expect(new Date(account.accessTokenExpiresAt as string).getTime()).toBeGreaterThan(Date.now() + 5 * 3600_000);
+      const text = JSON.stringify(list.body);
+      expect(text).not.toMatch(/APP_USR-|TG-|token_enc|refreshToken/i);
+
+      const events = await api<{ items: { type: string }[] }>(`/ml/accounts/${result.accountId}/events`, { token: session.accessToken });
+      expect(events.body.items.map((e) => e.type)).toEqual(["connected"]);
+
+      // The raw row holds ciphertext only, under the current key.
+      const row = await rawAccountRow(testServices(), result.accountId!);
+      expect(JSON.stringify(row)).not.toMatch(/APP_USR-|TG-/);
+      expect(row!.token_key_id).toBe("k2");
+      expect(String(row!.access_token_enc)).toMatch(/^v1\.k2\./);
+    } finally {
+      await purge(session, result.accountId);
+    }
+  });
+
+  it("reconnecting the same seller updates the account instead of duplicating it", async () => {
+    const session = await registerUser();
+    const first = await connect(session, DEMO_SELLER_ID);
+    try {
+      const second = await connect(session, DEMO_SELLER_ID);
+      expect(second.outcome).toBe("reconnected");
+      expect(second.accountId).toBe(first.accountId);
+      const list = await api<{ items: unknown[] }>("/ml/accounts", { token: session.accessToken });
+      expect(list.body.items).toHaveLength(1);
+    } finally {
+      await purge(session, first.accountId);
+    }
+  });
+
+  it("denied consent redirects with access_denied and stores nothing; the state is spent", async () => {
+    const session = await registerUser();
+    const { url } = await startFlow(session);
+    const denied = await authorize(url, { decision: "deny" });
+    expect(denied.status).toBe(302);
+    const result = await followCallback(denied.location!);
+    expect(result).toMatchObject({ outcome: "error", error: "access_denied", status: "403" });
+    expect((await api<{ items: unknown[] }>("/ml/accounts", { token: session.accessToken })).body.items).toEqual([]);
+    const replay = await browserGet(result.callbackPath);
+    expect(new URL(replay.location!).searchParams.get("error")).toBe("invalid_state");
+  });
+
+  it("an operator user cannot grant: ML shows its error page and nothing reaches the callback", async () => {
+    const session = await registerUser();
+    const { url } = await startFlow(session);
+    const refused = await authorize(url, { sandbox_user: String(OPERATOR_USER_ID) });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain("invalid_operator_user_id");
+    // Should ML ever redirect with the error instead, the callback names it.
+    const viaRedirect = await followCallback(`http://api.test/ml/auth/callback?error=invalid_operator_user_id&state=${url.searchParams.get("state")}`);
+    expect(viaRedirect).toMatchObject({ outcome: "error", error: "operator_user", status: "403" });
+  });
+
+  it("a tampered state is refused and stores nothing; the genuine one still completes", async () => {
+    const session = await registerUser();
+    const { url, state } = await startFlow(session);
+    const authorized = await authorize(url, { sandbox_user: String(DEMO_SELLER_ID) });
+    const tampered = authorized.location!.replace(`state=${state}`, `state=${state.slice(0, -2)}xy`);
+    const refused = await followCallback(tampered);
+    expect(refused).toMatchObject({ outcome: "error", error: "invalid_state", status: "400" });
+    expect((await api<{ items: unknown[] }>("/ml/accounts", { token: session.accessToken })).body.items).toEqual([]);
+
+    const genuine = await followCallback(authorized.location!);
+    expect(genuine.outcome).toBe("connected");
+    await purge(session, genuine.accountId);
+  });
+
+  it("an expired state is refused and stores nothing", async () => {
+    const session = await registerUser();
+    const { url, state } = await startFlow(session);
+    const authorized = await authorize(url, { sandbox_user: String(DEMO_SELLER_ID) });
+    const services = testServices();
+    // Ten minutes pass: Redis drops the state (its TTL), exactly as it would in production.
+    await services.redis.pexpire(services.key("ml", "oauth-state", await sha256Hex(state)), 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const result = await followCallback(authorized.location!);
+    expect(result).toMatchObject({ outcome: "error", error: "invalid_state" });
+    expect((await api<{ items: unknown[] }>("/ml/accounts", { token: session.accessToken })).body.items).toEqual([]);
+  });
+
+  it("a reused state (replayed callback) is refused and changes nothing", async () => {
+    const session = await registerUser();
+    const result = await connect(session, DEMO_SELLER_ID);
+    try {
+      expect(result.outcome).toBe("connected");
+      const replay = await followCallback(`http://api.test${result.callbackPath}`);
+      expect(replay).toMatchObject({ outcome: "error", error: "invalid_state" });
+      const events = await api<{ items: unknown[] }>(`/ml/accounts/${result.accountId}/events`, { token: session.accessToken });
+      expect(events.body.items).toHaveLength(1);
+    } finally {
+      await purge(session, result.accountId);
+    }
+  });
+
+  it("a PKCE mismatch (code issued for another flow's challenge) is rejected by ML and stores nothing", async () => {
+    const session = await registerUser();
+    const flowA = await startFlow(session);
+    const flowB = await startFlow(session);
+    const authorizedA = await authorize(flowA.url, { sandbox_user: String(DEMO_SELLER_ID) });
+    const codeA = new URL(authorizedA.location!).searchParams.get("code")!;
+    // Flow B's state carries flow B's verifier; ML checks it against flow A's challenge.
+    const result = await followCallback(`http://api.test/ml/auth/callback?code=${codeA}&state=${flowB.state}`);
+    expect(result).toMatchObject({ outcome: "error", error: "code_rejected", status: "400" });
+    expect((await api<{ items: unknown[] }>("/ml/accounts", { token: session.accessToken })).body.items).toEqual([]);
+  });
+
+  it("a reused authorization code is rejected by ML", async () => {
+    const session = await registerUser();
+    const first = await connect(session, DEMO_SELLER_ID);
+    try {
+      const code = new URL(`http://api.test${first.callbackPath}`).searchParams.get("code")!;
+      const { state } = await startFlow(session);
+      const result = await followCallback(`http://api.test/ml/auth/callback?code=${code}&state=${state}`);
+      expect(result).toMatchObject({ outcome: "error", error: "code_rejected" });
+    } finally {
+      await purge(session, first.accountId);
+    }
+  });
+
+  it("the same ML user cannot be attached to a second AutoEcom user (409)", async () => {
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const first = await connect(alice, SECOND_SELLER_ID);
+    try {
+      expect(first.outcome).toBe("connected");
+      const second = await connect(bob, SECOND_SELLER_ID);
+      expect(second).toMatchObject({ outcome: "error", error: "ml_account_taken", status: "409" });
+      expect((await api<{ items: unknown[] }>("/ml/accounts", { token: bob.accessToken })).body.items).toEqual([]);
+      const alices = await api<{ items: { id: string; status: string }[] }>("/ml/accounts", { token: alice.accessToken });
+      expect(alices.body.items).toEqual([expect.objectContaining({ id: first.accountId, status: "active" })]);
+    } finally {
+      await purge(alice, first.accountId);
+    }
+  });
+
+  it("a callback without state, or without code and error, is a 400 with field details", async () => {
+    const missingState = await api("/ml/auth/callback?code=TG-abc");
+    expect(missingState.status).toBe(400);
+    expect(problemFields(missingState.body)).toContain("query.state");
+    const missingCode = await api("/ml/auth/callback?state=abc");
+    expect(missingCode.status).toBe(400);
+    expect(problemFields(missingCode.body)).toContain("query.code");
+  });
+
+  it("disconnect keeps the row without tokens; purge removes it; the seller can connect again", async () => {
+    const session = await registerUser();
+    const first = await connect(session, DEMO_SELLER_ID);
+    const bad = await api(`/ml/accounts/${first.accountId}?purge=yes`, { method: "DELETE", token: session.accessToken });
+    expect(bad.status).toBe(400);
+    expect(problemFields(bad.body)).toEqual(["query.purge"]);
+
+    expect((await api(`/ml/accounts/${first.accountId}`, { method: "DELETE", token: session.accessToken })).status).toBe(204);
+    const row = await rawAccountRow(testServices(), first.accountId!);
+    expect(row).toMatchObject({ status: "disconnected", access_token_enc: null, refresh_token_enc: null, token_key_id: null });
+    const refresh = await api(`/ml/accounts/${first.accountId}/refresh`, { method: "POST", token: session.accessToken });
+    expect(refresh.status).toBe(409);
+
+    const again = await connect(session, DEMO_SELLER_ID);
+    expect(again).toMatchObject({ outcome: "reconnected", accountId: first.accountId });
+    expect((await api(`/ml/accounts/${first.accountId}?purge=true`, { method: "DELETE", token: session.accessToken })).status).toBe(204);
+    expect(await rawAccountRow(testServices(), first.accountId!)).toBeUndefined();
+    expect((await api<{ items: unknown[] }>("/ml/accounts", { token: session.accessToken })).body.items).toEqual([]);
+  });
+});
