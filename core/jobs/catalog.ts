@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { mlNotification, mlNotificationKey, mlNotificationWire } from "./ml-notification";
 import { mlTokenRefreshKey, mlTokenRefreshPayload, mlTokenSweepPayload } from "./ml-token-jobs";
+import { mlSyncKey, mlSyncPayload, mlSyncSchedulePayload } from "./ml-sync-jobs";
 import { mlRecoveryPayload, mlWebhookCoalesceMs, mlWebhookReplay, mlWebhookReplayKey } from "./ml-webhook-jobs";
 import { tinyKeepAlivePayload } from "./tiny-jobs";
 
@@ -121,6 +122,33 @@ export const jobs = {
       removeOnFail: { age: 7 * day, count: 500 },
     },
   }),
+  /**
+   * One sync run (a row in ml_sync_runs). Retries resume from the run's stored cursor, so a
+   * retry costs the ML calls of the page in flight, not of the whole catalogue.
+   */
+  "ml.sync": defineJob({
+    queue: "ml-sync",
+    payload: mlSyncPayload,
+    idempotencyKey: mlSyncKey,
+    options: {
+      // 30 s doubling over 5 attempts: rides out ML outages of ~15 minutes, within the scroll-less resume path.
+      attempts: 5,
+      backoff: { type: "exponential", delay: 30_000, jitter: 0.5 },
+      removeOnComplete: { age: 7 * day, count: 5_000 },
+      removeOnFail: { age: 30 * day, count: 5_000 },
+    },
+  }),
+  /** Scheduled every 30 minutes: starts an incremental (or, when due, full) run per active account. */
+  "ml.sync.schedule": defineJob({
+    queue: "ml-sync",
+    payload: mlSyncSchedulePayload,
+    options: {
+      attempts: 2,
+      backoff: { type: "fixed", delay: 30_000, jitter: 0.5 },
+      removeOnComplete: { age: day, count: 500 },
+      removeOnFail: { age: 7 * day, count: 500 },
+    },
+  }),
   /** Scheduled every 10 minutes: finds accounts to refresh or keep alive and fans out per account. */
   "ml.tokens.sweep": defineJob({
     queue: "ml-token-refresh",
@@ -152,8 +180,8 @@ export const jobs = {
     queue: "tinyerp-sync",
     payload: tinyKeepAlivePayload,
     options: {
-      // The next sweep comes in 30 minutes and picks up whatever this one could not refresh.
-      attempts: 1,
+      // A retry only sees accounts still due (the refreshed ones are fresh again); the next sweep is 30 min away anyway.
+      attempts: 2,
       backoff: { type: "exponential", delay: 10_000, jitter: 0.5 },
       removeOnComplete: { age: day, count: 500 },
       removeOnFail: { age: 7 * day, count: 500 },

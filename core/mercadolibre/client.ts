@@ -15,6 +15,8 @@ export interface MlRequestOptions {
   headers?: Record<string, string>;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Return a 2xx body as bytes (a Uint8Array) instead of parsing it: labels. */
+  binary?: boolean;
 }
 
 export interface MlResponse<T> {
@@ -77,7 +79,7 @@ async function send(
     body = JSON.stringify(options.body);
   }
   return mlTransport(
-    { method, url, headers, ...(body === undefined ? {} : { body }), retryUnsafe: method === "GET" || method === "PUT" || method === "DELETE", endpoint, ...(options.signal ? { signal: options.signal } : {}) },
+    { method, url, headers, ...(body === undefined ? {} : { body }), retryUnsafe: method === "GET" || method === "PUT" || method === "DELETE", endpoint, ...(options.signal ? { signal: options.signal } : {}), ...(options.binary ? { binary: true } : {}) },
     { timeoutMs: options.timeoutMs ?? config.timeoutMs, maxAttempts: config.maxAttempts, ...transport },
   );
 }

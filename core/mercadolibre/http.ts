@@ -37,6 +37,8 @@ export interface MlTransportRequest {
   /** "GET /orders/{id}"-style label for errors and logs; never includes credentials. */
   endpoint: string;
   signal?: AbortSignal;
+  /** 2xx bodies come back as bytes (labels are PDF or ZIP); error bodies are still parsed. */
+  binary?: boolean;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -59,7 +61,8 @@ function isTransient(status: number): boolean {
   return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
 }
 
-async function readBody(response: Response): Promise<unknown> {
+async function readBody(response: Response, binary = false): Promise<unknown> {
+  if (binary && response.ok) return new Uint8Array(await response.arrayBuffer());
   const text = await response.text();
   if (!text) return null;
   try {
@@ -91,7 +94,7 @@ export async function mlTransport(request: MlTransportRequest, options: MlTransp
         ...(request.body === undefined ? {} : { body: request.body }),
         signal: controller.signal,
       });
-      data = await readBody(response);
+      data = await readBody(response, request.binary);
     } catch (error) {
       clearTimeout(timer);
       request.signal?.removeEventListener("abort", onOuterAbort);

@@ -59,7 +59,9 @@ export function parseTinyDateTime(value: string | null | undefined): Date | null
   else if (br) [, d, mo, y, h, mi, s] = br as unknown as [string, string, string, string, string?, string?, string?];
   else return null;
   const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0));
-  if (Number.isNaN(wall)) return null;
+  // Date.UTC rolls "2026-02-31" or "0000-00-00" over into other dates: only real calendar values pass.
+  const check = new Date(wall);
+  if (Number.isNaN(wall) || check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(y) < 1900) return null;
   // Two passes settle the offset even on a transition day.
   let guess = wall - offsetMinutes(new Date(wall)) * 60_000;
   guess = wall - offsetMinutes(new Date(guess)) * 60_000;

@@ -433,3 +433,8 @@ export async function deleteLink(db: Database, userId: string, mlItemId: string,
 }
 
 export type { TinyAccount, TinyAccountEvent, TinyAccountStatus, TinyProductLink };
+
+/** For the key-rotation command: rewrites one row's ciphertexts under the current key (same AAD contexts). */
+export async function resealTinyAccountTokens(db: Database, id: string, values: { accessTokenEnc: string; refreshTokenEnc: string; tokenKeyId: string }): Promise<void> {
+  await db.update(tinyAccounts).set(values).where(eq(tinyAccounts.id, id));
+}

@@ -4,3 +4,4 @@ export * from "./ml-accounts";
 export * from "./ml-data";
 export * from "./webhooks";
 export * from "./tiny";
+export * from "./ml-sync";

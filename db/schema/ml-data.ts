@@ -49,6 +49,10 @@ export const mlListings = pgTable(
     uniqueIndex("ml_listings_ml_item_id_key").on(t.mlItemId),
     index("ml_listings_account_idx").on(t.accountId, t.status),
     index("ml_listings_account_sku_idx").on(t.accountId, t.sellerSku),
+    // Keyset pages of GET /ml/listings, one per sort (issue 6).
+    index("ml_listings_account_updated_idx").on(t.accountId, t.mlLastUpdated, t.id),
+    index("ml_listings_account_title_idx").on(t.accountId, t.title, t.id),
+    index("ml_listings_account_price_idx").on(t.accountId, t.price, t.id),
   ],
 );
 
@@ -68,7 +72,12 @@ export const mlListingVariations = pgTable(
     pictureIds: text("picture_ids").array().notNull().default([]),
     ...lifecycle,
   },
-  (t) => [uniqueIndex("ml_listing_variations_ml_id_key").on(t.mlVariationId), index("ml_listing_variations_listing_idx").on(t.listingId)],
+  (t) => [
+    uniqueIndex("ml_listing_variations_ml_id_key").on(t.mlVariationId),
+    index("ml_listing_variations_listing_idx").on(t.listingId),
+    // GET /ml/listings?sku= also finds listings whose SKU lives on a variation (issue 6).
+    index("ml_listing_variations_sku_idx").on(t.sellerSku),
+  ],
 );
 
 export interface MlBuyerSnapshot {
@@ -125,6 +134,9 @@ export const mlOrders = pgTable(
     index("ml_orders_account_status_idx").on(t.accountId, t.status),
     index("ml_orders_pack_idx").on(t.packId),
     index("ml_orders_shipping_idx").on(t.shippingId),
+    // Keyset pages of GET /ml/orders (newest first, id breaks ties) and its buyer filter (issue 6).
+    index("ml_orders_account_created_id_idx").on(t.accountId, t.mlDateCreated, t.id),
+    index("ml_orders_account_buyer_idx").on(t.accountId, t.buyerId),
   ],
 );
 

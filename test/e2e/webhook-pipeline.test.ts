@@ -89,7 +89,15 @@ async function expectProcessedExactlyOnce(orderIds: number[], timeoutMs = 90_000
       .from(webhookEvents)
       .where(inArray(webhookEvents.mlNotificationId, sent.map((n) => n.id)));
     return rows.length === sent.length && rows.every((r) => r.status === "processed") ? rows : undefined;
-  }, `${sent.length} notifications to be processed`, timeoutMs);
+  }, `${sent.length} notifications to be processed`, timeoutMs).catch(async (error: unknown) => {
+    const rows = await database.db.select().from(webhookEvents).where(inArray(webhookEvents.mlNotificationId, sent.map((n) => n.id)));
+    const jobs = jobsProcess ?? stack.processes.jobs;
+    throw new Error(
+      `${(error as Error).message}; events: ${JSON.stringify(rows.map((r) => [r.topic, r.status, r.outcome, r.lastError]))}; ` +
+        `jobs ${jobs.alive() ? "alive" : "dead"}: ${jobs.recentOutput().split("\n").slice(-8).join("\n")}`,
+      { cause: error },
+    );
+  });
   const dupes = await database.db.execute(sql`select ml_notification_id, count(*) from webhook_events group by 1 having count(*) > 1`);
   expect(dupes.rows).toEqual([]);
   const rows = await orderRows(orderIds);

@@ -11,6 +11,7 @@ import { initServices } from "./middleware/services";
 import { authRouter } from "./routes/auth";
 import { healthRouter } from "./routes/health";
 import { mlRouter } from "./routes/ml";
+import { mlDataRouter } from "./routes/ml-data";
 import { tinyerpRouter } from "./routes/tinyerp";
 import { usersRouter } from "./routes/users";
 import { webhooksRouter } from "./routes/webhooks";
@@ -37,6 +38,7 @@ export function createApp() {
   app.route("/", usersRouter);
   app.route("/", webhooksRouter);
   app.route("/", mlRouter);
+  app.route("/", mlDataRouter);
   app.route("/", tinyerpRouter);
 
   app.openAPIRegistry.register("MlNotification", MlNotificationDoc);

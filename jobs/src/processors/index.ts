@@ -1,4 +1,5 @@
 import type { JobName } from "../../../core/jobs/catalog";
+import { mlSyncProcessors } from "./ml-sync";
 import { mlWebhookProcessors } from "./ml-webhook";
 import { mlTokenProcessors } from "./ml/token-refresh";
 import { tinyProcessors } from "./tiny/keepalive";
@@ -14,6 +15,7 @@ type PendingJobName = never;
 
 export const processors: Omit<Processors, PendingJobName> = {
   ...mlWebhookProcessors,
+  ...mlSyncProcessors,
   ...mlTokenProcessors,
   ...tinyProcessors,
 };

@@ -50,6 +50,8 @@ export interface JobContext<K extends JobName = JobName> {
    * its ML account is at its limit. Never returns: the job ends here and runs again later.
    */
   defer(delayMs: number, reason: string): Promise<never>;
+  /** BullMQ job progress (Bull Board and `job.progress` show it); long jobs report as they go. */
+  progress(value: number | Record<string, unknown>): Promise<void>;
 }
 
 /**

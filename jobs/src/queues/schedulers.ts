@@ -9,6 +9,8 @@ import type { QueueRegistry } from "./registry";
 export const schedules = [
   { id: "scheduler:ml.missed-feeds", queue: "ml-sync", name: "ml.missed-feeds", everyMs: 10 * 60_000 },
   { id: "scheduler:ml.reconcile", queue: "ml-sync", name: "ml.reconcile", everyMs: 15 * 60_000 },
+  // Incremental sync of every account, full once a week (docs/ml-sync.md).
+  { id: "scheduler:ml.sync.schedule", queue: "ml-sync", name: "ml.sync.schedule", everyMs: 30 * 60_000 },
   // Token refresh and inactivity keep-alive for every connected account (docs/mercadolibre-accounts.md).
   { id: "scheduler:ml.tokens.sweep", queue: "ml-token-refresh", name: "ml.tokens.sweep", everyMs: 10 * 60_000 },
   // Tiny refresh tokens die after one day unused (docs/tiny.md): refresh every account well before.

@@ -62,6 +62,9 @@ export function createJobRunner(queue: QueueName, deps: RunnerDeps) {
         deps.services.metrics.inc("autoecom_jobs_deferred_total", { queue, job: name, reason });
         throw new DelayedError(reason);
       },
+      async progress(value) {
+        await job.updateProgress(value);
+      },
     };
     const started = performance.now();
     const observe = (outcome: string) =>

@@ -17,8 +17,9 @@ export async function buildJobServices(env: JobsEnv, deps: { db: NodeDb; redis: 
   const { appId, clientSecret, tokenKeys, apiUrl } = env.ml;
   let ml: JobServices["ml"] = null;
   let mlTokens: JobServices["mlTokens"] = null;
-  let cipher: Promise<TokenCipher> | undefined;
-  const cipherOnce = (keys: string) => (cipher ??= createTokenCipher(keys));
+  // ML and Tiny seal under the same keys: one imported keyring serves both.
+  let sharedCipher: Promise<TokenCipher> | undefined;
+  const cipherOnce = (keys: string) => (sharedCipher ??= createTokenCipher(keys));
   if (appId && clientSecret && tokenKeys) {
     const cipher = await cipherOnce(tokenKeys);
     const mlServices = createMlServices({

@@ -10,6 +10,7 @@ import {
   normaliseCnpj,
   parseTinyDateTime,
   tinyAuthorizationUrl,
+  type TinyProduct,
   type TinyProductListItem,
   type TinyStock,
   type TinyTokenSet,
@@ -34,6 +35,7 @@ import {
   type TinyAccountEvent,
   type TinyAccountSummary,
   type TinyProductLink,
+  type TinyProductRow,
   type UnlinkedListing,
 } from "../../../db/queries/tiny";
 import type { Principal } from "../lib/types";
@@ -214,20 +216,15 @@ export async function listProducts(services: Services, principal: Principal, que
   await upsertTinyProducts(
     services.db,
     account.id,
-    page.itens.map((p) => ({
-      tinyProductId: p.id,
-      sku: p.sku,
-      name: p.descricao,
-      type: p.tipo,
-      status: p.situacao,
-      unit: p.unidade,
-      gtin: p.gtin,
-      price: p.precos?.preco === null || p.precos?.preco === undefined ? null : p.precos.preco.toFixed(2),
-      tinyUpdatedAt: parseTinyDateTime(p.dataAlteracao) ?? parseTinyDateTime(p.dataCriacao),
-    })),
+    page.itens.map((p) => toProductRow(p, parseTinyDateTime(p.dataAlteracao) ?? parseTinyDateTime(p.dataCriacao))),
     services.now(),
   );
   return { accountId: account.id, items: page.itens, pagination: { limit: page.paginacao.limit, offset: page.paginacao.offset, total: page.paginacao.total } };
+}
+
+function toProductRow(p: Pick<TinyProduct, "id" | "sku" | "descricao" | "tipo" | "situacao" | "unidade" | "gtin" | "precos">, tinyUpdatedAt: Date | null): TinyProductRow {
+  const price = p.precos?.preco;
+  return { tinyProductId: p.id, sku: p.sku, name: p.descricao, type: p.tipo, status: p.situacao, unit: p.unidade, gtin: p.gtin, price: price == null ? null : price.toFixed(2), tinyUpdatedAt };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,38 +345,27 @@ async function verifyTinyProducts(services: Services, changes: LinkChange[], acc
       throw new AppError("conflict", "The Tiny account must be reconnected before products can be checked.", { retryable: false });
     }
     const client = (await services.tiny()).client.forAccount(accountId);
-    const fetched = [];
+    const fetched: TinyProduct[] = [];
     for (const id of missing) {
+      let product: TinyProduct | undefined;
       try {
-        const product = await client.getProduct(id);
-        if (product.situacao === "E") throw new TinyApiError("not_found", "deleted", { endpoint: "GET /produtos/{id}", tinyStatus: 404, retryable: false });
-        skus.set(`${accountId}:${id}`, product.sku);
-        fetched.push(product);
+        product = await client.getProduct(id);
       } catch (error) {
         if (!(error instanceof TinyApiError && error.code === "not_found")) throw error;
-        changes.forEach((change, index) => {
-          if (change.tinyAccountId === accountId && change.tinyProductId === id) {
-            fields.push({ path: `body.links.${index}.tinyProductId`, message: "no such product in this Tiny account", code: "not_found" });
-          }
-        });
       }
+      if (product) fetched.push(product);
+      // A deleted product (situacao E) is as good as missing: nothing can be sold through it.
+      if (product && product.situacao !== "E") {
+        skus.set(`${accountId}:${id}`, product.sku);
+        continue;
+      }
+      changes.forEach((change, index) => {
+        if (change.tinyAccountId === accountId && change.tinyProductId === id) {
+          fields.push({ path: `body.links.${index}.tinyProductId`, message: "no such product in this Tiny account", code: "not_found" });
+        }
+      });
     }
-    await upsertTinyProducts(
-      services.db,
-      accountId,
-      fetched.map((p) => ({
-        tinyProductId: p.id,
-        sku: p.sku,
-        name: p.descricao,
-        type: p.tipo,
-        status: p.situacao,
-        unit: p.unidade,
-        gtin: p.gtin,
-        price: p.precos?.preco === null || p.precos?.preco === undefined ? null : p.precos.preco.toFixed(2),
-        tinyUpdatedAt: null,
-      })),
-      services.now(),
-    );
+    await upsertTinyProducts(services.db, accountId, fetched.map((p) => toProductRow(p, null)), services.now());
   }
   if (fields.length) throw new AppError("validation_failed", "Some links name Tiny products that do not exist.", { fields });
   return skus;

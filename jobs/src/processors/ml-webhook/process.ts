@@ -69,7 +69,7 @@ export async function processNotification(
 
   const limits = accountLimits(services);
   if (!(await limits.acquire(account.id, ctx.job.id))) {
-    return ctx.defer(jitter(100, 200), "account_concurrency");
+    return await ctx.defer(jitter(100, 200), "account_concurrency");
   }
   try {
     await startProcessing(ctx.db, facts, { jobId: ctx.job.id, source: options.source, enqueuedAt: new Date(options.enqueuedAt) });
@@ -109,6 +109,8 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+// `return await ctx.defer(...)` throughout: a bare `return` of the rejecting promise from inside a
+// try/finally leaves it unhandled while the finally awaits, and the process treats that as fatal.
 async function fetchAndStore(
   ctx: JobContext,
   account: Account,
@@ -125,12 +127,12 @@ async function fetchAndStore(
   if (await covered()) return "coalesced";
 
   const lock = resourceLock(services, account.id, resourceKey, ctx.job.id);
-  if (!(await lock.tryAcquire())) return ctx.defer(jitter(150, 250), "resource_busy");
+  if (!(await lock.tryAcquire())) return await ctx.defer(jitter(150, 250), "resource_busy");
   try {
     // The holder before us may have started its fetch after we were enqueued.
     if (await covered()) return "coalesced";
     const wait = await limits.takeCall(account.id);
-    if (wait > 0) return ctx.defer(jitter(wait, 100), "account_rate");
+    if (wait > 0) return await ctx.defer(jitter(wait, 100), "account_rate");
     const ml = services.ml;
     if (!ml) throw new AppError("unavailable", "MercadoLibre is not configured in this container.", { retryable: false });
 

@@ -1,0 +1,306 @@
+import { Queue } from "bullmq";
+import { and, count, eq, sql } from "drizzle-orm";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AppError } from "../../core/errors";
+import { changeListing } from "../../core/mercadolibre/listing-changes";
+import { createMlServices, type MlServices } from "../../core/mercadolibre";
+import { createTokenCipher } from "../../core/token-cipher";
+import { createNodeDb } from "../../db/client-node";
+import { claimSyncSlot, findSyncRun, listingChangesOf } from "../../db/queries/ml-sync";
+import { mlClaims, mlListings, mlListingVariations, mlOrders, mlQuestions } from "../../db/schema";
+import { DEMO_SELLER_ID, startMlSandbox, type MlSandbox } from "../../dev/sandbox/ml";
+import { connectSandboxSeller, randomTokenKeys } from "../../test/support/ml-seller";
+import { localQstashSigningKeys } from "../src/env";
+import { runSyncRun, type SyncOptions } from "../src/processors/ml-sync";
+import type { JobContext } from "../src/processors/types";
+import { JobMetrics } from "../src/runtime/metrics";
+import { startJobs, type RunningJobs } from "../src/start";
+import { signDelivery } from "./support/qstash-signer";
+import { createTestResources, memoryLogger, publicUrl, waitFor, type TestResources } from "./support/resources";
+
+/**
+ * Sync runs against the ML sandbox, real Postgres and Redis. The call budget is asserted with
+ * the sandbox's counters: a full sync of N listings may make ⌈N/100⌉ searches and ⌈N/20⌉
+ * multigets plus a small constant, whatever happens on the way (crash, 429 storm).
+ */
+const LISTINGS = 2_345;
+let resources: TestResources;
+let sandbox: MlSandbox;
+let jobs: RunningJobs;
+let database: ReturnType<typeof createNodeDb>;
+let redis: Redis;
+let ml: MlServices;
+let demo: { userId: string; accountId: string };
+let syncQueue: Queue;
+
+const searches = () => sandbox.counters.get("GET /users/:id/items/search");
+const multigets = () => sandbox.counters.get("GET /items");
+const budget = (n: number) => ({ searches: Math.ceil(n / 100) + 2, multigets: Math.ceil(n / 20) });
+
+beforeAll(async () => {
+  resources = await createTestResources();
+  sandbox = await startMlSandbox({ port: 0, seed: 23, listings: LISTINGS, orders: 130, questions: 40, claims: 4 });
+  const tokenKeys = randomTokenKeys();
+  demo = await connectSandboxSeller({ databaseUrl: resources.databaseUrl, tokenKeys, sandbox, mlUserId: DEMO_SELLER_ID });
+  database = createNodeDb(resources.databaseUrl, { max: 12 });
+  database.pool.on("error", () => undefined);
+  redis = new Redis("redis://127.0.0.1:6379");
+  ml = createMlServices({
+    db: database.db,
+    transaction: (fn) => database.db.transaction((tx) => fn(tx)),
+    cipher: await createTokenCipher(tokenKeys),
+    config: { apiUrl: sandbox.url, appId: sandbox.appId, clientSecret: sandbox.clientSecret, redirectUri: "", timeoutMs: 5_000, maxAttempts: 3, refreshMarginSeconds: 300 },
+    log: memoryLogger(),
+    // Short backoff keeps the storm test quick; the shape (exponential, jittered) is production's.
+    transport: { backoffBaseMs: 5, backoffCapMs: 40 },
+  });
+  jobs = await startJobs(
+    resources.env({ ML_API_URL: sandbox.url, ML_APP_ID: sandbox.appId, ML_CLIENT_SECRET: sandbox.clientSecret, TOKEN_ENCRYPTION_KEYS: tokenKeys, ML_ACCOUNT_RATE_PER_SECOND: "10000" }),
+    { log: memoryLogger(), schedulers: false },
+  );
+  syncQueue = new Queue("ml-sync", { connection: { host: "127.0.0.1", port: 6379 }, prefix: resources.prefix });
+}, 60_000);
+
+afterAll(async () => {
+  await syncQueue?.close();
+  await jobs?.close();
+  await redis?.quit();
+  await database?.close();
+  await sandbox?.close();
+  await resources?.cleanup();
+});
+
+beforeEach(() => {
+  sandbox.faults.clear();
+  sandbox.counters.reset();
+});
+
+/** A JobContext for calling the processor directly, as the runner would build it. */
+function directContext(runId: string): JobContext<"ml.sync"> {
+  return {
+    job: { id: `direct-${runId}`, name: "ml.sync", queue: "ml-sync", attempt: 1, maxAttempts: 5, enqueuedAt: Date.now() },
+    log: memoryLogger(),
+    db: database.db,
+    enqueue: () => Promise.reject(new Error("not used by ml.sync")),
+    signal: new AbortController().signal,
+    services: {
+      redis,
+      keyPrefix: resources.prefix,
+      ml: ml.client,
+      mlTokens: ml.tokens,
+      mlAppId: sandbox.appId,
+      mlAccountLimits: { concurrency: 4, ratePerSecond: 10_000 },
+      metrics: new JobMetrics(),
+      tiny: null,
+    },
+    defer: () => Promise.reject(new Error("not used by ml.sync")),
+    progress: async () => undefined,
+  };
+}
+
+async function newRun(kind: "listings" | "orders" | "all", mode: "full" | "incremental" = "full") {
+  const claimed = await claimSyncSlot(database.db, { accountId: demo.accountId, kind, mode, trigger: "test", requestedBy: null, since: null, now: new Date() });
+  if (!claimed.created) throw new Error(`a ${kind} run is already live: ${claimed.running.id}`);
+  return claimed.run;
+}
+
+const fast: Partial<SyncOptions> = { retryBaseMs: 5, retryCapMs: 50, callRetries: 10 };
+
+async function countOf(table: typeof mlListings | typeof mlOrders | typeof mlQuestions | typeof mlClaims) {
+  const [row] = await database.db.select({ n: count() }).from(table).where(eq(table.accountId, demo.accountId));
+  return row!.n;
+}
+
+async function sandboxGet<T>(path: string): Promise<T> {
+  const token = sandbox.issueToken(DEMO_SELLER_ID).access_token;
+  const response = await fetch(`${sandbox.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return (await response.json()) as T;
+}
+
+async function control<T = Record<string, unknown>>(path: string, json: unknown = {}, method = "POST"): Promise<T> {
+  const response = await fetch(`${sandbox.url}/_sandbox${path}`, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(json) });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+describe("full sync through the jobs container", () => {
+  it("scans beyond 1,000 listings within the call budget, with orders, questions and open claims, reporting progress", async () => {
+    const run = await newRun("all");
+    const body = JSON.stringify({ runId: run.id });
+    const signature = await signDelivery({ key: localQstashSigningKeys.current, url: `${publicUrl}/qstash/ml.sync`, body });
+    const delivered = await fetch(`${jobs.url}/qstash/ml.sync`, { method: "POST", headers: { "upstash-signature": signature, "content-type": "application/json", "upstash-message-id": `msg_${run.id}` }, body });
+    expect(delivered.status).toBe(200);
+    const { jobId } = (await delivered.json()) as { jobId: string };
+
+    const finished = await waitFor(async () => {
+      const row = await findSyncRun(database.db, run.id);
+      return row && (row.status === "succeeded" || row.status === "failed") ? row : undefined;
+    }, "the run to finish", 60_000);
+    expect(finished.status, JSON.stringify(finished.errors)).toBe("succeeded");
+    expect(finished.percent).toBe(100);
+
+    expect(await countOf(mlListings)).toBe(LISTINGS);
+    expect(searches()).toBeLessThanOrEqual(budget(LISTINGS).searches);
+    expect(multigets()).toBe(budget(LISTINGS).multigets);
+    // Details only ever through multigets: not one single-item GET.
+    expect(sandbox.counters.get("GET /items/:id")).toBe(0);
+    expect(finished.counts.listings).toMatchObject({ seen: LISTINGS, failed: 0 });
+
+    const visible = await sandboxGet<{ paging: { total: number } }>(`/orders/search?seller=${DEMO_SELLER_ID}&limit=1`);
+    expect(await countOf(mlOrders)).toBe(visible.paging.total);
+    expect(await countOf(mlQuestions)).toBe(40);
+    const openClaims = await database.db.select({ n: count() }).from(mlClaims).where(and(eq(mlClaims.accountId, demo.accountId), eq(mlClaims.status, "opened")));
+    expect(openClaims[0]!.n).toBe(3);
+    // Variation SKUs come from include_attributes=all on the multigets.
+    const [skus] = await database.db.select({ n: count() }).from(mlListingVariations).where(sql`${mlListingVariations.sellerSku} is not null`);
+    expect(skus!.n).toBeGreaterThan(0);
+
+    const job = await syncQueue.getJob(jobId);
+    expect(job?.progress).toMatchObject({ runId: run.id, percent: 100 });
+    // The run counts every call it made; only the token manager's refreshes are not the run's.
+    const total = Object.values(sandbox.counters.snapshot()).reduce((sum, e) => sum + e.count, 0);
+    expect(finished.apiCalls).toBe(total - sandbox.counters.get("POST /oauth/token"));
+  });
+});
+
+describe("sync runs called directly", () => {
+  it("resumes from its cursor after a crash mid-scan, within the budget", async () => {
+    const run = await newRun("listings");
+    const crash = runSyncRun(directContext(run.id), run.id, {
+      ...fast,
+      afterPage: (_phase, page) => {
+        if (page === 9) throw new Error("simulated crash");
+      },
+    });
+    await expect(crash).rejects.toThrow("simulated crash");
+    const stopped = await findSyncRun(database.db, run.id);
+    expect(stopped).toMatchObject({ status: "queued", lastError: "simulated crash" });
+    expect(stopped!.cursor?.listings?.mode).toBe("scan");
+    expect(stopped!.cursor?.listings?.scrollId).toBeTruthy();
+    const doneBefore = stopped!.cursor!.listings!.done;
+    expect(doneBefore).toBeGreaterThan(0);
+    const searchesBefore = searches();
+
+    const resumed = await runSyncRun(directContext(run.id), run.id, fast);
+    expect(resumed.status).toBe("succeeded");
+    const final = await findSyncRun(database.db, run.id);
+    expect(final).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(final!.counts.listings!.seen).toBe(LISTINGS);
+    // The resumed attempt did not start over: it needed only the pages the first one had not read.
+    expect(searches() - searchesBefore).toBeLessThanOrEqual(Math.ceil((LISTINGS - doneBefore) / 100) + 1);
+    expect(searches()).toBeLessThanOrEqual(budget(LISTINGS).searches);
+    expect(multigets()).toBe(budget(LISTINGS).multigets);
+  });
+
+  it("rides out a 429 storm on multigets and searches", async () => {
+    sandbox.faults.add(DEMO_SELLER_ID, { match: { method: "GET", path: "/items" }, rateLimitRate: 0.5 });
+    sandbox.faults.add(DEMO_SELLER_ID, { match: { method: "GET", path: "/users/*/items/search" }, rateLimitRate: 0.3 });
+    const run = await newRun("listings");
+    const outcome = await runSyncRun(directContext(run.id), run.id, fast);
+    expect(outcome.status).toBe("succeeded");
+    const detail = sandbox.counters.snapshot();
+    expect(detail["GET /items"]!.byStatus["429"]).toBeGreaterThan(20);
+    // Every answered call counts once toward the budget; the 429s are the storm's, not ours.
+    expect(detail["GET /items"]!.byStatus["200"]).toBe(budget(LISTINGS).multigets);
+    expect(detail["GET /users/:id/items/search"]!.byStatus["200"]).toBeLessThanOrEqual(budget(LISTINGS).searches);
+    expect((await findSyncRun(database.db, run.id))!.counts.listings).toMatchObject({ seen: LISTINGS, failed: 0 });
+  });
+
+  it("finds orders ML hides from search (cancelled) and keeps what a 206 left out", async () => {
+    const [stored] = await database.db.select().from(mlOrders).where(and(eq(mlOrders.accountId, demo.accountId), eq(mlOrders.status, "paid"))).limit(1);
+    expect(stored?.buyer).toBeTruthy();
+    await control(`/orders/${stored!.mlOrderId}/cancel`);
+    await control(`/orders/${stored!.mlOrderId}/partial`, { fields: ["buyer", "feedback"] }, "PUT");
+    sandbox.counters.reset();
+
+    const run = await newRun("orders");
+    expect((await runSyncRun(directContext(run.id), run.id, fast)).status).toBe("succeeded");
+    const [after] = await database.db.select().from(mlOrders).where(eq(mlOrders.mlOrderId, stored!.mlOrderId));
+    expect(after).toMatchObject({ status: "cancelled", missingFields: ["buyer", "feedback"] });
+    expect(after!.buyer).toEqual(stored!.buyer);
+    // Only the order missing from the search was read on its own.
+    expect(sandbox.counters.get("GET /orders/:id")).toBe(1);
+    const windows = Math.ceil(365 / 30) + 1;
+    expect(sandbox.counters.get("GET /orders/search")).toBeLessThanOrEqual(Math.ceil(130 / 50) + windows);
+  });
+
+  it("picks up a changed listing incrementally with a handful of calls", async () => {
+    const [row] = await database.db.select().from(mlListings).where(and(eq(mlListings.accountId, demo.accountId), eq(mlListings.status, "active"))).limit(1);
+    const [variation] = await database.db.select().from(mlListingVariations).where(eq(mlListingVariations.listingId, row!.id)).limit(1);
+    await control(`/items/${row!.mlItemId}/price`, { price: 1234.5, ...(variation ? { variation_id: variation.mlVariationId } : {}) });
+    sandbox.counters.reset();
+    const run = await newRun("listings", "incremental");
+    expect((await runSyncRun(directContext(run.id), run.id, fast)).status).toBe("succeeded");
+    const [after] = await database.db.select().from(mlListings).where(eq(mlListings.id, row!.id));
+    expect(after!.price).toBe("1234.50");
+    expect(searches()).toBeLessThanOrEqual(2);
+    expect(multigets()).toBeLessThanOrEqual(5);
+  });
+
+  it("lets only one of many concurrent requests start a run per account and kind", async () => {
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, () => claimSyncSlot(database.db, { accountId: demo.accountId, kind: "orders", mode: "full", trigger: "test", requestedBy: null, since: null, now: new Date() })),
+    );
+    const created = attempts.filter((a) => a.created);
+    expect(created).toHaveLength(1);
+    const winner = created[0]!.created ? created[0]!.run.id : "";
+    for (const a of attempts) if (!a.created) expect(a.running.id).toBe(winner);
+    // An `all` run overlaps orders: refused too, naming the live one.
+    const all = await claimSyncSlot(database.db, { accountId: demo.accountId, kind: "all", mode: "full", trigger: "test", requestedBy: null, since: null, now: new Date() });
+    expect(all).toMatchObject({ created: false, running: { id: winner } });
+    await runSyncRun(directContext(winner), winner, fast);
+  });
+});
+
+describe("listing changes", () => {
+  it("changes one variation's price while sending every variation back with its id, and records it", async () => {
+    const [withVariations] = await database.db
+      .select({ listing: mlListings, n: sql<number>`(select count(*)::int from ml_listing_variations v where v.listing_id = ${mlListings.id})` })
+      .from(mlListings)
+      .where(and(eq(mlListings.accountId, demo.accountId), eq(mlListings.status, "active"), sql`(select count(*) from ml_listing_variations v where v.listing_id = ${mlListings.id}) >= 3`))
+      .limit(1);
+    const listing = withVariations!.listing;
+    const variations = await database.db.select().from(mlListingVariations).where(eq(mlListingVariations.listingId, listing.id));
+    const target = variations[1]!;
+    const result = await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: listing.mlItemId, variationId: target.mlVariationId, price: 77.7, reason: "test repricing" });
+    expect(result.changes).toEqual([expect.objectContaining({ field: "price", variationId: target.mlVariationId, newValue: "77.7", method: "items_put" })]);
+
+    const live = await sandboxGet<{ variations: { id: number; price: number }[] }>(`/items/${listing.mlItemId}`);
+    expect(live.variations.map((v) => v.id).sort()).toEqual(variations.map((v) => v.mlVariationId).sort());
+    expect(live.variations.find((v) => v.id === target.mlVariationId)!.price).toBe(77.7);
+    const after = await database.db.select().from(mlListingVariations).where(eq(mlListingVariations.listingId, listing.id));
+    expect(after).toHaveLength(variations.length);
+    expect(after.find((v) => v.mlVariationId === target.mlVariationId)!.price).toBe("77.70");
+    const log = await listingChangesOf(database.db, listing.mlItemId);
+    expect(log.at(-1)).toMatchObject({ field: "price", oldValue: String(Number(target.price)), newValue: "77.7", reason: "test repricing", outcome: "applied", method: "items_put" });
+  });
+
+  it("refuses stock without a variation on a listing with variations, and stock on Full listings", async () => {
+    const [withVariations] = await database.db
+      .select({ id: mlListings.mlItemId })
+      .from(mlListings)
+      .where(and(eq(mlListings.accountId, demo.accountId), sql`exists (select 1 from ml_listing_variations v where v.listing_id = ${mlListings.id})`))
+      .limit(1);
+    const missing = await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: withVariations!.id, availableQuantity: 3, reason: "t" }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(AppError);
+    expect(missing).toMatchObject({ status: 400, fields: [{ path: "body.variationId" }] });
+
+    const scan = await sandboxGet<{ results: string[] }>(`/users/${DEMO_SELLER_ID}/items/search?logistic_type=fulfillment&limit=100`);
+    const plain = await sandboxGet<{ code: number; body: { id: string; variations: unknown[] } }[]>(`/items?ids=${scan.results.slice(0, 20).join(",")}`);
+    const full = plain.find((entry) => entry.body.variations.length === 0)!.body.id;
+    const refused = await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: full, availableQuantity: 5, reason: "t" }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 409 });
+  });
+
+  it("sets stock and status on a plain listing", async () => {
+    const scan = await sandboxGet<{ results: string[] }>(`/users/${DEMO_SELLER_ID}/items/search?status=active&logistic_type=cross_docking&limit=100`);
+    const entries = await sandboxGet<{ body: { id: string; variations: unknown[]; available_quantity: number } }[]>(`/items?ids=${scan.results.slice(0, 20).join(",")}`);
+    const plain = entries.find((entry) => entry.body.variations.length === 0)!.body;
+    await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: plain.id, availableQuantity: plain.available_quantity + 4, status: "paused", reason: "tiny stock sync" });
+    const [row] = await database.db.select().from(mlListings).where(eq(mlListings.mlItemId, plain.id));
+    expect(row).toMatchObject({ availableQuantity: plain.available_quantity + 4, status: "paused" });
+    const log = await listingChangesOf(database.db, plain.id);
+    expect(log.map((l) => l.field).sort()).toEqual(["available_quantity", "status"]);
+  });
+});
