@@ -34,7 +34,8 @@ import { machineLine, writeSection } from "./lib";
 
 const seconds = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 10);
 const total = Number(process.env.BENCH_WEBHOOK_NOTIFICATIONS ?? 10_000);
-const rates = [100, 300, 1_000];
+// 0 = one connection, each request sent when the previous answered: the uncontended floor.
+const rates = [0, 100, 300, 1_000];
 const appId = "5503910054141466";
 
 // One seller receives everything here; its per-account limits exist for fairness between sellers, not for this.
@@ -78,8 +79,8 @@ try {
     const result = await autocannon({
       url: webhookUrl,
       method: "POST",
-      connections: Math.min(100, Math.max(10, rate / 10)),
-      overallRate: rate,
+      connections: rate === 0 ? 1 : Math.min(100, Math.max(10, rate / 10)),
+      ...(rate === 0 ? {} : { overallRate: rate }),
       duration: seconds,
       requests: [
         {
@@ -99,7 +100,7 @@ try {
     const row = { rate, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, non2xx: result.non2xx + result.errors, handlerP99: round(percentile(handler, 99), 2) };
     ackResults.push(row);
     ackRows.push(
-      `| ${rate}/s | ${seconds} s | ${result.requests.total} | ${row.p50} | ${result.latency.p90} | ${row.p99} | ${row.max} | ${row.non2xx} | ${round(percentile(handler, 50), 2)} | ${row.handlerP99} | ${round(handler.at(-1) ?? 0, 2)} |`,
+      `| ${rate === 0 ? "1 connection, closed loop" : `${rate}/s`} | ${seconds} s | ${result.requests.total} | ${row.p50} | ${result.latency.p90} | ${row.p99} | ${row.max} | ${row.non2xx} | ${round(percentile(handler, 50), 2)} | ${row.handlerP99} | ${round(handler.at(-1) ?? 0, 2)} |`,
     );
     console.log(ackRows.at(-1));
   }
@@ -228,8 +229,9 @@ try {
   ].join("\n");
   console.log(pipelineTable);
 
-  const worst = Math.max(...ackResults.map((r) => r.p99));
-  const worstMax = Math.max(...ackResults.map((r) => r.max));
+  const rated = ackResults.filter((r) => r.rate > 0);
+  const worst = Math.max(...rated.map((r) => r.p99));
+  const worstMax = Math.max(...rated.map((r) => r.max));
   const handlerWorst = round(percentile(handlerOnly, 99), 3);
   const nonOk = ackResults.reduce((n, r) => n + r.non2xx, 0);
   await writeSection(
@@ -250,6 +252,12 @@ ${ackRows.join("\n")}
 
 Target p99 < 50 ms locally and never above 500 ms (ML's deadline), zero non-2xx: worst p99 ${worst} ms, worst max ${worstMax} ms,
 ${nonOk} non-2xx — **${worst < 50 && worstMax <= 500 && nonOk === 0 ? "met" : "not met"}**.
+Where the requests column falls short of rate × duration, the Worker could not keep up with the arrival rate: wrangler dev
+runs one workerd process, and on these two cores it shares the CPU with the load generator, the stand-ins, the jobs
+container processing the very notifications being acknowledged, Postgres, and (during this run) other sessions' test
+suites. The closed-loop row is the uncontended per-request latency; the empty-Worker floor of the auth section bounds what
+any route reaches here. On Cloudflare each request gets its own isolate capacity, so the fixed-rate rows measure this
+machine's saturation rather than the handler.
 Handler's own time (size check, parse, validation, decisions, deduplication id; the account lookup answered from the isolate
 cache and the QStash publish answered at once), timed in Node over 19,000 calls: p50 ${round(percentile(handlerOnly, 50), 3)} ms,
 p99 ${handlerWorst} ms, max ${round(handlerOnly.at(-1) ?? 0, 2)} ms — target p99 < 5 ms **${handlerWorst < 5 ? "met" : "not met"}**.
@@ -260,12 +268,15 @@ wall time between I/O boundaries, not CPU time.
 
 ${pipelineTable}
 
-"All orders in Postgres after" runs from the first notification sent until every unique order has a row. The queue design
-acknowledges ML in milliseconds whatever the database and ML are doing, fetches each order about once (duplicates are
-dropped by QStash's deduplication id and the BullMQ job id, bursts coalesce), and loses nothing; the naive design holds ML's
-request open for the whole fetch and write (its ack latency *is* the processing time, and under load it crosses ML's 500 ms
-deadline, which disables the topic), and fetches every duplicate again. The naive server runs in Node, not workerd, so its
-ack numbers are if anything optimistic.`,
+"All orders in Postgres after" runs from the first notification sent until every unique order has a row; both designs get
+the same shuffled list from 64 concurrent senders (a flood, not ML's pace). Here the queue design is bound by the Worker
+under wrangler dev (one workerd process, ~90–110 acks/s on these shared cores), which is why its acks queue up and its
+end-to-end time is the ack phase plus a few seconds; the jobs side kept up. The naive server is plain Node with no
+wrangler in front, so its speed reflects the runtime, not the design. What the design buys shows in the other columns:
+each order fetched once (1.00 GET per unique order against 1.25: duplicates are dropped by QStash's deduplication id and
+the BullMQ job id, bursts coalesce), nothing lost, nothing processed twice, and an acknowledgement that does not depend on
+ML or the database answering — the naive server's ack *is* the fetch and the write, so an ML slowdown or a 429 storm
+turns directly into missed 500 ms deadlines and a disabled topic, and a crash mid-request loses the notification.`,
   );
 } finally {
   await database.close();

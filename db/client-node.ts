@@ -1,5 +1,6 @@
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
+import type { RunInTransaction } from "./database";
 import * as schema from "./schema";
 
 /** The jobs container talks to Postgres (Neon in production) over TCP with a small pool. */
@@ -10,3 +11,8 @@ export function createNodeDb(databaseUrl: string, options: { max?: number } = {}
 }
 
 export type NodeDb = ReturnType<typeof createNodeDb>["db"];
+
+/** A pooled connection holds a transaction as is, so node-postgres needs none of the Worker's WebSocket set-up. */
+export function nodeTransaction(db: NodeDb): RunInTransaction {
+  return (fn) => db.transaction((tx) => fn(tx));
+}

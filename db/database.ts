@@ -6,3 +6,10 @@ import type * as schema from "./schema";
  * container's node-postgres pool satisfy it, so one query module serves both runtimes.
  */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/**
+ * Runs `fn` in one interactive transaction. The one-shot `Database` cannot hold a row lock
+ * across statements in the Worker (Neon over HTTP), so code that locks takes this instead:
+ * the Worker opens a Neon Pool over WebSocket, jobs use node-postgres.
+ */
+export type RunInTransaction = <T>(fn: (tx: Database) => Promise<T>) => Promise<T>;

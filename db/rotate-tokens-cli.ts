@@ -1,5 +1,5 @@
 import { createTokenCipher } from "../core/token-cipher";
-import { createNodeDb } from "./client-node";
+import { createNodeDb, nodeTransaction } from "./client-node";
 import { rotateTokenKeys } from "./token-rotation";
 
 /**
@@ -16,7 +16,7 @@ const cipher = await createTokenCipher(keys);
 const { db, close } = createNodeDb(databaseUrl, { max: 2 });
 const started = performance.now();
 try {
-  const result = await rotateTokenKeys(db, (fn) => db.transaction((tx) => fn(tx)), cipher);
+  const result = await rotateTokenKeys(db, nodeTransaction(db), cipher);
   console.log(
     JSON.stringify({
       currentKeyId: cipher.currentKeyId,

@@ -1,6 +1,6 @@
 import { tokenContext } from "../core/mercadolibre/token-manager";
 import type { TokenCipher } from "../core/token-cipher";
-import type { Database } from "./database";
+import type { Database, RunInTransaction } from "./database";
 import { findMlAccountsSealedWithOtherKey, lockMlAccount, resealMlAccountTokens } from "./queries/ml-accounts";
 
 export interface RotationResult {
@@ -20,7 +20,7 @@ export interface RotationResult {
  */
 export async function rotateTokenKeys(
   db: Database,
-  transaction: <T>(fn: (tx: Database) => Promise<T>) => Promise<T>,
+  transaction: RunInTransaction,
   cipher: TokenCipher,
   options: { batchSize?: number } = {},
 ): Promise<RotationResult> {

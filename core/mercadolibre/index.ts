@@ -2,13 +2,10 @@
  * MercadoLibre for both runtimes: configuration, OAuth helpers, the token manager (the one
  * source of access tokens) and the client every ML call goes through.
  */
-import type { Database } from "../../db/database";
-import type { Logger } from "../log";
-import type { TokenCipher } from "../token-cipher";
 import { createMlClient, type MlClient } from "./client";
 import type { MlConfig } from "./config";
 import type { MlTransportOptions } from "./http";
-import { createTokenManager, type RunInTransaction, type TokenManager } from "./token-manager";
+import { createTokenManager, type TokenManager, type TokenManagerDeps } from "./token-manager";
 
 export * from "./client";
 export * from "./config";
@@ -25,15 +22,7 @@ export interface MlServices {
 }
 
 /** Wires the token manager and the client over one database and cipher; each runtime calls this once. */
-export function createMlServices(deps: {
-  db: Database;
-  transaction: RunInTransaction;
-  cipher: TokenCipher;
-  config: MlConfig;
-  log: Logger;
-  now?: () => Date;
-  transport?: Partial<MlTransportOptions>;
-}): MlServices {
+export function createMlServices(deps: TokenManagerDeps & { transport?: Partial<MlTransportOptions> }): MlServices {
   const tokens = createTokenManager(deps);
   const client = createMlClient({ config: deps.config, tokens, log: deps.log, ...(deps.transport ? { transport: deps.transport } : {}) });
   return { config: deps.config, tokens, client };

@@ -1,4 +1,3 @@
-import { randomToken, toBase64Url } from "../crypto";
 import type { MlConfig, MlSiteId } from "./config";
 import { mlAuthHosts } from "./config";
 import { MlApiError } from "./errors";
@@ -13,19 +12,6 @@ export interface MlTokenSet {
   expiresInSeconds: number;
   userId: number;
   scope: string | null;
-}
-
-export interface PkcePair {
-  verifier: string;
-  challenge: string;
-  method: "S256";
-}
-
-/** RFC 7636: a 43-character verifier from 32 random bytes, challenge = base64url(SHA-256(verifier)). */
-export async function createPkcePair(): Promise<PkcePair> {
-  const verifier = randomToken(32);
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-  return { verifier, challenge: toBase64Url(new Uint8Array(digest)), method: "S256" };
 }
 
 export function authorizationUrl(

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../../db/database";
+import type { Database, RunInTransaction } from "../../db/database";
 import {
   findMlAccount,
   insertMlAccountEvent,
@@ -16,9 +16,6 @@ import { TokenDecryptError, type TokenCipher } from "../token-cipher";
 import type { MlConfig } from "./config";
 import { MlAccountUnavailableError, isMlInvalidGrant } from "./errors";
 import { refreshAccessToken, type MlTokenSet } from "./oauth";
-
-/** Runs `fn` in one interactive transaction (the Worker: a Neon Pool over WebSocket; jobs: node-postgres). */
-export type RunInTransaction = <T>(fn: (tx: Database) => Promise<T>) => Promise<T>;
 
 export interface TokenManagerDeps {
   /** One-shot queries (the fast path reads here without any lock). */

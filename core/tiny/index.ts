@@ -2,13 +2,13 @@
  * Tiny ERP (Olist) API v3 for both runtimes: configuration, OAuth, the token manager (the one
  * source of access tokens), the company-wide quota and the client every Tiny call goes through.
  */
-import type { Database } from "../../db/database";
+import type { Database, RunInTransaction } from "../../db/database";
 import type { Logger } from "../log";
 import type { TokenCipher } from "../token-cipher";
 import { createTinyClient, type TinyClient } from "./client";
 import type { TinyConfig } from "./config";
 import { createTinyQuota, type TinyQuotaStore } from "./quota";
-import { createTinyTokenManager, type TinyRunInTransaction, type TinyTokenManager } from "./tokens";
+import { createTinyTokenManager, type TinyTokenManager } from "./tokens";
 import type { TinyTransportDeps } from "./transport";
 
 export * from "./client";
@@ -33,7 +33,7 @@ export interface TinyServices {
 /** Wires token manager, quota and client over one database, cipher and quota store; each runtime calls this. */
 export function createTinyServices(deps: {
   db: Database;
-  transaction: TinyRunInTransaction;
+  transaction: RunInTransaction;
   cipher: TokenCipher;
   config: TinyConfig;
   quotaStore: TinyQuotaStore;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../../db/database";
+import type { Database, RunInTransaction } from "../../db/database";
 import {
   findTinyAccount,
   insertTinyAccountEvent,
@@ -17,13 +17,10 @@ import type { TinyConfig } from "./config";
 import { TinyAccountUnavailableError, isTinyInvalidGrant } from "./errors";
 import { refreshTinyTokens, type TinyTokenSet } from "./oauth";
 
-/** One interactive transaction (Worker: Neon Pool over WebSocket; jobs: node-postgres). */
-export type TinyRunInTransaction = <T>(fn: (tx: Database) => Promise<T>) => Promise<T>;
-
 export interface TinyTokenManagerDeps {
   /** One-shot queries: the fast path reads here without a lock. */
   db: Database;
-  transaction: TinyRunInTransaction;
+  transaction: RunInTransaction;
   cipher: TokenCipher;
   config: TinyConfig;
   log: Logger;

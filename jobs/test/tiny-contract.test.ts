@@ -18,7 +18,7 @@ import {
   type TinyConfig,
   type TinyServices,
 } from "../../core/tiny";
-import { createPkcePair } from "../../core/mercadolibre/oauth";
+import { createPkcePair } from "../../core/oauth/pkce";
 import { createTokenCipher, generateTokenKey, type TokenCipher } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";
 import { insertTinyAccount } from "../../db/queries/tiny";

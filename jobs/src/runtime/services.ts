@@ -3,7 +3,7 @@ import type { Logger } from "../../../core/log";
 import { createMlServices, mlDefaults } from "../../../core/mercadolibre";
 import { createRedisQuotaStore, createTinyServices, tinyDefaults } from "../../../core/tiny";
 import { createTokenCipher, type TokenCipher } from "../../../core/token-cipher";
-import type { NodeDb } from "../../../db/client-node";
+import { nodeTransaction, type NodeDb } from "../../../db/client-node";
 import type { JobsEnv } from "../env";
 import type { JobServices } from "../processors/types";
 import { JobMetrics } from "./metrics";
@@ -24,7 +24,7 @@ export async function buildJobServices(env: JobsEnv, deps: { db: NodeDb; redis: 
     const cipher = await cipherOnce(tokenKeys);
     const mlServices = createMlServices({
       db: deps.db,
-      transaction: (fn) => deps.db.transaction((tx) => fn(tx)),
+      transaction: nodeTransaction(deps.db),
       cipher,
       config: {
         apiUrl,
@@ -65,7 +65,7 @@ async function buildTiny(env: JobsEnv, deps: { db: NodeDb; redis: Redis; log: Lo
   const quotaStore = createRedisQuotaStore((script, keys, args) => deps.redis.eval(script, keys.length, ...keys, ...args), `${env.redisKeyPrefix}:tiny-quota`);
   return createTinyServices({
     db: deps.db,
-    transaction: (fn) => deps.db.transaction((tx) => fn(tx)),
+    transaction: nodeTransaction(deps.db),
     cipher: await cipher(),
     config: {
       apiUrl,

@@ -2,10 +2,11 @@ import { Client as QStashClient } from "@upstash/qstash";
 import { Redis } from "@upstash/redis/cloudflare";
 import { createLogger, type Logger } from "../../../core/log";
 import { AppError } from "../../../core/errors";
-import { createMlServices, mlConfigFromEnv, type MlServices, type RunInTransaction } from "../../../core/mercadolibre";
+import { createMlServices, mlConfigFromEnv, type MlServices } from "../../../core/mercadolibre";
 import { createTokenCipher, type TokenCipher } from "../../../core/token-cipher";
 import { createRedisQuotaStore, createTinyServices, tinyConfigFromEnv, type TinyServices } from "../../../core/tiny";
 import { createWorkerDb, withWorkerTransaction, type WorkerDb } from "../../../db/client-worker";
+import type { RunInTransaction } from "../../../db/database";
 import type { Config } from "../env";
 
 export interface Services {

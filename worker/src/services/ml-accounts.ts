@@ -1,11 +1,10 @@
-import { sha256Hex, randomToken } from "../../../core/crypto";
 import { AppError } from "../../../core/errors";
 import { uuidv7 } from "../../../core/ids";
 import { errorFields } from "../../../core/log";
+import { createPkcePair } from "../../../core/oauth/pkce";
 import {
   MlApiError,
   authorizationUrl,
-  createPkcePair,
   exchangeAuthorizationCode,
   fetchMlUserMe,
   isMlInvalidGrant,
@@ -26,18 +25,16 @@ import {
   type MlAccountSummary,
 } from "../../../db/queries/ml-accounts";
 import type { Principal } from "../lib/types";
+import { consumeOAuthState, issueOAuthState } from "./oauth-state";
 import type { Services } from ".";
 
-/** What the one-time `state` stands for while the seller is at ML's consent page. */
+const PROVIDER = "ml";
+
+/** What the one-time `state` stands for while the seller is at ML's consent page (the user id is in the record itself). */
 interface PendingConnect {
-  userId: string;
   verifier: string;
   site: MlSiteId;
-  createdAt: string;
 }
-
-// The state is stored under its hash, so a Redis dump alone cannot complete anyone's flow.
-const stateKey = async (services: Services, state: string) => services.key("ml", "oauth-state", await sha256Hex(state));
 
 export async function startConnect(
   services: Services,
@@ -45,14 +42,16 @@ export async function startConnect(
   input: { site: MlSiteId },
 ): Promise<{ url: string; expiresAt: string }> {
   const { config } = await services.ml();
-  const state = randomToken(32);
   const pkce = await createPkcePair();
-  const ttl = services.config.ML_OAUTH_STATE_TTL_SECONDS;
-  const pending: PendingConnect = { userId: principal.userId, verifier: pkce.verifier, site: input.site, createdAt: services.now().toISOString() };
-  await services.redis.set(await stateKey(services, state), JSON.stringify(pending), { ex: ttl });
+  const issued = await issueOAuthState<PendingConnect>(services, {
+    provider: PROVIDER,
+    userId: principal.userId,
+    data: { verifier: pkce.verifier, site: input.site },
+    ttlSeconds: services.config.ML_OAUTH_STATE_TTL_SECONDS,
+  });
   return {
-    url: authorizationUrl(config, { site: input.site, state, codeChallenge: pkce.challenge }),
-    expiresAt: new Date(services.now().getTime() + ttl * 1000).toISOString(),
+    url: authorizationUrl(config, { site: input.site, state: issued.state, codeChallenge: pkce.challenge }),
+    expiresAt: issued.expiresAt.toISOString(),
   };
 }
 
@@ -72,9 +71,8 @@ export async function completeConnect(
   query: { state: string; code?: string | undefined; error?: string | undefined; error_description?: string | undefined },
 ): Promise<ConnectOutcome> {
   const ml = await services.ml();
-  const raw = await services.redis.getdel<PendingConnect | string>(await stateKey(services, query.state));
-  if (!raw) return fail("invalid_state", 400, "The connection request is unknown, expired or was already used; start again.");
-  const pending = typeof raw === "string" ? (JSON.parse(raw) as PendingConnect) : raw;
+  const pending = await consumeOAuthState<PendingConnect>(services, PROVIDER, query.state);
+  if (!pending) return fail("invalid_state", 400, "The connection request is unknown, expired or was already used; start again.");
   const log = services.logger.child({ userId: pending.userId });
 
   if (query.error) {
@@ -89,7 +87,7 @@ export async function completeConnect(
 
   let tokens: MlTokenSet;
   try {
-    tokens = await exchangeAuthorizationCode(ml.config, { code: query.code, codeVerifier: pending.verifier }, services.now);
+    tokens = await exchangeAuthorizationCode(ml.config, { code: query.code, codeVerifier: pending.data.verifier }, services.now);
   } catch (error) {
     log.warn("ml code exchange failed", { ...errorFields(error), mlError: error instanceof MlApiError ? error.mlError : undefined });
     if (isMlInvalidGrant(error)) return fail("code_rejected", 400, "MercadoLibre rejected the authorization code (expired, reused or PKCE mismatch); start again.");

@@ -146,7 +146,8 @@ export async function getListingFor(services: Services, principal: Principal, id
   const { client } = await services.ml();
   const fetchedAt = services.now();
   const raw = await client.get(found.listing.accountId, `/items/${found.listing.mlItemId}`, { query: { include_attributes: "all" } });
-  await upsertListing(services.db, found.listing.accountId, toListingRow(raw, fetchedAt));
+  // Neon's HTTP driver has no transactions; the upsert's own transaction runs on the WebSocket pool.
+  await services.transaction((tx) => upsertListing(tx, found.listing.accountId, toListingRow(raw, fetchedAt)));
   return (await findListing(services.db, accountIds, found.listing.id))!;
 }
 

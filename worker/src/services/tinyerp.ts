@@ -1,7 +1,7 @@
-import { createPkcePair } from "../../../core/mercadolibre/oauth";
 import { AppError, type FieldError } from "../../../core/errors";
 import { uuidv7 } from "../../../core/ids";
 import { errorFields } from "../../../core/log";
+import { createPkcePair } from "../../../core/oauth/pkce";
 import {
   TinyApiError,
   exchangeTinyCode,

@@ -37,9 +37,9 @@ export const mlDataRouter = createRouter()
     } catch (error) {
       if (!(error instanceof SyncRunningError)) throw error;
       // The problem plus the live run's id, so a client can follow it instead of starting another.
-      c.header("content-type", "application/problem+json");
-      c.header("location", `/ml/sync/runs/${error.run.id}`);
-      return c.json({ ...toProblem(error, c.get("requestId")), runId: error.run.id }, 409);
+      const response = c.json({ ...toProblem(error, c.get("requestId")), runId: error.run.id }, 409, { location: `/ml/sync/runs/${error.run.id}` });
+      response.headers.set("content-type", "application/problem+json");
+      return response;
     }
   })
   .openapi(syncRunRoute, async (c) => {
