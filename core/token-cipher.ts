@@ -126,3 +126,27 @@ export async function createTokenCipher(spec: string): Promise<TokenCipher> {
     },
   };
 }
+
+/** The column of an OAuth access/refresh pair a sealed value belongs to; part of its context. */
+export type TokenKind = "access" | "refresh";
+
+/** A row's context for each of its two token columns, e.g. "ml_accounts:<id>:refresh". */
+export type TokenContext = (rowId: string, kind: TokenKind) => string;
+
+/**
+ * Seals one row's access/refresh pair under the current key, each value bound to its own column.
+ * The token managers and the rotation command all write through this, so a re-sealed row opens
+ * exactly where its token manager looks.
+ */
+export async function sealTokenPair(
+  cipher: TokenCipher,
+  context: TokenContext,
+  rowId: string,
+  tokens: { accessToken: string; refreshToken: string },
+): Promise<{ accessTokenEnc: string; refreshTokenEnc: string; tokenKeyId: string }> {
+  return {
+    accessTokenEnc: await cipher.seal(tokens.accessToken, context(rowId, "access")),
+    refreshTokenEnc: await cipher.seal(tokens.refreshToken, context(rowId, "refresh")),
+    tokenKeyId: cipher.currentKeyId,
+  };
+}

@@ -4,7 +4,8 @@ import { rotateTokenKeys } from "./token-rotation";
 
 /**
  * `npm run tokens:rotate`: put the new key first in TOKEN_ENCRYPTION_KEYS (keep the old one
- * after it), deploy, then run this. When it reports no failures the old key can be removed.
+ * after it), deploy, then run this. It covers every table with sealed tokens (ML and Tiny
+ * accounts); when it reports no failures the old key can be removed.
  */
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/autoecom";
 const keys = process.env.TOKEN_ENCRYPTION_KEYS;
@@ -24,6 +25,10 @@ try {
       skipped: result.skipped,
       failed: result.failed.length,
       failedIds: result.failed.map((f) => f.id),
+      // A failed id alone does not say which table to look in.
+      byTable: Object.fromEntries(
+        Object.entries(result.byTable).map(([table, counts]) => [table, { resealed: counts.resealed, skipped: counts.skipped, failed: counts.failed.length, failedIds: counts.failed.map((f) => f.id) }]),
+      ),
       durationMs: Math.round(performance.now() - started),
     }),
   );

@@ -1,5 +1,7 @@
+import { callSettingsFromEnv, type ClientCallSettings, type ClientCallSettingsEnv } from "../http/config";
+
 /** Where and as whom the product talks to MercadoLibre; both runtimes build it from their env. */
-export interface MlConfig {
+export interface MlConfig extends ClientCallSettings {
   /** REST base, https://api.mercadolibre.com in production (also serves /oauth/token). */
   apiUrl: string;
   /**
@@ -11,12 +13,6 @@ export interface MlConfig {
   clientSecret: string;
   /** Registered byte-for-byte in the ML app; context travels in `state`, never here. */
   redirectUri: string;
-  /** Per attempt. */
-  timeoutMs: number;
-  /** Attempts per call, including the first (429/5xx/network only). */
-  maxAttempts: number;
-  /** An access token closer than this to expiry is refreshed before use. */
-  refreshMarginSeconds: number;
 }
 
 export const mlDefaults = {
@@ -52,16 +48,15 @@ export const defaultMlSite: MlSiteId = "MLB";
  * Both runtimes name the variables alike; this reads them from a parsed env object.
  * Undefined when the app credentials or redirect URI are missing (ML not configured).
  */
-export function mlConfigFromEnv(env: {
-  ML_API_URL?: string | undefined;
-  ML_AUTH_URL?: string | undefined;
-  ML_APP_ID?: string | undefined;
-  ML_CLIENT_SECRET?: string | undefined;
-  ML_REDIRECT_URI?: string | undefined;
-  ML_TIMEOUT_MS?: number | undefined;
-  ML_MAX_ATTEMPTS?: number | undefined;
-  ML_TOKEN_REFRESH_MARGIN_SECONDS?: number | undefined;
-}): MlConfig | undefined {
+export function mlConfigFromEnv(
+  env: {
+    ML_API_URL?: string | undefined;
+    ML_AUTH_URL?: string | undefined;
+    ML_APP_ID?: string | undefined;
+    ML_CLIENT_SECRET?: string | undefined;
+    ML_REDIRECT_URI?: string | undefined;
+  } & ClientCallSettingsEnv<"ML">,
+): MlConfig | undefined {
   if (!env.ML_APP_ID || !env.ML_CLIENT_SECRET || !env.ML_REDIRECT_URI) return undefined;
   return {
     apiUrl: env.ML_API_URL ?? mlDefaults.apiUrl,
@@ -69,8 +64,6 @@ export function mlConfigFromEnv(env: {
     appId: env.ML_APP_ID,
     clientSecret: env.ML_CLIENT_SECRET,
     redirectUri: env.ML_REDIRECT_URI,
-    timeoutMs: env.ML_TIMEOUT_MS ?? mlDefaults.timeoutMs,
-    maxAttempts: env.ML_MAX_ATTEMPTS ?? mlDefaults.maxAttempts,
-    refreshMarginSeconds: env.ML_TOKEN_REFRESH_MARGIN_SECONDS ?? mlDefaults.refreshMarginSeconds,
+    ...callSettingsFromEnv("ML", env, mlDefaults),
   };
 }

@@ -1,4 +1,5 @@
 import { AppError, type ErrorCode } from "../errors";
+import { AccountUnavailableError } from "../http/errors";
 
 /**
  * A failed call to MercadoLibre, already classified: `retryable` says whether the same call
@@ -36,23 +37,10 @@ export class MlOAuthError extends MlApiError {
 }
 
 /** The account cannot call ML until its seller reconnects (or it was disconnected). */
-export class MlAccountUnavailableError extends AppError {
-  readonly accountId: string;
-  readonly accountStatus: string;
-
+export class MlAccountUnavailableError extends AccountUnavailableError {
   constructor(accountId: string, status: string) {
-    super(
-      "conflict",
-      status === "reauth_required"
-        ? "The MercadoLibre account must be reconnected: its authorization was revoked or expired."
-        : status === "disconnected"
-          ? "The MercadoLibre account is disconnected."
-          : "The MercadoLibre account is not available.",
-      { retryable: false },
-    );
+    super("MercadoLibre account", accountId, status);
     this.name = "MlAccountUnavailableError";
-    this.accountId = accountId;
-    this.accountStatus = status;
   }
 }
 

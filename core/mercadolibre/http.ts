@@ -1,4 +1,6 @@
-import type { ErrorCode } from "../errors";
+import { tokenEndpointFailure, upstreamErrorCode } from "../http/errors";
+import { readBody, startDeadline } from "../http/fetch";
+import { backoffDelay, parseRetryAfter, sleep as defaultSleep } from "../http/retry";
 import { MlApiError, MlOAuthError } from "./errors";
 
 /**
@@ -41,35 +43,8 @@ export interface MlTransportRequest {
   binary?: boolean;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export function backoffDelay(attempt: number, baseMs: number, capMs: number): number {
-  const exponential = Math.min(capMs, baseMs * 2 ** (attempt - 1));
-  // "Equal jitter": never zero, so a retry always gives ML some room, yet callers never march in step.
-  return exponential / 2 + Math.random() * (exponential / 2);
-}
-
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
 function isTransient(status: number): boolean {
   return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
-}
-
-async function readBody(response: Response, binary = false): Promise<unknown> {
-  if (binary && response.ok) return new Uint8Array(await response.arrayBuffer());
-  const text = await response.text();
-  if (!text) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }
 
 export async function mlTransport(request: MlTransportRequest, options: MlTransportOptions): Promise<MlRawResponse> {
@@ -81,10 +56,7 @@ export async function mlTransport(request: MlTransportRequest, options: MlTransp
   const maxAttempts = Math.max(1, options.maxAttempts);
 
   for (let attempt = 1; ; attempt++) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), options.timeoutMs);
-    const onOuterAbort = () => controller.abort();
-    request.signal?.addEventListener("abort", onOuterAbort, { once: true });
+    const deadline = startDeadline(options.timeoutMs, request.signal);
     let response: Response;
     let data: unknown;
     try {
@@ -92,14 +64,13 @@ export async function mlTransport(request: MlTransportRequest, options: MlTransp
         method: request.method,
         headers: { accept: "application/json", ...request.headers },
         ...(request.body === undefined ? {} : { body: request.body }),
-        signal: controller.signal,
+        signal: deadline.signal,
       });
-      data = await readBody(response, request.binary);
+      data = await readBody(response, { binary: request.binary });
     } catch (error) {
-      clearTimeout(timer);
-      request.signal?.removeEventListener("abort", onOuterAbort);
+      deadline.clear();
       if (request.signal?.aborted) throw error;
-      const timedOut = controller.signal.aborted;
+      const timedOut = deadline.expired;
       if (request.retryUnsafe && attempt < maxAttempts) {
         await sleep(backoffDelay(attempt, baseMs, capMs));
         continue;
@@ -112,8 +83,7 @@ export async function mlTransport(request: MlTransportRequest, options: MlTransp
         { endpoint: request.endpoint, retryable: true, retryAfterSeconds: 5, cause: error },
       );
     }
-    clearTimeout(timer);
-    request.signal?.removeEventListener("abort", onOuterAbort);
+    deadline.clear();
 
     // A 429 means ML refused before doing anything, so even a write is safe to repeat.
     const retryable = response.status === 429 || (request.retryUnsafe && isTransient(response.status));
@@ -145,50 +115,28 @@ export function classifyMlFailure(response: MlRawResponse, endpoint: string): Ml
   const { status } = response;
   const { error, message } = mlErrorFields(response.data);
   const detail = message ? `: ${message.slice(0, 300)}` : "";
-  const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
   const base = { endpoint, mlStatus: status, mlError: error };
-  let code: ErrorCode;
-  let retryable: boolean;
   if (status === 429) {
+    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
     return new MlApiError("rate_limited", `MercadoLibre rate-limited ${endpoint}${detail}`, {
       ...base,
       retryable: true,
       retryAfterSeconds: retryAfterMs === undefined ? 10 : Math.ceil(retryAfterMs / 1000),
     });
-  } else if (status >= 500) {
-    code = status === 503 || status === 504 ? "unavailable" : "bad_gateway";
-    retryable = true;
-  } else if (status === 404) {
-    code = "not_found";
-    retryable = false;
-  } else if (status === 409) {
-    // ML's optimistic locking: the same write succeeds once the other one lands.
-    code = "conflict";
-    retryable = true;
-  } else if (status === 401 || status === 403) {
-    // Not our caller's credentials: ML refused the seller's token or scope. 502 keeps our own 401/403 meaning intact.
-    code = "bad_gateway";
-    retryable = false;
-  } else if (status === 400 || status === 422) {
-    code = "bad_request";
-    retryable = false;
-  } else {
-    code = "bad_gateway";
-    retryable = false;
   }
-  return new MlApiError(code, `MercadoLibre answered ${status} to ${endpoint}${detail}`, { ...base, retryable });
+  // ML's 409 is optimistic locking: the same write succeeds once the other one lands.
+  const retryable = status >= 500 || status === 409;
+  return new MlApiError(upstreamErrorCode(status), `MercadoLibre answered ${status} to ${endpoint}${detail}`, { ...base, retryable });
 }
 
 /** Token endpoint failures: invalid_grant is final for the grant; invalid_client is our configuration. */
 export function classifyOAuthFailure(response: MlRawResponse, endpoint: string): MlOAuthError {
   const { error, message } = mlErrorFields(response.data);
-  const transient = response.status === 429 || response.status >= 500;
-  const code: ErrorCode = response.status === 429 ? "rate_limited" : transient ? "unavailable" : "bad_gateway";
+  const { code, ...retry } = tokenEndpointFailure(response.status);
   return new MlOAuthError(code, `MercadoLibre token endpoint refused the request (${error ?? response.status})${message ? `: ${message.slice(0, 200)}` : ""}`, {
     endpoint,
     mlStatus: response.status,
     mlError: error,
-    retryable: transient,
-    ...(transient ? { retryAfterSeconds: 10 } : {}),
+    ...retry,
   });
 }

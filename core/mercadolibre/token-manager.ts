@@ -1,5 +1,5 @@
-import { sql } from "drizzle-orm";
 import type { Database, RunInTransaction } from "../../db/database";
+import { isLockTimeout, setLockTimeout } from "../../db/locks";
 import {
   findMlAccount,
   insertMlAccountEvent,
@@ -12,7 +12,7 @@ import {
 } from "../../db/queries/ml-accounts";
 import { AppError } from "../errors";
 import { errorFields, type Logger } from "../log";
-import { TokenDecryptError, type TokenCipher } from "../token-cipher";
+import { TokenDecryptError, sealTokenPair, type TokenCipher, type TokenContext } from "../token-cipher";
 import type { MlConfig } from "./config";
 import { MlAccountUnavailableError, isMlInvalidGrant } from "./errors";
 import { refreshAccessToken, type MlTokenSet } from "./oauth";
@@ -59,10 +59,10 @@ export interface TokenManager {
 }
 
 /** AAD for each sealed column: a ciphertext only opens in the row and column it was written for. */
-export const tokenContext = (accountId: string, kind: "access" | "refresh") => `ml_accounts:${accountId}:${kind}`;
+export const tokenContext: TokenContext = (accountId, kind) => `ml_accounts:${accountId}:${kind}`;
 
 // Long enough for one refresh with its retries; a waiter beyond it gets a retryable error, not a hung request.
-const LOCK_TIMEOUT = "25s";
+const LOCK_TIMEOUT_SECONDS = 25;
 const API_CALL_MARK_INTERVAL_MS = 10 * 60_000;
 
 type Outcome =
@@ -91,9 +91,7 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
   };
 
   const sealTokens = async (accountId: string, tokens: MlTokenSet): Promise<SealedTokens> => ({
-    accessTokenEnc: await cipher.seal(tokens.accessToken, tokenContext(accountId, "access")),
-    refreshTokenEnc: await cipher.seal(tokens.refreshToken, tokenContext(accountId, "refresh")),
-    tokenKeyId: cipher.currentKeyId,
+    ...(await sealTokenPair(cipher, tokenContext, accountId, tokens)),
     accessExpiresAt: tokens.expiresAt,
     scope: tokens.scope,
   });
@@ -109,7 +107,7 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
 
   const refreshUnderLock = (accountId: string, options: AccessTokenOptions, calledAt: Date): Promise<Outcome> =>
     deps.transaction(async (tx): Promise<Outcome> => {
-      await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_TIMEOUT}'`));
+      await setLockTimeout(tx, LOCK_TIMEOUT_SECONDS);
       const row = await lockMlAccount(tx, accountId);
       if (!row) return { kind: "missing" };
       if (row.status !== "active" || !row.refreshTokenEnc) return { kind: "unavailable", status: row.status };
@@ -161,7 +159,7 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
       try {
         outcome = await refreshUnderLock(accountId, options, calledAt);
       } catch (error) {
-        if ((error as { code?: string }).code === "55P03" || (error as { cause?: { code?: string } }).cause?.code === "55P03") {
+        if (isLockTimeout(error)) {
           throw new AppError("unavailable", "Another refresh of this MercadoLibre account is taking too long.", { retryAfterSeconds: 5, cause: error });
         }
         throw error;

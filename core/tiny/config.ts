@@ -1,5 +1,7 @@
+import { callSettingsFromEnv, type ClientCallSettings, type ClientCallSettingsEnv } from "../http/config";
+
 /** Where and as which app the product talks to Tiny ERP (API v3); both runtimes build it from their env. */
-export interface TinyConfig {
+export interface TinyConfig extends ClientCallSettings {
   /** API v3 base, without a trailing slash. */
   apiUrl: string;
   /** The Keycloak realm's OpenID Connect base; `/auth` and `/token` hang off it. */
@@ -8,12 +10,6 @@ export interface TinyConfig {
   clientSecret: string;
   /** Registered in the Tiny app ("URL de redirecionamento"); context travels in `state`. */
   redirectUri: string;
-  /** Per attempt. */
-  timeoutMs: number;
-  /** Attempts per call, including the first (429, 5xx on reads, network failures). */
-  maxAttempts: number;
-  /** An access token closer than this to expiry is refreshed before use. */
-  refreshMarginSeconds: number;
   quota: TinyQuotaSettings;
 }
 
@@ -40,15 +36,12 @@ export const tinyDefaults = {
 } as const;
 
 /** Variables both runtimes read (same names in wrangler vars and the jobs env). */
-export interface TinyEnv {
+export interface TinyEnv extends ClientCallSettingsEnv<"TINY"> {
   TINY_API_URL?: string | undefined;
   TINY_AUTH_URL?: string | undefined;
   TINY_CLIENT_ID?: string | undefined;
   TINY_CLIENT_SECRET?: string | undefined;
   TINY_REDIRECT_URI?: string | undefined;
-  TINY_TIMEOUT_MS?: number | undefined;
-  TINY_MAX_ATTEMPTS?: number | undefined;
-  TINY_TOKEN_REFRESH_MARGIN_SECONDS?: number | undefined;
   TINY_QUOTA_READS_PER_MINUTE?: number | undefined;
   TINY_QUOTA_WRITES_PER_MINUTE?: number | undefined;
   TINY_QUOTA_BURST_PER_SECOND?: number | undefined;
@@ -64,9 +57,7 @@ export function tinyConfigFromEnv(env: TinyEnv): TinyConfig | undefined {
     clientId: env.TINY_CLIENT_ID,
     clientSecret: env.TINY_CLIENT_SECRET,
     redirectUri: env.TINY_REDIRECT_URI,
-    timeoutMs: env.TINY_TIMEOUT_MS ?? tinyDefaults.timeoutMs,
-    maxAttempts: env.TINY_MAX_ATTEMPTS ?? tinyDefaults.maxAttempts,
-    refreshMarginSeconds: env.TINY_TOKEN_REFRESH_MARGIN_SECONDS ?? tinyDefaults.refreshMarginSeconds,
+    ...callSettingsFromEnv("TINY", env, tinyDefaults),
     quota: {
       readsPerMinute: env.TINY_QUOTA_READS_PER_MINUTE ?? tinyDefaults.quota.readsPerMinute,
       writesPerMinute: env.TINY_QUOTA_WRITES_PER_MINUTE ?? tinyDefaults.quota.writesPerMinute,

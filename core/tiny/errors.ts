@@ -1,4 +1,5 @@
 import { AppError, type ErrorCode, type FieldError } from "../errors";
+import { AccountUnavailableError, upstreamErrorCode } from "../http/errors";
 
 /** Tiny's ErrorDTO (spec `ErrorDTO` / `ErrorDetailDTO`); `detalhes` is often absent. */
 export interface TinyErrorBody {
@@ -66,23 +67,10 @@ export function isTinyInvalidGrant(error: unknown): error is TinyOAuthError {
 }
 
 /** The account cannot call Tiny until its user reconnects it (or it was disconnected). */
-export class TinyAccountUnavailableError extends AppError {
-  readonly accountId: string;
-  readonly accountStatus: string;
-
+export class TinyAccountUnavailableError extends AccountUnavailableError {
   constructor(accountId: string, status: string) {
-    super(
-      "conflict",
-      status === "reauth_required"
-        ? "The Tiny ERP account must be reconnected: its authorization was revoked or expired."
-        : status === "disconnected"
-          ? "The Tiny ERP account is disconnected."
-          : "The Tiny ERP account is not available.",
-      { retryable: false },
-    );
+    super("Tiny ERP account", accountId, status);
     this.name = "TinyAccountUnavailableError";
-    this.accountId = accountId;
-    this.accountStatus = status;
   }
 }
 
@@ -120,26 +108,18 @@ export function classifyTinyFailure(input: { status: number; data: unknown; head
       retryAfterSeconds: Math.max(1, rateLimitResetSeconds(input.headers) ?? 60),
     });
   }
+  const code = upstreamErrorCode(status);
   if (status >= 500) {
-    return new TinyApiError(status === 503 || status === 504 ? "unavailable" : "bad_gateway", `Tiny failed with ${status} on ${endpoint}${detail}`, {
-      ...base,
-      retryable: true,
-      retryAfterSeconds: 5,
-    });
+    return new TinyApiError(code, `Tiny failed with ${status} on ${endpoint}${detail}`, { ...base, retryable: true, retryAfterSeconds: 5 });
   }
-  let code: ErrorCode = "bad_gateway";
   let message = `Tiny answered ${status} to ${endpoint}${detail}`;
   if (status === 404) {
-    code = "not_found";
     message = `Tiny has no such record (${endpoint})${detail}`;
   } else if (status === 409) {
-    code = "conflict";
     message = `Tiny reports a duplicate on ${endpoint}${detail}`;
   } else if (status === 400 || status === 422) {
-    code = "bad_request";
     message = `Tiny rejected ${endpoint}${detail}`;
   } else if (status === 401) {
-    // Our caller's credentials are fine; Tiny refused the account's token. 502 keeps our own 401 meaning intact.
     message = `Tiny refused the account's access token on ${endpoint}; the connection may need to be renewed.`;
   } else if (status === 403) {
     message = `Tiny denied ${endpoint}: the app lacks the permission or the account's plan does not include this module${detail}`;

@@ -1,6 +1,7 @@
+import { tokenEndpointFailure } from "../http/errors";
+import { readBody, withDeadline } from "../http/fetch";
 import type { TinyConfig } from "./config";
 import { TinyApiError, TinyOAuthError } from "./errors";
-import { readBody, withTimeout } from "./transport";
 
 /**
  * Tiny's OAuth2 is a Keycloak realm: authorization-code grant (PKCE S256 works), access
@@ -53,7 +54,7 @@ async function postToken(config: TokenConfig, form: Record<string, string>, opti
   let response: Response;
   let data: unknown;
   try {
-    ({ response, data } = await withTimeout(
+    ({ response, data } = await withDeadline(
       async (signal) => {
         const res = await doFetch(`${config.authUrl}/token`, {
           method: "POST",
@@ -71,12 +72,13 @@ async function postToken(config: TokenConfig, form: Record<string, string>, opti
   }
   if (response.status !== 200) {
     const { error, description } = oauthFields(data);
-    const transient = response.status === 429 || response.status >= 500;
-    throw new TinyOAuthError(
-      response.status === 429 ? "rate_limited" : transient ? "unavailable" : "bad_gateway",
-      `Tiny's token endpoint refused the request (${error ?? response.status})${description ? `: ${description}` : ""}`,
-      { endpoint, tinyStatus: response.status, oauthError: error, retryable: transient, ...(transient ? { retryAfterSeconds: 10 } : {}) },
-    );
+    const { code, ...retry } = tokenEndpointFailure(response.status);
+    throw new TinyOAuthError(code, `Tiny's token endpoint refused the request (${error ?? response.status})${description ? `: ${description}` : ""}`, {
+      endpoint,
+      tinyStatus: response.status,
+      oauthError: error,
+      ...retry,
+    });
   }
   const body = (data ?? {}) as Record<string, unknown>;
   const accessToken = body.access_token;

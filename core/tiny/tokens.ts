@@ -1,5 +1,5 @@
-import { sql } from "drizzle-orm";
 import type { Database, RunInTransaction } from "../../db/database";
+import { isLockTimeout, setLockTimeout } from "../../db/locks";
 import {
   findTinyAccount,
   insertTinyAccountEvent,
@@ -12,7 +12,7 @@ import {
 } from "../../db/queries/tiny";
 import { AppError } from "../errors";
 import { errorFields, type Logger } from "../log";
-import { TokenDecryptError, type TokenCipher } from "../token-cipher";
+import { TokenDecryptError, sealTokenPair, type TokenCipher, type TokenContext } from "../token-cipher";
 import type { TinyConfig } from "./config";
 import { TinyAccountUnavailableError, isTinyInvalidGrant } from "./errors";
 import { refreshTinyTokens, type TinyTokenSet } from "./oauth";
@@ -55,10 +55,10 @@ export interface TinyTokenManager {
 }
 
 /** AAD of each sealed column: a ciphertext opens only in the row and column it was written for. */
-export const tinyTokenContext = (accountId: string, kind: "access" | "refresh") => `tiny_accounts:${accountId}:${kind}`;
+export const tinyTokenContext: TokenContext = (accountId, kind) => `tiny_accounts:${accountId}:${kind}`;
 
 // Long enough for one token call; a waiter beyond it gets a retryable error rather than a hung request.
-const LOCK_TIMEOUT = "25s";
+const LOCK_TIMEOUT_SECONDS = 25;
 
 type Outcome =
   | { kind: "token"; token: string; expiresAt: Date; refreshExpiresAt: Date | null; refreshed: boolean }
@@ -86,9 +86,7 @@ export function createTinyTokenManager(deps: TinyTokenManagerDeps): TinyTokenMan
   };
 
   const sealTokens = async (accountId: string, tokens: TinyTokenSet): Promise<TinySealedTokens> => ({
-    accessTokenEnc: await cipher.seal(tokens.accessToken, tinyTokenContext(accountId, "access")),
-    refreshTokenEnc: await cipher.seal(tokens.refreshToken, tinyTokenContext(accountId, "refresh")),
-    tokenKeyId: cipher.currentKeyId,
+    ...(await sealTokenPair(cipher, tinyTokenContext, accountId, tokens)),
     accessExpiresAt: tokens.accessExpiresAt,
     refreshExpiresAt: tokens.refreshExpiresAt,
   });
@@ -103,7 +101,7 @@ export function createTinyTokenManager(deps: TinyTokenManagerDeps): TinyTokenMan
 
   const refreshUnderLock = (accountId: string, options: TinyAccessOptions, calledAt: Date): Promise<Outcome> =>
     deps.transaction(async (tx): Promise<Outcome> => {
-      await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_TIMEOUT}'`));
+      await setLockTimeout(tx, LOCK_TIMEOUT_SECONDS);
       const row = await lockTinyAccount(tx, accountId);
       if (!row) return { kind: "missing" };
       if (row.status !== "active" || !row.refreshTokenEnc) return { kind: "unavailable", status: row.status };
@@ -150,8 +148,7 @@ export function createTinyTokenManager(deps: TinyTokenManagerDeps): TinyTokenMan
       try {
         outcome = await refreshUnderLock(accountId, options, calledAt);
       } catch (error) {
-        const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
-        if (code === "55P03") throw new AppError("unavailable", "Another refresh of this Tiny account is taking too long.", { retryAfterSeconds: 5, cause: error });
+        if (isLockTimeout(error)) throw new AppError("unavailable", "Another refresh of this Tiny account is taking too long.", { retryAfterSeconds: 5, cause: error });
         throw error;
       }
       if (outcome.kind === "missing") throw new AppError("not_found", "No such Tiny ERP account.", { retryable: false });

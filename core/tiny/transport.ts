@@ -1,32 +1,13 @@
 import type { z } from "zod";
+import { readBody, withDeadline } from "../http/fetch";
+import { backoffDelay, sleep as defaultSleep } from "../http/retry";
 import type { Logger } from "../log";
 import type { TinyConfig } from "./config";
 import { TinyApiError, classifyTinyFailure } from "./errors";
 import type { TinyCallKind, TinyQuota } from "./quota";
 
-export async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (!text) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-/** Runs `fn` with a signal that aborts after `ms`; the timer never outlives the call. */
-export async function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, ms: number, outer?: AbortSignal): Promise<T> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`timed out after ${ms} ms`)), ms);
-  const onOuterAbort = () => controller.abort(outer?.reason);
-  outer?.addEventListener("abort", onOuterAbort, { once: true });
-  try {
-    return await fn(controller.signal);
-  } finally {
-    clearTimeout(timer);
-    outer?.removeEventListener("abort", onOuterAbort);
-  }
-}
+const BACKOFF_BASE_MS = 300;
+const BACKOFF_CAP_MS = 8_000;
 
 export type TinyMethod = "GET" | "POST" | "PUT" | "DELETE";
 export type TinyQuery = Record<string, string | number | boolean | undefined>;
@@ -71,8 +52,6 @@ export interface TinyAuthProvider {
   renew(rejected: string): Promise<TinyCallAuth>;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function buildUrl(apiUrl: string, path: string, query?: TinyQuery): string {
   const url = new URL(`${apiUrl}${path}`);
   for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
@@ -103,7 +82,7 @@ export async function tinyCall<S extends z.ZodType>(deps: TinyTransportDeps, aut
     let response: Response;
     let data: unknown;
     try {
-      ({ response, data } = await withTimeout(
+      ({ response, data } = await withDeadline(
         async (signal) => {
           const res = await doFetch(url, {
             method: call.method,
@@ -123,7 +102,7 @@ export async function tinyCall<S extends z.ZodType>(deps: TinyTransportDeps, aut
     } catch (error) {
       if (call.signal?.aborted) throw error;
       if (kind === "read" && attempt < maxAttempts) {
-        await sleep(backoff(attempt, deps.backoffBaseMs));
+        await sleep(backoffDelay(attempt, deps.backoffBaseMs ?? BACKOFF_BASE_MS, BACKOFF_CAP_MS));
         continue;
       }
       throw new TinyApiError("unavailable", `Tiny did not answer ${endpoint} (${kind === "write" ? "the write may or may not have been applied" : "network failure or timeout"}).`, {
@@ -162,15 +141,9 @@ export async function tinyCall<S extends z.ZodType>(deps: TinyTransportDeps, aut
     // Tiny refused a 429 before doing anything, so even a write is safe to repeat; the quota waits out the window.
     if (response.status === 429 && attempt < maxAttempts && credentials.quotaKey) continue;
     if (kind === "read" && response.status >= 500 && attempt < maxAttempts) {
-      await sleep(backoff(attempt, deps.backoffBaseMs));
+      await sleep(backoffDelay(attempt, deps.backoffBaseMs ?? BACKOFF_BASE_MS, BACKOFF_CAP_MS));
       continue;
     }
     throw classifyTinyFailure({ status: response.status, data, headers: response.headers, endpoint });
   }
-}
-
-function backoff(attempt: number, baseMs = 300): number {
-  const exponential = Math.min(8_000, baseMs * 2 ** (attempt - 1));
-  // Equal jitter: never zero, and concurrent callers do not retry in step.
-  return exponential / 2 + Math.random() * (exponential / 2);
 }

@@ -137,6 +137,8 @@ export const mlOrders = pgTable(
     // Keyset pages of GET /ml/orders (newest first, id breaks ties) and its buyer filter (issue 6).
     index("ml_orders_account_created_id_idx").on(t.accountId, t.mlDateCreated, t.id),
     index("ml_orders_account_buyer_idx").on(t.accountId, t.buyerId),
+    // GET /ml/orders?status= reads newest first within one status: without it most orders (paid) get sorted per request.
+    index("ml_orders_account_status_created_idx").on(t.accountId, t.status, t.mlDateCreated, t.id),
   ],
 );
 

@@ -3,9 +3,11 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../core/ids";
 import { createMlServices, tokenContext, type MlConfig, type MlServices } from "../../core/mercadolibre";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults, tinyTokenContext, type TinyServices } from "../../core/tiny";
 import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";
 import { findMlAccount, insertMlAccount, listMlAccountEvents } from "../../db/queries/ml-accounts";
+import { findTinyAccount, insertTinyAccount } from "../../db/queries/tiny";
 import { insertUser } from "../../db/queries/users";
 import { mlAccounts } from "../../db/schema";
 import { rotateTokenKeys } from "../../db/token-rotation";
@@ -116,6 +118,55 @@ describe("token manager in the jobs runtime (node-postgres)", () => {
       expect(row.accessTokenEnc).toMatch(/^v1\.new\./);
       expect((await after.tokens.getAccessToken(id)).token).toBe(accessToken);
     }
+  });
+
+  it("key rotation covers Tiny's tokens too: after one run they open with the new key alone", async () => {
+    const tinyWith = async (keys: string): Promise<TinyServices> =>
+      createTinyServices({
+        db: database.db,
+        transaction: (fn) => database.db.transaction((tx) => fn(tx)),
+        cipher: await createTokenCipher(keys),
+        // Nothing listens here: reading a stored token must not need Tiny, and any refresh attempt would fail loudly.
+        config: { apiUrl: "http://127.0.0.1:9", authUrl: "http://127.0.0.1:9", clientId: "rotation", clientSecret: "rotation", redirectUri: "", timeoutMs: 1_000, maxAttempts: 1, refreshMarginSeconds: 300, quota: tinyDefaults.quota },
+        quotaStore: createMemoryQuotaStore(),
+        log: memoryLogger(),
+      });
+    const seedTiny = async (tiny: TinyServices) => {
+      const id = uuidv7();
+      const tokens = { accessToken: `tiny-access-${id}`, refreshToken: `tiny-refresh-${id}` };
+      const sealed = await tiny.tokens.sealTokens(id, { ...tokens, expiresInSeconds: 4 * 3600, accessExpiresAt: new Date(Date.now() + 4 * 3600_000), refreshExpiresAt: new Date(Date.now() + day) });
+      const cnpj = String(10_000_000_000_000 + Math.floor(Math.random() * 89_999_999_999_999));
+      await insertTinyAccount(database.db, { id, userId, companyName: `Rotation ${cnpj}`, tradeName: null, cnpj, ...sealed, now: new Date() });
+      return { id, ...tokens };
+    };
+
+    const tinyBefore = await tinyWith(oldKey);
+    const seeded = await Promise.all([seedTiny(tinyBefore), seedTiny(tinyBefore), seedTiny(tinyBefore)]);
+    const mlSeeded = await seedAccount(await servicesWith(oldKey));
+    const tinyAfter = await tinyWith(newKey);
+    // What retiring the old key without this rotation would do to a Tiny account.
+    await expect(tinyAfter.tokens.getAccessToken(seeded[0]!.id)).rejects.toMatchObject({ code: "internal", retryable: false });
+
+    const both = await createTokenCipher(`${newKey},${oldKey}`);
+    const result = await rotateTokenKeys(database.db, (fn) => database.db.transaction((tx) => fn(tx)), both, { batchSize: 2 });
+    expect(result.failed).toEqual([]);
+    expect(result.byTable.tiny_accounts).toEqual({ resealed: 3, skipped: 0, failed: [] });
+    expect(result.byTable.ml_accounts!.resealed).toBeGreaterThanOrEqual(1);
+    expect((await rotateTokenKeys(database.db, (fn) => database.db.transaction((tx) => fn(tx)), both)).resealed).toBe(0);
+
+    const newOnly = await createTokenCipher(newKey);
+    for (const { id, accessToken, refreshToken } of seeded) {
+      const row = (await findTinyAccount(database.db, id))!;
+      expect(row.tokenKeyId).toBe("new");
+      expect(row.accessTokenEnc).toMatch(/^v1\.new\./);
+      expect(row.refreshTokenEnc).toMatch(/^v1\.new\./);
+      expect(row.status).toBe("active");
+      expect((await tinyAfter.tokens.getAccessToken(id)).token).toBe(accessToken);
+      // Tiny rotates refresh tokens, so the row holds the grant's only live copy: it must open too.
+      expect(await newOnly.open(row.refreshTokenEnc!, tinyTokenContext(id, "refresh"))).toBe(refreshToken);
+    }
+    expect((await findMlAccount(database.db, mlSeeded.id))!.tokenKeyId).toBe("new");
+    expect((await (await servicesWith(newKey)).tokens.getAccessToken(mlSeeded.id)).token).toBe(mlSeeded.accessToken);
   });
 
   it("a key missing from the keyring is an operator error, not a revoked grant: the account stays active", async () => {

@@ -25,7 +25,7 @@ import {
   type MlAccountSummary,
 } from "../../../db/queries/ml-accounts";
 import type { Principal } from "../lib/types";
-import { consumeOAuthState, issueOAuthState } from "./oauth-state";
+import { connectFailure as fail, connectOutcomeUrl, consumeOAuthState, issueOAuthState, type ConnectOutcome } from "./oauth-state";
 import type { Services } from ".";
 
 const PROVIDER = "ml";
@@ -54,13 +54,6 @@ export async function startConnect(
     expiresAt: issued.expiresAt.toISOString(),
   };
 }
-
-/** The outcome the dashboard is redirected with. `error` codes are documented in docs/mercadolibre-accounts.md. */
-export type ConnectOutcome =
-  | { ok: true; result: "connected" | "reconnected"; accountId: string }
-  | { ok: false; error: string; status: number; message: string };
-
-const fail = (error: string, status: number, message: string): ConnectOutcome => ({ ok: false, error, status, message });
 
 /**
  * The browser lands here from ML. Only a state we issued, unexpired and unused, goes any
@@ -127,18 +120,9 @@ export async function completeConnect(
   return outcome;
 }
 
+/** The outcome's `error` codes are documented in docs/mercadolibre-accounts.md. */
 export function connectRedirect(services: Services, outcome: ConnectOutcome): string {
-  const url = new URL(services.config.ML_DASHBOARD_URL);
-  if (outcome.ok) {
-    url.searchParams.set("ml_connect", outcome.result);
-    url.searchParams.set("account", outcome.accountId);
-  } else {
-    url.searchParams.set("ml_connect", "error");
-    url.searchParams.set("error", outcome.error);
-    url.searchParams.set("status", String(outcome.status));
-    url.searchParams.set("message", outcome.message);
-  }
-  return url.toString();
+  return connectOutcomeUrl(services.config.ML_DASHBOARD_URL, "ml_connect", outcome);
 }
 
 export function listAccounts(services: Services, principal: Principal): Promise<MlAccountSummary[]> {

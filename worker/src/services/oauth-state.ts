@@ -35,3 +35,26 @@ export async function consumeOAuthState<T>(services: Pick<Services, "key" | "red
   if (!raw) return undefined;
   return typeof raw === "string" ? (JSON.parse(raw) as OAuthStateRecord<T>) : raw;
 }
+
+/** How a connect callback ended. The browser came from the provider, so it goes back to the dashboard carrying this. */
+export type ConnectOutcome = { ok: true; result: "connected" | "reconnected"; accountId: string } | { ok: false; error: string; status: number; message: string };
+
+export const connectFailure = (error: string, status: number, message: string): ConnectOutcome => ({ ok: false, error, status, message });
+
+/**
+ * The dashboard URL with the outcome in its query: `<param>=connected|reconnected&account=<id>`,
+ * or `<param>=error&error=<code>&status=<http>&message=…`. Each provider documents its codes.
+ */
+export function connectOutcomeUrl(dashboardUrl: string, param: string, outcome: ConnectOutcome): string {
+  const url = new URL(dashboardUrl);
+  if (outcome.ok) {
+    url.searchParams.set(param, outcome.result);
+    url.searchParams.set("account", outcome.accountId);
+  } else {
+    url.searchParams.set(param, "error");
+    url.searchParams.set("error", outcome.error);
+    url.searchParams.set("status", String(outcome.status));
+    url.searchParams.set("message", outcome.message);
+  }
+  return url.toString();
+}

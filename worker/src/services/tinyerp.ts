@@ -39,7 +39,7 @@ import {
   type UnlinkedListing,
 } from "../../../db/queries/tiny";
 import type { Principal } from "../lib/types";
-import { consumeOAuthState, issueOAuthState } from "./oauth-state";
+import { connectFailure as fail, connectOutcomeUrl, consumeOAuthState, issueOAuthState, type ConnectOutcome } from "./oauth-state";
 import type { Services } from ".";
 
 const PROVIDER = "tiny";
@@ -59,11 +59,6 @@ export async function startConnect(services: Services, principal: Principal): Pr
   });
   return { url: tinyAuthorizationUrl(config, { state: issued.state, codeChallenge: pkce.challenge }), expiresAt: issued.expiresAt.toISOString() };
 }
-
-/** The outcome the dashboard is redirected with; `error` codes are listed in docs/tiny.md. */
-export type ConnectOutcome = { ok: true; result: "connected" | "reconnected"; accountId: string } | { ok: false; error: string; status: number; message: string };
-
-const fail = (error: string, status: number, message: string): ConnectOutcome => ({ ok: false, error, status, message });
 
 /**
  * The browser lands here from Tiny. The state is consumed before anything else, so a replayed
@@ -129,18 +124,9 @@ export async function completeConnect(
   return outcome;
 }
 
+/** The outcome's `error` codes are documented in docs/tiny.md. */
 export function connectRedirect(services: Services, outcome: ConnectOutcome): string {
-  const url = new URL(services.config.TINY_DASHBOARD_URL);
-  if (outcome.ok) {
-    url.searchParams.set("tiny_connect", outcome.result);
-    url.searchParams.set("account", outcome.accountId);
-  } else {
-    url.searchParams.set("tiny_connect", "error");
-    url.searchParams.set("error", outcome.error);
-    url.searchParams.set("status", String(outcome.status));
-    url.searchParams.set("message", outcome.message);
-  }
-  return url.toString();
+  return connectOutcomeUrl(services.config.TINY_DASHBOARD_URL, "tiny_connect", outcome);
 }
 
 export function listAccounts(services: Services, principal: Principal): Promise<TinyAccountSummary[]> {
