@@ -1,1 +1,0 @@
-ALTER TABLE "ml_accounts" DROP COLUMN "refresh_started_at";

@@ -1,1 +1,0 @@
-CREATE INDEX "ml_orders_account_status_created_idx" ON "ml_orders" USING btree ("account_id","status","ml_date_created","id");
