@@ -12,7 +12,6 @@ export * from "./config";
 export * from "./errors";
 export { classifyMlFailure, classifyOAuthFailure, mlTransport } from "./http";
 // Provider-neutral since they moved to core/http/retry.ts; still exported here for callers that import them with the ML client.
-export { backoffDelay, parseRetryAfter } from "../http/retry";
 export type { MlRawResponse, MlTransportOptions, MlTransportRequest } from "./http";
 export * from "./oauth";
 export * from "./token-manager";

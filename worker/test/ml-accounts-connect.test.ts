@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
 import { sha256Hex } from "../../core/crypto";
 import { api, problemFields, registerUser } from "./support/api";
 import {
@@ -214,5 +215,34 @@ describe.sequential("connecting a MercadoLibre account through ML's redirects", 
     expect((await api(`/ml/accounts/${first.accountId}?purge=true`, { method: "DELETE", token: session.accessToken })).status).toBe(204);
     expect(await rawAccountRow(testServices(), first.accountId!)).toBeUndefined();
     expect((await api<{ items: unknown[] }>("/ml/accounts", { token: session.accessToken })).body.items).toEqual([]);
+  });
+  it("a seller's notifications are accepted as soon as it connects and dropped once it disconnects", async () => {
+    const session = await registerUser();
+    const appId = Number((env as unknown as Record<string, string>).ML_APP_ID);
+    const notify = () =>
+      api<{ status: string; reason?: string }>("/webhooks/ml", {
+        method: "POST",
+        json: {
+          _id: crypto.randomUUID(),
+          resource: `/orders/${2_000_000_000 + Math.floor(Math.random() * 1e9)}`,
+          user_id: SECOND_SELLER_ID,
+          topic: "orders_v2",
+          application_id: appId,
+          attempts: 1,
+          sent: new Date().toISOString(),
+          received: new Date().toISOString(),
+        },
+      });
+    // Not connected yet: dropped, and that answer is now cached at the edge.
+    expect((await notify()).body).toMatchObject({ status: "dropped", reason: "unknown_account" });
+
+    const connected = await connect(session, SECOND_SELLER_ID);
+    expect(connected.outcome).toBe("connected");
+    // The cached "not ours" must not outlive the connection: the very next notification is taken.
+    expect((await notify()).body).toMatchObject({ status: "accepted" });
+
+    expect((await api(`/ml/accounts/${connected.accountId}`, { method: "DELETE", token: session.accessToken })).status).toBe(204);
+    expect((await notify()).body).toMatchObject({ status: "dropped", reason: "unknown_account" });
+    await purge(session, connected.accountId);
   });
 });

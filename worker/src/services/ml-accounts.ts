@@ -27,6 +27,7 @@ import {
 import type { Principal } from "../lib/types";
 import { connectFailure as fail, connectOutcomeUrl, consumeOAuthState, issueOAuthState, type ConnectOutcome } from "./oauth-state";
 import type { Services } from ".";
+import { forgetMlAccountCache } from "./webhooks";
 
 const PROVIDER = "ml";
 
@@ -115,8 +116,11 @@ export async function completeConnect(
     await insertMlAccountEvent(tx, { accountId, type: "connected", message: `Connected ${me.nickname} (${me.site_id}).`, now });
     return { ok: true, result: "connected", accountId };
   });
-  if (outcome.ok) log.info("ml account connected", { accountId: outcome.accountId, mlUserId: me.id, result: outcome.result });
-  else log.warn("ml account connect refused", { mlUserId: me.id, error: outcome.error });
+  if (outcome.ok) {
+    // The edge may have cached "not ours" for this seller; its next notification must be taken.
+    await forgetMlAccountCache(services, String(me.id));
+    log.info("ml account connected", { accountId: outcome.accountId, mlUserId: me.id, result: outcome.result });
+  } else log.warn("ml account connect refused", { mlUserId: me.id, error: outcome.error });
   return outcome;
 }
 
@@ -155,6 +159,7 @@ export async function disconnectAccount(services: Services, principal: Principal
     await disconnectMlAccount(services.db, id, now);
     await insertMlAccountEvent(services.db, { accountId: id, type: "disconnected", message: "Disconnected by the user; tokens deleted, synced data kept.", now });
   }
+  await forgetMlAccountCache(services, String(account.mlUserId));
   services.logger.info("ml account disconnected", { accountId: id, mlUserId: account.mlUserId, purge: options.purge });
 }
 

@@ -1,5 +1,6 @@
 import { AppError } from "../../../../core/errors";
-import { backoffDelay, MlApiError, type MlClient, type MlMethod, type MlRequestOptions, type MlResponse } from "../../../../core/mercadolibre";
+import { backoffDelay } from "../../../../core/http/retry";
+import { MlApiError, type MlClient, type MlMethod, type MlRequestOptions, type MlResponse } from "../../../../core/mercadolibre";
 import { saveSyncProgress } from "../../../../db/queries/ml-sync";
 import type { MlSyncRun, SyncCursor, SyncPhase, SyncPhaseCounts, SyncRunError } from "../../../../db/schema";
 import { accountLimits } from "../ml-webhook/account-limits";
