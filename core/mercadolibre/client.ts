@@ -53,7 +53,7 @@ export interface MlClientDeps {
 /** "/orders/2000001234" → "/orders/{id}": a label for logs and errors that groups calls by endpoint. */
 export function endpointLabel(method: string, path: string): string {
   const bare = path.split("?")[0] ?? path;
-  return `${method} ${bare.replace(/\/(?:[A-Z]{3}\d+|\d+)(?=\/|$)/g, "/{id}")}`;
+  return `${method} ${bare.replace(/\/(?:[A-Z]{3,4}\d+|\d+)(?=\/|$)/g, "/{id}")}`;
 }
 
 function buildUrl(apiUrl: string, path: string, query?: MlQuery): string {

@@ -296,12 +296,112 @@ describe("listing changes", () => {
 
   it("sets stock and status on a plain listing", async () => {
     const scan = await sandboxGet<{ results: string[] }>(`/users/${DEMO_SELLER_ID}/items/search?status=active&logistic_type=cross_docking&limit=100`);
-    const entries = await sandboxGet<{ body: { id: string; variations: unknown[]; available_quantity: number } }[]>(`/items?ids=${scan.results.slice(0, 20).join(",")}`);
-    const plain = entries.find((entry) => entry.body.variations.length === 0)!.body;
+    const entries = await sandboxGet<{ body: { id: string; variations: unknown[]; available_quantity: number; user_product_id: string | null } }[]>(`/items?ids=${scan.results.slice(0, 20).join(",")}`);
+    const plain = entries.find((entry) => entry.body.variations.length === 0 && !entry.body.user_product_id)!.body;
     await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: plain.id, availableQuantity: plain.available_quantity + 4, status: "paused", reason: "tiny stock sync" });
     const [row] = await database.db.select().from(mlListings).where(eq(mlListings.mlItemId, plain.id));
     expect(row).toMatchObject({ availableQuantity: plain.available_quantity + 4, status: "paused" });
     const log = await listingChangesOf(database.db, plain.id);
     expect(log.map((l) => l.field).sort()).toEqual(["available_quantity", "status"]);
+  });
+
+  it("sets the stock of one variation, sending every variation back with its id", async () => {
+    const scan = await sandboxGet<{ results: string[] }>(`/users/${DEMO_SELLER_ID}/items/search?status=active&logistic_type=cross_docking&limit=100`);
+    const entries = await sandboxGet<{ body: { id: string; variations: { id: number; available_quantity: number; price: number }[] } }[]>(`/items?ids=${scan.results.slice(20, 40).join(",")}`);
+    const listing = entries.find((entry) => entry.body.variations.length >= 3)!.body;
+    const [first, target, ...rest] = listing.variations;
+    const result = await changeListing(
+      { ml: ml.client, db: database.db },
+      { accountId: demo.accountId, mlItemId: listing.id, variationId: target!.id, availableQuantity: target!.available_quantity + 3, reason: "tiny stock sync" },
+    );
+    expect(result.changes).toEqual([expect.objectContaining({ field: "available_quantity", variationId: target!.id, method: "items_put" })]);
+    const live = await sandboxGet<{ variations: { id: number; available_quantity: number; price: number }[] }>(`/items/${listing.id}`);
+    // Same ids (none deleted or recreated) and only the addressed one changed.
+    expect(live.variations).toEqual(
+      [first!, { ...target!, available_quantity: target!.available_quantity + 3 }, ...rest].map((v) => expect.objectContaining({ id: v.id, available_quantity: v.available_quantity, price: v.price })),
+    );
+  });
+});
+
+describe("listing changes on User Products", () => {
+  const stockReads = () => sandbox.counters.get("GET /user-products/:id/stock");
+  const stockWrites = () => sandbox.counters.get("PUT /user-products/:id/stock/type/selling_address");
+  const itemPuts = () => sandbox.counters.get("PUT /items/:id");
+
+  async function newUserProduct(quantity: number): Promise<{ id: string; user_product_id: string }> {
+    return control<{ id: string; user_product_id: string }>("/items", { user_product: true, available_quantity: quantity });
+  }
+
+  /** The client the module gets, with another writer changing the stock right after the module reads it. */
+  function withConcurrentWriter(write: (attempt: number) => Promise<void>): typeof ml.client {
+    let reads = 0;
+    return {
+      ...ml.client,
+      forAccount: (accountId) => {
+        const inner = ml.client.forAccount(accountId);
+        return {
+          ...inner,
+          request: async (method, path, options) => {
+            const response = await inner.request(method, path, options);
+            if (method === "GET" && path.startsWith("/user-products/")) await write(++reads);
+            return response as never;
+          },
+        };
+      },
+    };
+  }
+
+  it("writes stock through /user-products with x-version (never PUT /items) and records it", async () => {
+    const up = await newUserProduct(10);
+    const result = await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: up.id, availableQuantity: 4, reason: "tiny stock sync" });
+    expect(result.changes).toEqual([{ field: "available_quantity", variationId: null, oldValue: "10", newValue: "4", method: "user_products_stock" }]);
+    expect({ reads: stockReads(), writes: stockWrites(), itemPuts: itemPuts() }).toEqual({ reads: 1, writes: 1, itemPuts: 0 });
+
+    const stock = await sandboxGet<{ locations: { type: string; quantity: number }[] }>(`/user-products/${up.user_product_id}/stock`);
+    expect(stock.locations).toEqual([{ type: "selling_address", quantity: 4 }]);
+    const [row] = await database.db.select().from(mlListings).where(eq(mlListings.mlItemId, up.id));
+    expect(row).toMatchObject({ availableQuantity: 4 });
+    const log = await listingChangesOf(database.db, up.id);
+    expect(log).toEqual([expect.objectContaining({ field: "available_quantity", oldValue: "10", newValue: "4", reason: "tiny stock sync", method: "user_products_stock", outcome: "applied", error: null })]);
+  });
+
+  it("re-reads the stock and retries once when a concurrent change made the version stale", async () => {
+    const up = await newUserProduct(10);
+    // A sale lands between our GET and our PUT: the x-version we hold is now stale (409).
+    const client = withConcurrentWriter(async (read) => {
+      if (read === 1) await control("/orders", { item_id: up.id, quantity: 2 });
+    });
+    const result = await changeListing({ ml: client, db: database.db }, { accountId: demo.accountId, mlItemId: up.id, availableQuantity: 6, reason: "tiny stock sync" });
+    // The old value is what the second read saw (after the sale), not the first.
+    expect(result.changes).toEqual([expect.objectContaining({ oldValue: "8", newValue: "6", method: "user_products_stock" })]);
+    expect(sandbox.counters.snapshot()["PUT /user-products/:id/stock/type/selling_address"]?.byStatus).toEqual({ "204": 1, "409": 1 });
+    expect(stockReads()).toBe(2);
+    const stock = await sandboxGet<{ locations: { quantity: number }[] }>(`/user-products/${up.user_product_id}/stock`);
+    expect(stock.locations[0]!.quantity).toBe(6);
+    const log = await listingChangesOf(database.db, up.id);
+    expect(log).toEqual([expect.objectContaining({ oldValue: "8", newValue: "6", outcome: "applied" })]);
+  });
+
+  it("gives up with a recorded failure when the version keeps going stale", async () => {
+    const up = await newUserProduct(10);
+    const client = withConcurrentWriter(async () => {
+      await control(`/items/${up.id}/stock`, { available_quantity: 10 });
+    });
+    const error = await changeListing({ ml: client, db: database.db }, { accountId: demo.accountId, mlItemId: up.id, availableQuantity: 1, reason: "t" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ mlStatus: 409 });
+    expect(stockWrites()).toBe(3);
+    const log = await listingChangesOf(database.db, up.id);
+    expect(log).toEqual([expect.objectContaining({ newValue: "1", method: "user_products_stock", outcome: "failed" })]);
+  });
+
+  it("sends price and status of a UP listing through PUT /items and its stock through /user-products", async () => {
+    const up = await newUserProduct(5);
+    const result = await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: up.id, price: 42.5, availableQuantity: 7, reason: "manual" });
+    expect(result.changes.map((c) => [c.field, c.method])).toEqual([
+      ["price", "items_put"],
+      ["available_quantity", "user_products_stock"],
+    ]);
+    const live = await sandboxGet<{ price: number; available_quantity: number }>(`/items/${up.id}`);
+    expect(live).toMatchObject({ price: 42.5, available_quantity: 7 });
   });
 });

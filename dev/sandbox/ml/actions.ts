@@ -1,5 +1,5 @@
 import type { MlContext } from "./context";
-import { makeItem, buildOrder, FIRST_BUYER_ID, BUYER_COUNT } from "./seed";
+import { makeItem, buildOrder, FIRST_BUYER_ID, BUYER_COUNT, userProductIdFor } from "./seed";
 import { recomputeFromVariations, setItemStock } from "./items";
 import type { ClaimRec, ItemRec, OrderRec, OrderStatus, QuestionRec } from "./types";
 
@@ -210,7 +210,7 @@ export function changeItem(ctx: MlContext, itemId: string, patch: { available_qu
   return item;
 }
 
-export function createListing(ctx: MlContext, sellerId: number, overrides: { title?: string; price?: number; available_quantity?: number; sku?: string }): ItemRec {
+export function createListing(ctx: MlContext, sellerId: number, overrides: { title?: string; price?: number; available_quantity?: number; sku?: string; user_product?: boolean }): ItemRec {
   const slot = ctx.state.slots.find((s) => s.sellerId === sellerId);
   if (!slot) throw new ActionError(404, `seller ${sellerId} not found`);
   // Continuing the seller's id range past the seeded count keeps new ids unique and stable.
@@ -226,6 +226,13 @@ export function createListing(ctx: MlContext, sellerId: number, overrides: { tit
     item.sku = overrides.sku;
     item.customField = overrides.sku;
     item.variations = null;
+  }
+  // Only on request: the seeded UP share would otherwise make new listings randomly UP.
+  item.userProductId = null;
+  if (overrides.user_product) {
+    item.variations = null;
+    item.logisticType = "cross_docking";
+    item.userProductId = userProductIdFor(item.id);
   }
   if (overrides.price !== undefined) {
     item.price = overrides.price;

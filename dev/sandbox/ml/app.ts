@@ -9,6 +9,7 @@ import { registerOAuthRoutes } from "./oauth";
 import { registerOrderRoutes } from "./orders";
 import { registerQuestionRoutes } from "./questions";
 import { registerShipmentRoutes } from "./shipments";
+import { registerUserProductRoutes } from "./user-products";
 import { registerUserRoutes } from "./users";
 
 export function buildMlApp(ctx: MlContext, counters: CallCounters, hooks: MlControlHooks): Hono {
@@ -23,6 +24,7 @@ export function buildMlApp(ctx: MlContext, counters: CallCounters, hooks: MlCont
   registerOAuthRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerItemRoutes(app, ctx);
+  registerUserProductRoutes(app, ctx);
   registerOrderRoutes(app, ctx);
   registerShipmentRoutes(app, ctx);
   registerQuestionRoutes(app, ctx);

@@ -47,7 +47,7 @@ const schemas = {
   }),
   cancel: z.object({ group: z.string().optional(), code: z.string().optional(), description: z.string().optional(), requested_by: z.string().optional() }),
   partial: z.object({ fields: z.array(z.enum(PARTIAL_FIELDS)).min(1).optional() }),
-  item: z.object({ seller_id: id.optional(), title: z.string().max(60).optional(), price: z.number().positive().optional(), available_quantity: z.number().int().min(0).optional(), sku: z.string().optional() }),
+  item: z.object({ seller_id: id.optional(), title: z.string().max(60).optional(), price: z.number().positive().optional(), available_quantity: z.number().int().min(0).optional(), sku: z.string().optional(), user_product: z.boolean().optional() }),
   itemPatch: z.object({
     available_quantity: z.number().int().min(0).optional(),
     price: z.number().positive().optional(),
@@ -87,7 +87,7 @@ const ENDPOINTS = [
   "POST   /_sandbox/orders/:id/cancel    {group?,code?,description?,requested_by?}",
   "POST   /_sandbox/orders/:id/ready_to_ship | /ship | /deliver | /not_delivered",
   "PUT    /_sandbox/orders/:id/partial   {fields?} GET /orders/:id answers 206; DELETE to undo",
-  "POST   /_sandbox/items                {seller_id?,title?,price?,available_quantity?,sku?} new listing",
+  "POST   /_sandbox/items                {seller_id?,title?,price?,available_quantity?,sku?,user_product?} new listing (user_product: on the UP model)",
   "PATCH  /_sandbox/items/:id            {available_quantity?,price?,variation_id?,status?}",
   "POST   /_sandbox/items/:id/stock      {available_quantity,variation_id?}",
   "POST   /_sandbox/items/:id/price      {price,variation_id?}",

@@ -105,7 +105,7 @@ describe("multiget", () => {
 
 describe("PUT /items/:id", () => {
   it("updates price and stock, bumps last_updated, pauses at 0 and reactivates", async () => {
-    const it = findItem((x) => x.status === "active" && x.variations === null && x.logisticType !== "fulfillment");
+    const it = findItem((x) => x.status === "active" && x.variations === null && x.logisticType !== "fulfillment" && !x.userProductId);
     const before = (await seller.get(`/items/${it.id}`)).body.last_updated;
     const res = await seller.put(`/items/${it.id}`, { price: 123.45, available_quantity: 0 });
     expect(res.status).toBe(200);

@@ -181,12 +181,18 @@ export function recomputeFromVariations(item: ItemRec): void {
   item.price = Math.max(...item.variations.map((v) => v.price));
 }
 
+/** Any stock write (sale, cancel, seller) makes a user product's x-version stale, as on ML. */
+export function bumpStockVersion(item: ItemRec): void {
+  if (item.userProductId) item.stockVersion = (item.stockVersion ?? 1) + 1;
+}
+
 export function setItemStock(ctx: MlContext, item: ItemRec, qty: number, variationId?: number): void {
   if (variationId !== undefined && item.variations) {
     const v = item.variations.find((x) => x.id === variationId);
     if (v) v.qty = qty;
     recomputeFromVariations(item);
   } else item.qty = qty;
+  bumpStockVersion(item);
   applyStockStatus(item);
   item.updated = ctx.clock.now();
   ctx.state.touchItem(item);
@@ -277,6 +283,9 @@ function putItem(ctx: MlContext, c: Context, body: ItemPut): Response {
   if (body.available_quantity !== undefined) {
     if (item.logisticType === "fulfillment") {
       causes.push({ code: "item.available_quantity.not_modifiable", message: "available_quantity cannot be modified for fulfillment items", references: ["item.available_quantity"] });
+    } else if (item.userProductId) {
+      // §13.9: UP stock only moves through /user-products/{id}/stock with x-version.
+      causes.push({ code: "item.available_quantity.not_modifiable", message: `available_quantity cannot be modified for user product items; use /user-products/${item.userProductId}/stock`, references: ["item.available_quantity"] });
     } else if (!Number.isInteger(body.available_quantity) || body.available_quantity < 0) {
       causes.push({ code: "item.available_quantity.invalid", message: "available_quantity must be a non-negative integer", references: ["item.available_quantity"] });
     } else if (draft.variations && draft.variations.length > 0 && !body.variations) {

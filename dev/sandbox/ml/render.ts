@@ -143,6 +143,7 @@ export function renderItem(item: ItemRec, opts: { owner: boolean; includeAttribu
     last_updated: new Date(item.updated).toISOString(),
     health: null,
     catalog_listing: false,
+    user_product_id: item.userProductId ?? null,
   };
   if (!opts.owner) {
     delete out.initial_quantity;

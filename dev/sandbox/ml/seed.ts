@@ -104,6 +104,18 @@ export interface SellerSlot {
 }
 
 export const ITEM_ID_STEP = 10;
+/** Share of plain (no variations, not Full) seeded listings that are on the User Products model. */
+export const USER_PRODUCT_PERCENT = 20;
+const USER_PRODUCT_SALT = 0x55505244;
+
+/** One item per user product in the sandbox, so the UP id is derived from the item id and back. */
+export function userProductIdFor(itemId: string): string {
+  return itemId.replace(/^MLB/, "MLBU");
+}
+
+export function itemIdOfUserProduct(userProductId: string): string | null {
+  return /^MLBU\d+$/.test(userProductId) ? `MLB${userProductId.slice(4)}` : null;
+}
 const VARIATIONS_PER_ITEM = 20;
 
 /** Integer mix of (seed, slot, index): per-listing RNG seeds without building strings. */
@@ -204,7 +216,7 @@ export function makeItem(seed: number, slot: SellerSlot, index: number, anchor: 
   const customField = variations ? null : skuRoll < 0.6 || skuRoll >= 0.85 ? baseSku : null;
   const created = anchor - r.int(20, 700) * DAY - r.int(0, DAY);
   const sold = variations ? variations.reduce((n, v) => n + v.sold, 0) : r.int(0, 120);
-  return {
+  const item: ItemRec = {
     id,
     sellerId,
     title: `${product.name} ${brand} ${model}`,
@@ -228,6 +240,13 @@ export function makeItem(seed: number, slot: SellerSlot, index: number, anchor: 
     created,
     updated: created + r.int(0, 19) * DAY,
   };
+  // Decided from a separate hash, not from `r`, so every other seeded value stays what it was
+  // before User Products existed. UP items carry no variations (each variation is its own item),
+  // and Full stock is ML's, so only plain non-Full listings are candidates.
+  if (!variations && item.logisticType !== "fulfillment" && mix(seed ^ USER_PRODUCT_SALT, slot.slot, index) % 100 < USER_PRODUCT_PERCENT) {
+    item.userProductId = userProductIdFor(id);
+  }
+  return item;
 }
 
 function seedItemIds(state: MlState, slot: SellerSlot, seed: number): void {

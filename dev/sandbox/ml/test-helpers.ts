@@ -10,7 +10,7 @@ export type Loose = any;
 
 export interface Api {
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: Loose; headers: Headers }>;
-  put(path: string, body: unknown): Promise<{ status: number; body: Loose; headers: Headers }>;
+  put(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Loose; headers: Headers }>;
   post(path: string, body: unknown): Promise<{ status: number; body: Loose; headers: Headers }>;
   token: string;
 }
@@ -37,7 +37,7 @@ export function api(sb: MlSandbox, token?: string): Api {
   return {
     token: t,
     get: (path, headers = {}) => call(sb.url + path, { headers: { ...auth, ...headers } }),
-    put: (path, body) => call(sb.url + path, { method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) }),
+    put: (path, body, headers = {}) => call(sb.url + path, { method: "PUT", headers: { ...auth, "content-type": "application/json", ...headers }, body: JSON.stringify(body) }),
     post: (path, body) => call(sb.url + path, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) }),
   };
 }

@@ -41,6 +41,13 @@ export interface ItemRec {
   sku: string | null;
   brand: string;
   variations: VariationRec[] | null;
+  /**
+   * Set when the listing is on the User Products model (mercadolibre-api.md §3.5): its stock is
+   * then written only through /user-products/{id}/stock. Optional so older snapshots still load.
+   */
+  userProductId?: string | null;
+  /** The stock's x-version; absent means 1 (never changed), so seeded listings need not store it. */
+  stockVersion?: number;
   pictureIds: string[] | null;
   /** null = the default text derived from the title. */
   description: string | null;
