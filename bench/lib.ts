@@ -27,6 +27,8 @@ export async function load(
     ...(options.body ? { body: options.body } : {}),
     connections: options.connections,
     duration: options.durationSeconds,
+    // The load generator gets a thread of its own: the local stand-ins run on this process's main thread.
+    workers: 1,
   });
   return {
     name,

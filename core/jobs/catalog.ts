@@ -34,6 +34,9 @@ export interface JobDefaults {
 const hour = 3600;
 const day = 24 * hour;
 
+/** Finished jobs stay a day (a week when failed), bounded by count: long enough for Bull Board and job-id dedup. */
+const retain = (count: number) => ({ removeOnComplete: { age: day, count }, removeOnFail: { age: 7 * day, count } });
+
 /**
  * Applied by the queues themselves, so jobs that do not come through `enqueue` (a retry
  * or "add" from Bull Board, future schedulers) still retry and are still trimmed.
@@ -96,8 +99,7 @@ export const jobs = {
     options: {
       attempts: 8,
       backoff: { type: "exponential", delay: 5_000, jitter: 0.5 },
-      removeOnComplete: { age: day, count: 10_000 },
-      removeOnFail: { age: 7 * day, count: 10_000 },
+      ...retain(10_000),
     },
   }),
   /** Re-reads ML's /missed_feeds (notifications ML gave up on) for every active account; scheduled every 10 min. */
@@ -107,8 +109,7 @@ export const jobs = {
     options: {
       attempts: 3,
       backoff: { type: "exponential", delay: 10_000, jitter: 0.5 },
-      removeOnComplete: { age: day, count: 500 },
-      removeOnFail: { age: 7 * day, count: 500 },
+      ...retain(500),
     },
   }),
   /** Orders changed since the last cursor, straight from /orders/search; scheduled every 15 min. */
@@ -118,8 +119,7 @@ export const jobs = {
     options: {
       attempts: 3,
       backoff: { type: "exponential", delay: 10_000, jitter: 0.5 },
-      removeOnComplete: { age: day, count: 500 },
-      removeOnFail: { age: 7 * day, count: 500 },
+      ...retain(500),
     },
   }),
   /**
@@ -145,8 +145,7 @@ export const jobs = {
     options: {
       attempts: 2,
       backoff: { type: "fixed", delay: 30_000, jitter: 0.5 },
-      removeOnComplete: { age: day, count: 500 },
-      removeOnFail: { age: 7 * day, count: 500 },
+      ...retain(500),
     },
   }),
   /** Scheduled every 10 minutes: finds accounts to refresh or keep alive and fans out per account. */
@@ -158,8 +157,7 @@ export const jobs = {
       // sweep may enqueue an account twice; the token manager's lock makes that harmless.
       attempts: 2,
       backoff: { type: "fixed", delay: 30_000, jitter: 0.5 },
-      removeOnComplete: { age: day, count: 500 },
-      removeOnFail: { age: 7 * day, count: 500 },
+      ...retain(500),
     },
   }),
   /** One account's refresh (and keep-alive call); its failure never holds up another account's. */
@@ -171,8 +169,7 @@ export const jobs = {
       // 30 s doubling: rides out a short ML outage well within the hour the token has left.
       attempts: 4,
       backoff: { type: "exponential", delay: 30_000, jitter: 0.5 },
-      removeOnComplete: { age: day, count: 10_000 },
-      removeOnFail: { age: 7 * day, count: 10_000 },
+      ...retain(10_000),
     },
   }),
   /** Refreshes every active Tiny account well within its 1-day refresh lifetime; scheduled every 30 min. */
@@ -183,8 +180,7 @@ export const jobs = {
       // A retry only sees accounts still due (the refreshed ones are fresh again); the next sweep is 30 min away anyway.
       attempts: 2,
       backoff: { type: "exponential", delay: 10_000, jitter: 0.5 },
-      removeOnComplete: { age: day, count: 500 },
-      removeOnFail: { age: 7 * day, count: 500 },
+      ...retain(500),
     },
   }),
 } as const;
