@@ -1,6 +1,7 @@
 /** `npm run bench -- <name>`: runs one benchmark (or all) and updates docs/benchmarks.md. */
 const suites: Record<string, () => Promise<unknown>> = {
   auth: () => import("./auth"),
+  "ml-read": () => import("./ml-read"),
   "ml-sync": () => import("./ml-sync"),
   webhooks: () => import("./webhooks"),
 };
