@@ -3,6 +3,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   auth: () => import("./auth"),
   "ml-read": () => import("./ml-read"),
   "ml-sync": () => import("./ml-sync"),
+  "tiny-products": () => import("./tiny-products"),
   webhooks: () => import("./webhooks"),
 };
 

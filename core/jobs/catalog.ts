@@ -3,7 +3,7 @@ import { mlNotification, mlNotificationKey, mlNotificationWire } from "./ml-noti
 import { mlTokenRefreshKey, mlTokenRefreshPayload, mlTokenSweepPayload } from "./ml-token-jobs";
 import { mlSyncKey, mlSyncPayload, mlSyncSchedulePayload } from "./ml-sync-jobs";
 import { mlRecoveryPayload, mlWebhookCoalesceMs, mlWebhookReplay, mlWebhookReplayKey } from "./ml-webhook-jobs";
-import { tinyKeepAlivePayload } from "./tiny-jobs";
+import { tinyKeepAlivePayload, tinyOrderPushPayload, tinyProductSyncKey, tinyProductSyncPayload, tinyProductSyncSchedulePayload } from "./tiny-jobs";
 
 /**
  * The job contract shared by every producer (the Worker via QStash, the jobs container
@@ -181,6 +181,42 @@ export const jobs = {
       attempts: 2,
       backoff: { type: "exponential", delay: 10_000, jitter: 0.5 },
       ...retain(500),
+    },
+  }),
+  /**
+   * One ML → Tiny product sync run. It spends the company's shared Tiny quota (~30 writes a
+   * minute), so a large catalogue takes a long time; retries resume from the run's cursor.
+   */
+  "tinyerp.products.sync": defineJob({
+    queue: "tinyerp-sync",
+    payload: tinyProductSyncPayload,
+    idempotencyKey: tinyProductSyncKey,
+    options: {
+      attempts: 5,
+      backoff: { type: "exponential", delay: 30_000, jitter: 0.5 },
+      removeOnComplete: { age: 7 * day, count: 5_000 },
+      removeOnFail: { age: 30 * day, count: 5_000 },
+    },
+  }),
+  /** Scheduled daily: starts a product sync for every account whose user has exactly one active Tiny account. */
+  "tinyerp.products.sync.schedule": defineJob({
+    queue: "tinyerp-sync",
+    payload: tinyProductSyncSchedulePayload,
+    options: {
+      attempts: 2,
+      backoff: { type: "fixed", delay: 60_000, jitter: 0.5 },
+      ...retain(500),
+    },
+  }),
+  /** One ML order into Tiny; retried while its outcome is unknown or Tiny is unavailable. */
+  "tinyerp.order.push": defineJob({
+    queue: "tinyerp-sync",
+    payload: tinyOrderPushPayload,
+    options: {
+      // 30 s doubling over 6 attempts (~30 min): outlasts a Tiny outage and the push lease (2 min).
+      attempts: 6,
+      backoff: { type: "exponential", delay: 30_000, jitter: 0.5 },
+      ...retain(10_000),
     },
   }),
 } as const;

@@ -1,6 +1,22 @@
 import type { z } from "zod";
 import { TinyApiError } from "./errors";
-import { infoModel, productListModel, productModel, stockModel, type TinyInfo, type TinyProduct, type TinyProductFilters, type TinyProductList, type TinyStock } from "./schemas";
+import {
+  createdProductModel,
+  createdProductWithVariationsModel,
+  infoModel,
+  productListModel,
+  productModel,
+  stockModel,
+  type TinyCreatedProduct,
+  type TinyInfo,
+  type TinyProduct,
+  type TinyProductCreate,
+  type TinyProductFilters,
+  type TinyProductList,
+  type TinyProductWrite,
+  type TinyStock,
+  type TinyVariationWrite,
+} from "./schemas";
 import type { TinyTokenManager } from "./tokens";
 import { tinyCall, type TinyAuthProvider, type TinyCall, type TinyTransportDeps } from "./transport";
 
@@ -19,6 +35,14 @@ export interface TinyAccountClient {
   getProduct(productId: number, options?: CallOptions): Promise<TinyProduct>;
   /** GET /estoque/{idProduto} — physical, reserved and available stock, per deposit. */
   getStock(productId: number, options?: CallOptions): Promise<TinyStock>;
+  /** POST /produtos — with its variations in the same call. A duplicate SKU is a 400 with `detalhes`. */
+  createProduct(product: TinyProductCreate, options?: CallOptions): Promise<TinyCreatedProduct>;
+  /** PUT /produtos/{idProduto} → 204. Only the fields sent change (no `tipo`, no variations, no stock). */
+  updateProduct(productId: number, changes: Partial<TinyProductWrite> & { descricao: string }, options?: CallOptions): Promise<void>;
+  /** POST /produtos/{idProduto}/variacoes — one more variation of an existing product. */
+  addVariation(productId: number, variation: TinyVariationWrite, options?: CallOptions): Promise<{ id: number; codigo: string | null }>;
+  /** PUT /produtos/{idProduto}/variacoes/{idVariacao} → 204. */
+  updateVariation(productId: number, variationId: number, changes: { precos?: { preco: number }; gtin?: string }, options?: CallOptions): Promise<void>;
   /** Any other endpoint, through the same quota, auth and error handling. */
   request<S extends z.ZodType>(call: TinyCall<S>): Promise<{ status: number; data: z.output<S>; headers: Headers }>;
 }
@@ -70,6 +94,17 @@ export function accountClient(deps: TinyTransportDeps, accountId: string, auth: 
     listProducts: async (filters = {}, options) => (await request({ method: "GET", path: "/produtos", query: productQuery(filters), schema: productListModel, ...withSignal(options) })).data,
     getProduct: async (productId, options) => (await request({ method: "GET", path: `/produtos/${productId}`, schema: productModel, ...withSignal(options) })).data,
     getStock: async (productId, options) => (await request({ method: "GET", path: `/estoque/${productId}`, schema: stockModel, ...withSignal(options) })).data,
+    createProduct: async (product, options) => (await request({ method: "POST", path: "/produtos", body: product, schema: createdProductWithVariationsModel, ...withSignal(options) })).data,
+    updateProduct: async (productId, changes, options) => {
+      await request({ method: "PUT", path: `/produtos/${productId}`, body: changes, ...withSignal(options) });
+    },
+    addVariation: async (productId, variation, options) => {
+      const created = (await request({ method: "POST", path: `/produtos/${productId}/variacoes`, body: variation, schema: createdProductModel, ...withSignal(options) })).data;
+      return { id: created.id, codigo: created.codigo };
+    },
+    updateVariation: async (productId, variationId, changes, options) => {
+      await request({ method: "PUT", path: `/produtos/${productId}/variacoes/${variationId}`, body: changes, ...withSignal(options) });
+    },
   };
 }
 

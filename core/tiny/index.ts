@@ -64,3 +64,5 @@ export function createTinyServices(deps: {
   };
   return { config: deps.config, tokens, client: createTinyClient({ ...transport, tokens }), transport };
 }
+export * from "./orders-api";
+export * from "./order-push";

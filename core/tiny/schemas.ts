@@ -109,6 +109,17 @@ export const stockModel = z.looseObject({
     .transform((v) => v ?? []),
 });
 
+/** CriarProdutoResponseModel: the answer to a create names the SKU `codigo`, not `sku`. */
+export const createdProductModel = z.looseObject({ id, codigo: optStr, descricao: optStr });
+
+/** CriarProdutoComVariacoesResponseModel (POST /produtos): the product and each variation created with it. */
+export const createdProductWithVariationsModel = createdProductModel.extend({
+  variacoes: z
+    .array(createdProductModel)
+    .nullish()
+    .transform((v) => v ?? []),
+});
+
 export type TinyInfo = z.output<typeof infoModel>;
 export type TinyPagination = z.output<typeof paginationModel>;
 export type TinyPrices = z.output<typeof pricesModel>;
@@ -118,6 +129,30 @@ export type TinyProduct = z.output<typeof productModel>;
 export type TinyProductVariation = z.output<typeof productVariationModel>;
 export type TinyStock = z.output<typeof stockModel>;
 export type TinyDepositStock = z.output<typeof depositStockModel>;
+export type TinyCreatedProduct = z.output<typeof createdProductWithVariationsModel>;
+
+/** The fields of ProdutoModel (POST /produtos, PUT /produtos/{id}) the product sync sends. */
+export interface TinyProductWrite {
+  sku: string;
+  descricao: string;
+  unidade?: string | undefined;
+  gtin?: string | undefined;
+  precos?: { preco: number } | undefined;
+}
+
+/** A variation inside POST /produtos, or alone in POST /produtos/{id}/variacoes. */
+export interface TinyVariationWrite {
+  sku: string;
+  gtin?: string | undefined;
+  precos?: { preco: number } | undefined;
+  grade: Array<{ chave: string; valor: string }>;
+}
+
+/** POST /produtos: `tipo` S (simple) or V (with variations; Tiny also infers V from `variacoes`). */
+export interface TinyProductCreate extends TinyProductWrite {
+  tipo: "S" | "V";
+  variacoes?: TinyVariationWrite[] | undefined;
+}
 
 /** Our models by the spec component they follow; the spec check walks this map. */
 export const tinySpecModels = {
@@ -130,6 +165,7 @@ export const tinySpecModels = {
   ObterProdutoModelResponse: productModel,
   DepositoModel: depositStockModel,
   ObterEstoqueProdutoModelResponse: stockModel,
+  CriarProdutoResponseModel: createdProductModel,
 } as const;
 
 /** Query filters of GET /produtos (ListarProdutosAction) we send. */

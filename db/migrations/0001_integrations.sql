@@ -2,6 +2,7 @@ CREATE TYPE "public"."ml_account_status" AS ENUM('active', 'reauth_required', 'd
 CREATE TYPE "public"."webhook_event_status" AS ENUM('received', 'enqueued', 'processing', 'processed', 'failed', 'skipped');--> statement-breakpoint
 CREATE TYPE "public"."tiny_account_status" AS ENUM('active', 'reauth_required', 'disconnected');--> statement-breakpoint
 CREATE TYPE "public"."tiny_link_source" AS ENUM('sync', 'manual');--> statement-breakpoint
+CREATE TYPE "public"."tiny_order_push_status" AS ENUM('intent', 'sending', 'unknown', 'created', 'failed');--> statement-breakpoint
 CREATE TABLE "ml_account_events" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"account_id" uuid NOT NULL,
@@ -255,6 +256,7 @@ CREATE TABLE "tiny_accounts" (
 	"last_error_at" timestamp with time zone,
 	"connected_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"disconnected_at" timestamp with time zone,
+	"ml_ecommerce_channel_id" bigint,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "tiny_accounts_cnpj_digits" CHECK ("tiny_accounts"."cnpj" ~ '^[0-9]{11,14}$'),
@@ -275,6 +277,25 @@ CREATE TABLE "tiny_product_links" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "tiny_product_links_listing_key" UNIQUE NULLS NOT DISTINCT("user_id","ml_item_id","ml_variation_id")
+);
+--> statement-breakpoint
+CREATE TABLE "tiny_product_sync_runs" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"user_id" uuid NOT NULL,
+	"tiny_account_id" uuid NOT NULL,
+	"status" text DEFAULT 'queued' NOT NULL,
+	"trigger" text NOT NULL,
+	"requested_by" uuid,
+	"cursor" text,
+	"counts" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"problems" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"last_error" text,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"started_at" timestamp with time zone,
+	"heartbeat_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"finished_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "tiny_products" (
@@ -331,6 +352,33 @@ CREATE TABLE "ml_sync_runs" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "tiny_order_pushes" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"user_id" uuid NOT NULL,
+	"tiny_account_id" uuid NOT NULL,
+	"ml_order_id" bigint NOT NULL,
+	"status" "tiny_order_push_status" DEFAULT 'intent' NOT NULL,
+	"tiny_order_id" bigint,
+	"tiny_order_number" text,
+	"tiny_contact_id" bigint,
+	"markers_added_at" timestamp with time zone,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"tiny_calls" integer DEFAULT 0 NOT NULL,
+	"last_error" text,
+	"last_error_at" timestamp with time zone,
+	"failure_reasons" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"claim_token" uuid,
+	"claimed_until" timestamp with time zone,
+	"created_in_tiny_at" timestamp with time zone,
+	"invoice_id" bigint,
+	"invoice_number" text,
+	"invoice_key" text,
+	"invoice_link" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "tiny_order_pushes_created_has_id" CHECK ("tiny_order_pushes"."status" <> 'created' OR "tiny_order_pushes"."tiny_order_id" IS NOT NULL)
+);
+--> statement-breakpoint
 ALTER TABLE "ml_account_events" ADD CONSTRAINT "ml_account_events_account_id_ml_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."ml_accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ml_accounts" ADD CONSTRAINT "ml_accounts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ml_claims" ADD CONSTRAINT "ml_claims_account_id_ml_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."ml_accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -351,11 +399,16 @@ ALTER TABLE "tiny_accounts" ADD CONSTRAINT "tiny_accounts_user_id_users_id_fk" F
 ALTER TABLE "tiny_product_links" ADD CONSTRAINT "tiny_product_links_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tiny_product_links" ADD CONSTRAINT "tiny_product_links_tiny_account_id_tiny_accounts_id_fk" FOREIGN KEY ("tiny_account_id") REFERENCES "public"."tiny_accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tiny_product_links" ADD CONSTRAINT "tiny_product_links_linked_by_users_id_fk" FOREIGN KEY ("linked_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tiny_product_sync_runs" ADD CONSTRAINT "tiny_product_sync_runs_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tiny_product_sync_runs" ADD CONSTRAINT "tiny_product_sync_runs_tiny_account_id_tiny_accounts_id_fk" FOREIGN KEY ("tiny_account_id") REFERENCES "public"."tiny_accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tiny_product_sync_runs" ADD CONSTRAINT "tiny_product_sync_runs_requested_by_users_id_fk" FOREIGN KEY ("requested_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tiny_products" ADD CONSTRAINT "tiny_products_account_id_tiny_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."tiny_accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ml_listing_changes" ADD CONSTRAINT "ml_listing_changes_account_id_ml_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."ml_accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ml_listing_changes" ADD CONSTRAINT "ml_listing_changes_requested_by_users_id_fk" FOREIGN KEY ("requested_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ml_sync_runs" ADD CONSTRAINT "ml_sync_runs_account_id_ml_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."ml_accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ml_sync_runs" ADD CONSTRAINT "ml_sync_runs_requested_by_users_id_fk" FOREIGN KEY ("requested_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tiny_order_pushes" ADD CONSTRAINT "tiny_order_pushes_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tiny_order_pushes" ADD CONSTRAINT "tiny_order_pushes_tiny_account_id_tiny_accounts_id_fk" FOREIGN KEY ("tiny_account_id") REFERENCES "public"."tiny_accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "ml_account_events_account_created_idx" ON "ml_account_events" USING btree ("account_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "ml_accounts_ml_user_id_key" ON "ml_accounts" USING btree ("ml_user_id");--> statement-breakpoint
 CREATE INDEX "ml_accounts_user_id_idx" ON "ml_accounts" USING btree ("user_id");--> statement-breakpoint
@@ -396,9 +449,13 @@ CREATE UNIQUE INDEX "tiny_accounts_user_cnpj_key" ON "tiny_accounts" USING btree
 CREATE INDEX "tiny_accounts_status_refresh_idx" ON "tiny_accounts" USING btree ("status","refresh_expires_at");--> statement-breakpoint
 CREATE INDEX "tiny_accounts_cnpj_idx" ON "tiny_accounts" USING btree ("cnpj");--> statement-breakpoint
 CREATE INDEX "tiny_product_links_account_product_idx" ON "tiny_product_links" USING btree ("tiny_account_id","tiny_product_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "tiny_product_sync_runs_one_live_key" ON "tiny_product_sync_runs" USING btree ("tiny_account_id") WHERE "tiny_product_sync_runs"."status" in ('queued', 'running');--> statement-breakpoint
+CREATE INDEX "tiny_product_sync_runs_user_created_idx" ON "tiny_product_sync_runs" USING btree ("user_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "tiny_products_account_product_key" ON "tiny_products" USING btree ("account_id","tiny_product_id");--> statement-breakpoint
 CREATE INDEX "tiny_products_account_sku_idx" ON "tiny_products" USING btree ("account_id","sku");--> statement-breakpoint
 CREATE INDEX "ml_listing_changes_item_idx" ON "ml_listing_changes" USING btree ("ml_item_id","created_at");--> statement-breakpoint
 CREATE INDEX "ml_listing_changes_account_idx" ON "ml_listing_changes" USING btree ("account_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "ml_sync_runs_one_live_key" ON "ml_sync_runs" USING btree ("account_id","kind") WHERE "ml_sync_runs"."status" in ('queued', 'running');--> statement-breakpoint
-CREATE INDEX "ml_sync_runs_account_created_idx" ON "ml_sync_runs" USING btree ("account_id","created_at");
+CREATE INDEX "ml_sync_runs_account_created_idx" ON "ml_sync_runs" USING btree ("account_id","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "tiny_order_pushes_order_account_key" ON "tiny_order_pushes" USING btree ("ml_order_id","tiny_account_id");--> statement-breakpoint
+CREATE INDEX "tiny_order_pushes_user_status_idx" ON "tiny_order_pushes" USING btree ("user_id","status","updated_at");

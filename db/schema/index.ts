@@ -5,3 +5,4 @@ export * from "./ml-data";
 export * from "./webhooks";
 export * from "./tiny";
 export * from "./ml-sync";
+export * from "./tiny-orders";

@@ -85,6 +85,9 @@ export interface MlBuyerSnapshot {
   nickname: string | null;
   firstName?: string | null;
   lastName?: string | null;
+  /** Billing document (CPF/CNPJ) when the order's billing info was fetched; the Tiny contact is keyed on it. */
+  docType?: string | null;
+  docNumber?: string | null;
 }
 
 export interface MlPaymentSummary {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, jsonb, numeric, pgEnum, pgTable, text, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, check, index, integer, jsonb, numeric, pgEnum, pgTable, text, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { lifecycle, primaryId, utc } from "./columns";
 import { users } from "./users";
 
@@ -38,6 +38,12 @@ export const tinyAccounts = pgTable(
     lastErrorAt: utc("last_error_at"),
     connectedAt: utc("connected_at").notNull().defaultNow(),
     disconnectedAt: utc("disconnected_at"),
+    /**
+     * The account's registered "Mercado Livre" e-commerce channel (Tiny panel; the API cannot
+     * list channels). Tiny keeps an order's numeroPedidoEcommerce only with a valid channel, and
+     * that number is how a pushed order is found again after a timeout or a 409.
+     */
+    mlEcommerceChannelId: bigint("ml_ecommerce_channel_id", { mode: "number" }),
     ...lifecycle,
   },
   (t) => [
@@ -133,6 +139,75 @@ export const tinyProductLinks = pgTable(
     index("tiny_product_links_account_product_idx").on(t.tinyAccountId, t.tinyProductId),
   ],
 );
+
+export const tinyProductSyncStatuses = ["queued", "running", "succeeded", "failed"] as const;
+export type TinyProductSyncStatus = (typeof tinyProductSyncStatuses)[number];
+
+/** What one product sync did; every counter is per ML listing or variation ("item"). */
+export interface TinyProductSyncCounts {
+  listings: number;
+  items: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  linked: number;
+  /** Items whose manual link stands: the sync neither matched nor wrote them. */
+  manual: number;
+  /** Items reported in `problems` instead of being synced (no SKU, duplicate, ambiguous, Tiny refused). */
+  problems: number;
+  tinyReads: number;
+  tinyWrites: number;
+}
+
+/** One item the sync would not decide for the seller; `code` is documented in docs/tiny.md. */
+export interface TinyProductSyncProblem {
+  mlItemId: string;
+  mlVariationId: number | null;
+  sku: string | null;
+  code: "missing_sku" | "duplicate_sku" | "ambiguous_tiny_sku" | "linked_elsewhere" | "tiny_rejected" | "failed";
+  message: string;
+}
+
+/**
+ * One ML → Tiny product sync of a user's listings into one Tiny account. The row, not the job
+ * payload, carries the cursor (the last ML item finished), so a retried or redelivered job
+ * resumes where the previous execution stopped; the SKU lookup before every write is what
+ * makes re-doing the item in flight harmless.
+ */
+export const tinyProductSyncRuns = pgTable(
+  "tiny_product_sync_runs",
+  {
+    id: primaryId(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tinyAccountId: uuid("tiny_account_id")
+      .notNull()
+      .references(() => tinyAccounts.id, { onDelete: "cascade" }),
+    status: text("status", { enum: tinyProductSyncStatuses }).notNull().default("queued"),
+    /** api, schedule. */
+    trigger: text("trigger").notNull(),
+    requestedBy: uuid("requested_by").references(() => users.id, { onDelete: "set null" }),
+    /** ml_item_id of the last listing fully handled; NULL before the first. */
+    cursor: text("cursor"),
+    counts: jsonb("counts").$type<Partial<TinyProductSyncCounts>>().notNull().default({}),
+    /** Capped (the count of all of them is counts.problems). */
+    problems: jsonb("problems").$type<TinyProductSyncProblem[]>().notNull().default([]),
+    lastError: text("last_error"),
+    attempts: integer("attempts").notNull().default(0),
+    startedAt: utc("started_at"),
+    heartbeatAt: utc("heartbeat_at").notNull().defaultNow(),
+    finishedAt: utc("finished_at"),
+    ...lifecycle,
+  },
+  (t) => [
+    // One live run per Tiny account: two runs would race to create the same SKUs.
+    uniqueIndex("tiny_product_sync_runs_one_live_key").on(t.tinyAccountId).where(sql`${t.status} in ('queued', 'running')`),
+    index("tiny_product_sync_runs_user_created_idx").on(t.userId, t.createdAt),
+  ],
+);
+
+export type TinyProductSyncRun = typeof tinyProductSyncRuns.$inferSelect;
 
 export type TinyAccount = typeof tinyAccounts.$inferSelect;
 export type TinyAccountEvent = typeof tinyAccountEvents.$inferSelect;

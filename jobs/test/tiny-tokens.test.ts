@@ -155,16 +155,20 @@ describe("the keep-alive schedule (BullMQ)", () => {
       TOKEN_ENCRYPTION_KEYS: key,
     });
 
-  it("registers a 30-minute keep-alive scheduler at start-up", async () => {
+  it("registers the 30-minute keep-alive and the daily product-sync schedulers at start-up", async () => {
     const prefix = `${resources.prefix}-tsched`;
     const running = await startJobs(env(prefix), { log: memoryLogger(), processors: {}, schedulers: true });
     const queue = new Queue("tinyerp-sync", { connection: { host: "127.0.0.1", port: 6379 }, prefix });
     try {
       const schedulers = await waitFor(async () => {
         const list = await queue.getJobSchedulers();
-        return list.length > 0 ? list : undefined;
-      }, "the tiny keep-alive scheduler");
-      expect(schedulers).toEqual([expect.objectContaining({ key: "scheduler:tinyerp.tokens.keepalive", name: "tinyerp.tokens.keepalive", every: 30 * 60_000 })]);
+        return list.length >= 2 ? list : undefined;
+      }, "the tiny schedulers");
+      // Exactly the two schedules of this queue: the 30-minute keep-alive and the daily product sync.
+      expect([...schedulers].sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+        expect.objectContaining({ key: "scheduler:tinyerp.products.sync.schedule", name: "tinyerp.products.sync.schedule", every: 24 * 60 * 60_000 }),
+        expect.objectContaining({ key: "scheduler:tinyerp.tokens.keepalive", name: "tinyerp.tokens.keepalive", every: 30 * 60_000 }),
+      ]);
     } finally {
       await queue.close();
       await running.close();

@@ -3,6 +3,8 @@ import { mlSyncProcessors } from "./ml-sync";
 import { mlWebhookProcessors } from "./ml-webhook";
 import { mlTokenProcessors } from "./ml/token-refresh";
 import { tinyProcessors } from "./tiny/keepalive";
+import { tinyOrderProcessors } from "./tiny/order-push";
+import { tinyProductSyncProcessors } from "./tiny/product-sync";
 import type { Processors } from "./types";
 
 /**
@@ -18,6 +20,8 @@ export const processors: Omit<Processors, PendingJobName> = {
   ...mlSyncProcessors,
   ...mlTokenProcessors,
   ...tinyProcessors,
+  ...tinyProductSyncProcessors,
+  ...tinyOrderProcessors,
 };
 
 // Fails to compile if a pending name is not (or no longer) a catalog job.

@@ -15,6 +15,8 @@ export const schedules = [
   { id: "scheduler:ml.tokens.sweep", queue: "ml-token-refresh", name: "ml.tokens.sweep", everyMs: 10 * 60_000 },
   // Tiny refresh tokens die after one day unused (docs/tiny.md): refresh every account well before.
   { id: "scheduler:tinyerp.tokens.keepalive", queue: "tinyerp-sync", name: "tinyerp.tokens.keepalive", everyMs: 30 * 60_000 },
+  // ML → Tiny product sync once a day per connected Tiny account (docs/tiny.md); runs in time slices.
+  { id: "scheduler:tinyerp.products.sync.schedule", queue: "tinyerp-sync", name: "tinyerp.products.sync.schedule", everyMs: 24 * 60 * 60_000 },
 ] as const;
 
 const retryMs = 30_000;

@@ -158,7 +158,7 @@ export async function disconnectAccount(services: Services, principal: Principal
  * The account a Tiny call is for: the one named, or the user's only active one. Several
  * accounts and none named is the caller's to resolve — we never pick one for them.
  */
-async function resolveAccount(services: Services, principal: Principal, accountId: string | undefined): Promise<TinyAccountSummary> {
+export async function resolveAccount(services: Services, principal: Principal, accountId: string | undefined): Promise<TinyAccountSummary> {
   if (accountId) return ownAccount(services, principal, accountId);
   const accounts = (await listTinyAccountsOfUser(services.db, principal.userId)).filter((a) => a.status === "active");
   if (accounts.length === 1) return accounts[0]!;

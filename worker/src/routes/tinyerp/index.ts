@@ -1,4 +1,9 @@
+import { toProblem } from "../../../../core/errors";
 import { createRouter } from "../../lib/router";
+import { tinyerpOrdersRouter } from "./orders";
+import { ProductSyncRunningError, getProductSyncRun, requestProductSync } from "../../services/tinyerp-products-sync";
+import { productSyncRunRoute, startProductSyncRoute } from "./products-sync.routes";
+import { toProductSyncRunDto } from "./products-sync.schemas";
 import { accountEvents, completeConnect, connectRedirect, disconnectAccount, getInventory, getProductLinks, listAccounts, listProducts, putProductLinks, startConnect } from "../../services/tinyerp";
 import { accountEventsRoute, callbackRoute, connectRoute, deleteAccountRoute, getLinksRoute, inventoryRoute, listAccountsRoute, productsRoute, putLinksRoute } from "./tinyerp.routes";
 import { toInventoryItemDto, toProductLinkDto, toTinyAccountDto, toTinyAccountEventDto, toTinyProductDto, toUnlinkedDto } from "./tinyerp.schemas";
@@ -33,6 +38,22 @@ export const tinyerpRouter = createRouter()
     const page = await listProducts(c.get("services"), c.get("principal"), c.req.valid("query"));
     return c.json({ accountId: page.accountId, items: page.items.map(toTinyProductDto), pagination: page.pagination }, 200);
   })
+  .openapi(startProductSyncRoute, async (c) => {
+    try {
+      const started = await requestProductSync(c.get("services"), c.get("principal"), c.req.valid("json"), c.get("requestId"));
+      return c.json({ run: toProductSyncRunDto(started.run), jobId: started.jobId }, 202);
+    } catch (error) {
+      if (!(error instanceof ProductSyncRunningError)) throw error;
+      // The live run's id, so a client follows it instead of starting another.
+      const response = c.json({ ...toProblem(error, c.get("requestId")), runId: error.run.id }, 409, { location: `/tinyerp/products/sync/runs/${error.run.id}` });
+      response.headers.set("content-type", "application/problem+json");
+      return response;
+    }
+  })
+  .openapi(productSyncRunRoute, async (c) => {
+    const run = await getProductSyncRun(c.get("services"), c.get("principal"), c.req.valid("param").id);
+    return c.json(toProductSyncRunDto(run), 200);
+  })
   .openapi(getLinksRoute, async (c) => {
     const page = await getProductLinks(c.get("services"), c.get("principal"), c.req.valid("query"));
     return c.json({ items: page.links.map(toProductLinkDto), total: page.total, unlinked: page.unlinked.map(toUnlinkedDto), unlinkedTotal: page.unlinkedTotal }, 200);
@@ -45,3 +66,5 @@ export const tinyerpRouter = createRouter()
     const inventory = await getInventory(c.get("services"), c.get("principal"), c.req.valid("query"));
     return c.json({ accountId: inventory.accountId, items: inventory.items.map(toInventoryItemDto) }, 200);
   });
+
+tinyerpRouter.route("/", tinyerpOrdersRouter);

@@ -1,0 +1,258 @@
+import type { Database } from "../../db/database";
+import {
+  claimOrderPush,
+  ensureOrderPush,
+  findLinksForItems,
+  findMlEcommerceChannel,
+  findUserMlOrder,
+  linkKey,
+  updateClaimedPush,
+  type OrderPushChange,
+  type TinyOrderPush,
+  type TinyOrderPushReason,
+} from "../../db/queries/tiny-orders";
+import type { MlOrder, MlOrderItem } from "../../db/schema";
+import { AppError } from "../errors";
+import { uuidv7 } from "../ids";
+import type { Logger } from "../log";
+import type { TinyAccountClient } from "./client";
+import { toTinyDate } from "./dates";
+import { TinyApiError } from "./errors";
+import { tinyOrderApi, type TinyOrderApi, type TinyOrderInput } from "./orders-api";
+
+/**
+ * Pushes one ML order to one Tiny account, exactly once.
+ *
+ * Tiny has no idempotency key and its 409 does not say which order it collided with, so the
+ * guarantee is built from three parts: (1) the intent row, unique per (ML order, Tiny
+ * account), is written before any Tiny call; (2) only the holder of the row's lease may send
+ * POST /pedidos, so our own pushers never race each other; (3) every create carries the ML
+ * order id as numeroPedidoEcommerce on the account's ML channel, and whenever a create's
+ * outcome is unknown (timeout, network error, 5xx, 409) the order is looked up by that number
+ * before anything is sent again. The create payload is deterministic (no clock in it), so a
+ * repeat that slips past the lookup still meets Tiny's payload-hash 409 rather than creating.
+ */
+
+export interface OrderPushDeps {
+  db: Database;
+  client: TinyAccountClient;
+  log: Logger;
+  now?: () => Date;
+  /** How long one push may hold the order; longer than its worst case (a few calls × timeout). */
+  leaseMs?: number;
+}
+
+export interface OrderPushRequest {
+  userId: string;
+  tinyAccountId: string;
+  mlOrderId: number;
+}
+
+export interface OrderPushResult {
+  push: TinyOrderPush;
+  /** Another push held the order: this one changed nothing and `push` is its state as read. */
+  inProgress: boolean;
+  /** Tiny calls this push made. */
+  calls: number;
+}
+
+export const orderMarkers = (mlOrderId: number) => [`ml-${mlOrderId}`, "autoecom"];
+const DEFAULT_LEASE_MS = 120_000;
+
+/** A create whose outcome we cannot know: only a definite 4xx (other than 409) proves nothing was created. */
+function isAmbiguous(error: unknown): boolean {
+  if (!(error instanceof TinyApiError)) return true;
+  const status = error.tinyStatus;
+  if (status === undefined) return true;
+  if (status === 409) return true;
+  return !(status >= 400 && status < 500);
+}
+
+/** Tiny's 429 comes before it does anything: safe to repeat as a fresh attempt. */
+function refusedBeforeSending(error: unknown): boolean {
+  return error instanceof TinyApiError && error.tinyStatus === 429;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500);
+}
+
+function buyerName(order: MlOrder): string {
+  const b = order.buyer;
+  const full = [b?.firstName, b?.lastName].filter((x): x is string => !!x && x.trim() !== "").join(" ");
+  return full || b?.nickname || `Comprador Mercado Livre ${order.buyerId ?? ""}`.trim();
+}
+
+function buyerDocument(order: MlOrder): string | null {
+  const digits = (order.buyer?.docNumber ?? "").replace(/\D/g, "");
+  return digits.length === 11 || digits.length === 14 ? digits : null;
+}
+
+/** Every item must have a link; an unlinked one is listed, never guessed by SKU. */
+function mapItems(items: MlOrderItem[], links: Map<string, number>): { itens: TinyOrderInput["itens"]; reasons: TinyOrderPushReason[] } {
+  const itens: TinyOrderInput["itens"] = [];
+  const reasons: TinyOrderPushReason[] = [];
+  if (items.length === 0) reasons.push({ code: "no_items", message: "The ML order has no items stored yet; sync it first." });
+  for (const item of items) {
+    const productId = links.get(linkKey(item.mlItemId, item.mlVariationId));
+    if (productId === undefined) {
+      reasons.push({
+        code: "unlinked_item",
+        message: `${item.mlItemId}${item.mlVariationId === null ? "" : ` variation ${item.mlVariationId}`} (SKU ${item.sellerSku ?? "none"}) is not linked to a Tiny product.`,
+        mlItemId: item.mlItemId,
+        mlVariationId: item.mlVariationId,
+      });
+      continue;
+    }
+    itens.push({ produto: { id: productId }, quantidade: item.quantity, valorUnitario: Number(item.unitPrice ?? 0) });
+  }
+  return { itens, reasons };
+}
+
+export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushRequest): Promise<OrderPushResult> {
+  const now = deps.now ?? (() => new Date());
+  const found = await findUserMlOrder(deps.db, request.userId, request.mlOrderId);
+  if (!found) throw new AppError("not_found", "No such Mercado Livre order.");
+
+  const intent = await ensureOrderPush(deps.db, request);
+  // Done already: a repeat costs no Tiny call at all.
+  if (intent.status === "created" && intent.markersAddedAt) return { push: intent, inProgress: false, calls: 0 };
+
+  const token = uuidv7();
+  const claimed = await claimOrderPush(deps.db, intent.id, token, now(), deps.leaseMs ?? DEFAULT_LEASE_MS);
+  if (!claimed) return { push: intent, inProgress: true, calls: 0 };
+
+  let calls = 0;
+  const api = tinyOrderApi(deps.client);
+  const counted = <T>(p: () => Promise<T>) => {
+    calls++;
+    return p();
+  };
+  const save = async (change: OrderPushChange & { release?: boolean }) => {
+    const row = await updateClaimedPush(deps.db, claimed.id, token, { ...change, addCalls: calls }, now());
+    calls = 0;
+    if (!row) throw new AppError("conflict", "The order push lease expired while Tiny was being called; another push took over.", { retryable: true });
+    return row;
+  };
+  let total = 0;
+  const finish = async (change: OrderPushChange) => {
+    total += calls;
+    const push = await save({ ...change, release: true });
+    return { push, inProgress: false, calls: total };
+  };
+  const checkpoint = async (change: OrderPushChange) => {
+    total += calls;
+    return save(change);
+  };
+
+  try {
+    let push = claimed;
+    if (push.tinyOrderId === null) {
+      const channel = await findMlEcommerceChannel(deps.db, request.tinyAccountId);
+      if (channel === null) {
+        return await finish({
+          status: "failed",
+          lastError: "The Tiny account has no Mercado Livre channel configured.",
+          lastErrorAt: now(),
+          failureReasons: [{ code: "no_ml_channel", message: "Set the account's Mercado Livre e-commerce channel id: without it Tiny drops the ML order number and a pushed order cannot be found again safely." }],
+        });
+      }
+      const numero = String(request.mlOrderId);
+
+      // A previous attempt may have created it: find it before sending anything.
+      if (push.status === "sending" || push.status === "unknown") {
+        const existing = await lookup(api, numero, channel, counted, deps.log);
+        if (existing) push = await checkpoint({ status: "created", tinyOrderId: existing.id, tinyOrderNumber: existing.numeroPedido, createdInTinyAt: now(), lastError: null, failureReasons: [] });
+      }
+
+      if (push.tinyOrderId === null) {
+        const links = await findLinksForItems(deps.db, request.userId, request.tinyAccountId, [...new Set(found.items.map((i) => i.mlItemId))]);
+        const { itens, reasons } = mapItems(found.items, links);
+        if (!found.order.buyer && found.order.buyerId === null) reasons.push({ code: "no_buyer", message: "The ML order has no buyer stored yet; sync it first." });
+        if (reasons.length > 0) {
+          return await finish({ status: "failed", lastError: reasons.map((r) => r.message).join(" "), lastErrorAt: now(), failureReasons: reasons });
+        }
+
+        let contactId = push.tinyContactId;
+        if (contactId === null) {
+          contactId = await findOrCreateContact(api, found.order, counted);
+          push = await checkpoint({ tinyContactId: contactId });
+        }
+
+        const body: TinyOrderInput = {
+          data: toTinyDate(found.order.mlDateCreated ?? found.order.createdAt),
+          idContato: contactId,
+          numeroOrdemCompra: numero,
+          observacoes: `Pedido Mercado Livre ${numero}`,
+          ecommerce: { id: channel, numeroPedidoEcommerce: numero },
+          itens,
+        };
+        // Persisted before the call: a crash from here on leaves "look it up first" behind.
+        push = await checkpoint({ status: "sending" });
+        try {
+          const created = await counted(() => api.createOrder(body));
+          push = await checkpoint({ status: "created", tinyOrderId: created.id, tinyOrderNumber: created.numeroPedido, createdInTinyAt: now(), lastError: null, lastErrorAt: null, failureReasons: [] });
+        } catch (error) {
+          if (!isAmbiguous(error)) {
+            const reasons: TinyOrderPushReason[] =
+              error instanceof TinyApiError && error.tinyDetails.length > 0
+                ? error.tinyDetails.map((d) => ({ code: "tiny_rejected", message: `${d.path}: ${d.message}` }))
+                : [{ code: "tiny_rejected", message: describe(error) }];
+            const retryableRefusal = refusedBeforeSending(error);
+            return await finish({ status: retryableRefusal ? "intent" : "failed", lastError: describe(error), lastErrorAt: now(), failureReasons: reasons });
+          }
+          deps.log.warn("tiny order create had an unknown outcome; looking it up", { mlOrderId: request.mlOrderId, error: describe(error) });
+          const existing = await lookup(api, numero, channel, counted, deps.log).catch(() => undefined);
+          if (!existing) {
+            return await finish({
+              status: "unknown",
+              lastError: describe(error),
+              lastErrorAt: now(),
+              failureReasons: [{ code: "outcome_unknown", message: "Tiny's answer to the create was lost or ambiguous and the order is not visible yet; the next attempt looks it up before creating." }],
+            });
+          }
+          push = await checkpoint({ status: "created", tinyOrderId: existing.id, tinyOrderNumber: existing.numeroPedido, createdInTinyAt: now(), lastError: null, lastErrorAt: null, failureReasons: [] });
+        }
+      }
+    }
+
+    const tinyOrderId = push.tinyOrderId;
+    if (tinyOrderId !== null && !push.markersAddedAt) {
+      try {
+        await counted(() => api.addOrderMarkers(tinyOrderId, orderMarkers(request.mlOrderId)));
+        return await finish({ markersAddedAt: now() });
+      } catch (error) {
+        // The order exists; only the markers are owed. Adding them again is harmless, so the next push retries.
+        return await finish({ lastError: `Order created; adding markers failed: ${describe(error)}`, lastErrorAt: now() });
+      }
+    }
+    return await finish({});
+  } catch (error) {
+    if (error instanceof AppError && error.code === "conflict") throw error;
+    // Before the create (contact, quota) nothing was sent; after it the row still says
+    // "sending", which makes the next attempt look the order up first. Either way the status stays.
+    await updateClaimedPush(deps.db, claimed.id, token, { lastError: describe(error), lastErrorAt: now(), addCalls: calls, release: true }, now());
+    throw error;
+  }
+}
+
+async function lookup(api: TinyOrderApi, numero: string, channel: number, counted: <T>(p: () => Promise<T>) => Promise<T>, log: Logger) {
+  const rows = (await counted(() => api.findOrdersByEcommerceNumber(numero))).filter((o) => o.ecommerce?.numeroPedidoEcommerce === numero && (o.ecommerce.id ?? channel) === channel);
+  if (rows.length > 1) log.warn("several Tiny orders carry one ML order number; keeping the oldest", { numero, ids: rows.map((r) => r.id) });
+  return rows.sort((a, b) => a.id - b.id)[0];
+}
+
+async function findOrCreateContact(api: TinyOrderApi, order: MlOrder, counted: <T>(p: () => Promise<T>) => Promise<T>): Promise<number> {
+  const doc = buyerDocument(order);
+  const codigo = `ML-${order.buyerId ?? order.mlOrderId}`;
+  const matches = await counted(() => api.findContacts(doc ? { cpfCnpj: doc } : { codigo }));
+  const existing = matches.find((c) => (doc ? (c.cpfCnpj ?? "").replace(/\D/g, "") === doc : c.codigo === codigo));
+  if (existing) return existing.id;
+  return counted(() =>
+    api.createContact({
+      nome: buyerName(order),
+      codigo,
+      ...(doc ? { cpfCnpj: doc, tipoPessoa: doc.length === 14 ? ("J" as const) : ("F" as const) } : { tipoPessoa: "F" as const }),
+    }),
+  );
+}

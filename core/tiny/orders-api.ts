@@ -1,0 +1,105 @@
+import { z } from "zod";
+import type { CallOptions, TinyAccountClient } from "./client";
+import { paginationModel } from "./schemas";
+
+/**
+ * Typed helpers for the order, contact and invoice endpoints (tiny-v3-openapi.json models
+ * named in each comment). Built on `request`, so every call keeps the client's quota, token
+ * renewal and error mapping; kept apart from client.ts so the catalogue and the order halves
+ * can grow without editing one interface.
+ */
+
+const num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const id = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
+const optStr = z.string().nullish().transform((v) => v ?? null);
+
+/** ListagemContatoModelResponse (GET /contatos items). */
+export const contactListItemModel = z.looseObject({ id, nome: optStr, codigo: optStr, cpfCnpj: optStr, tipoPessoa: optStr });
+export const contactListModel = z.looseObject({ itens: z.array(contactListItemModel), paginacao: paginationModel });
+/** CriarContatoModelResponse. */
+export const createdIdModel = z.looseObject({ id });
+/** CriarPedidoModelResponse: 201 observed, numeroPedido a string here and an int in reads. */
+export const createdOrderModel = z.looseObject({ id, numeroPedido: z.union([z.string(), z.number()]).transform(String) });
+/** ListagemPedidoModelResponse (GET /pedidos items; no items, no markers). */
+export const orderListItemModel = z.looseObject({
+  id,
+  situacao: num,
+  numeroPedido: z.union([z.string(), z.number()]).transform(String),
+  ecommerce: z.looseObject({ id: id.nullish(), numeroPedidoEcommerce: optStr }).nullish(),
+});
+export const orderListModel = z.looseObject({ itens: z.array(orderListItemModel), paginacao: paginationModel });
+/** ObterPedidoModelResponse, the fields we show. */
+export const orderModel = z.looseObject({
+  id,
+  numeroPedido: z.union([z.string(), z.number()]).transform(String),
+  situacao: num,
+  idNotaFiscal: id.nullish(),
+  valorTotalPedido: num.nullish(),
+  dataFaturamento: optStr,
+  ecommerce: z.looseObject({ id: id.nullish(), numeroPedidoEcommerce: optStr }).nullish(),
+});
+
+export type TinyContactListItem = z.output<typeof contactListItemModel>;
+export type TinyOrderListItem = z.output<typeof orderListItemModel>;
+export type TinyOrder = z.output<typeof orderModel>;
+
+/** CriarContatoModelRequest, the subset we send. */
+export interface TinyContactInput {
+  nome: string;
+  codigo?: string;
+  tipoPessoa?: "F" | "J" | "E" | "X";
+  cpfCnpj?: string;
+  email?: string;
+}
+
+/** CriarPedidoModelRequest, the subset we send. There is no markers field: they go afterwards. */
+export interface TinyOrderInput {
+  data?: string;
+  idContato: number;
+  numeroOrdemCompra?: string;
+  observacoes?: string;
+  valorFrete?: number;
+  ecommerce?: { id: number; numeroPedidoEcommerce: string };
+  itens: Array<{ produto: { id: number }; quantidade: number; valorUnitario: number }>;
+}
+
+/** Situação do pedido (§7.1): 1 is Faturada, not "open". */
+export const tinyOrderSituacao: Record<number, string> = {
+  8: "dados_incompletos",
+  0: "aberto",
+  3: "aprovado",
+  4: "preparando_envio",
+  1: "faturado",
+  7: "pronto_envio",
+  5: "enviado",
+  6: "entregue",
+  2: "cancelado",
+  9: "nao_entregue",
+};
+
+const signal = (options?: CallOptions) => (options?.signal ? { signal: options.signal } : {});
+
+export function tinyOrderApi(client: TinyAccountClient) {
+  return {
+    /** GET /contatos?cpfCnpj= or ?codigo= — first page is enough: both are meant to be unique. */
+    findContacts: async (filters: { cpfCnpj?: string; codigo?: string }, options?: CallOptions) =>
+      (await client.request({ method: "GET", path: "/contatos", query: { cpfCnpj: filters.cpfCnpj, codigo: filters.codigo, limit: 10 }, schema: contactListModel, ...signal(options) })).data.itens,
+    /** POST /contatos → {id}. */
+    createContact: async (input: TinyContactInput, options?: CallOptions) =>
+      (await client.request({ method: "POST", path: "/contatos", body: input, schema: createdIdModel, ...signal(options) })).data.id,
+    /** POST /pedidos → 201 {id, numeroPedido}; 409 (no id) on a repeated payload or channel number. */
+    createOrder: async (input: TinyOrderInput, options?: CallOptions) =>
+      (await client.request({ method: "POST", path: "/pedidos", body: input, schema: createdOrderModel, ...signal(options) })).data,
+    /** GET /pedidos?numeroPedidoEcommerce= — the number is only kept with a registered channel. */
+    findOrdersByEcommerceNumber: async (numero: string, options?: CallOptions) =>
+      (await client.request({ method: "GET", path: "/pedidos", query: { numeroPedidoEcommerce: numero, limit: 10 }, schema: orderListModel, ...signal(options) })).data.itens,
+    /** GET /pedidos/{id}. */
+    getOrder: async (orderId: number, options?: CallOptions) => (await client.request({ method: "GET", path: `/pedidos/${orderId}`, schema: orderModel, ...signal(options) })).data,
+    /** POST /pedidos/{id}/marcadores → 204; adds (keeps existing ones), so repeating it is harmless. */
+    addOrderMarkers: async (orderId: number, markers: string[], options?: CallOptions) => {
+      await client.request({ method: "POST", path: `/pedidos/${orderId}/marcadores`, body: markers.map((descricao) => ({ descricao })), ...signal(options) });
+    },
+  };
+}
+
+export type TinyOrderApi = ReturnType<typeof tinyOrderApi>;

@@ -1,0 +1,24 @@
+import { AppError } from "../../../../core/errors";
+import { pushOrderToTiny } from "../../../../core/tiny";
+import type { Processor, Processors } from "../types";
+
+/**
+ * Background push of one ML order. A definitive failure (unlinked item, Tiny's validation)
+ * completes the job: the reason is on the push row for the seller, and repeating cannot fix
+ * it. An unknown outcome or a refusal before sending is retried; the next attempt looks the
+ * order up before creating, so retries never duplicate it.
+ */
+export const tinyOrderPush: Processor<"tinyerp.order.push"> = async (payload, ctx) => {
+  const tiny = ctx.services.tiny;
+  if (!tiny) throw new AppError("unavailable", "Tiny is not configured in the jobs container.", { retryable: false });
+  const result = await pushOrderToTiny({ db: ctx.db, client: tiny.client.forAccount(payload.tinyAccountId), log: ctx.log }, payload);
+  // Another push holds the order: come back after it, without spending an attempt.
+  if (result.inProgress) return ctx.defer(30_000, "another push of this order is in progress");
+  const { push } = result;
+  ctx.log.info("tiny order push", { mlOrderId: payload.mlOrderId, status: push.status, tinyOrderId: push.tinyOrderId ?? undefined, calls: result.calls });
+  if (push.status === "unknown" || push.status === "intent" || push.status === "sending" || (push.status === "created" && !push.markersAddedAt)) {
+    throw new AppError("unavailable", push.lastError ?? `Order push ended as ${push.status}; retrying.`, { retryable: true });
+  }
+};
+
+export const tinyOrderProcessors: Pick<Processors, "tinyerp.order.push"> = { "tinyerp.order.push": tinyOrderPush };

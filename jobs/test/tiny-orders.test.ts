@@ -1,0 +1,302 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { AppError } from "../../core/errors";
+import { uuidv7 } from "../../core/ids";
+import { createMemoryQuotaStore, createTinyServices, pushOrderToTiny, tinyDefaults, type OrderPushResult, type TinyConfig, type TinyServices } from "../../core/tiny";
+import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
+import { createNodeDb } from "../../db/client-node";
+import { insertTinyAccount } from "../../db/queries/tiny";
+import { setMlEcommerceChannel } from "../../db/queries/tiny-orders";
+import { insertUser } from "../../db/queries/users";
+import { mlAccounts, mlOrderItems, mlOrders, tinyProductLinks } from "../../db/schema";
+import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
+import { tinyOrderPush } from "../src/processors/tiny/order-push";
+import type { JobContext } from "../src/processors/types";
+import { JobMetrics } from "../src/runtime/metrics";
+import { createTestResources, memoryLogger, type TestResources } from "./support/resources";
+
+const key = generateTokenKey("tk1");
+// Short, so the fault test's latency outlasts it; the sandbox answers in milliseconds otherwise.
+const timeoutMs = 1_500;
+
+let resources: TestResources;
+let sandbox: TinySandbox;
+let database: ReturnType<typeof createNodeDb>;
+let tiny: TinyServices;
+let channelId: number;
+
+async function services(): Promise<TinyServices> {
+  const config: TinyConfig = {
+    apiUrl: sandbox.apiUrl,
+    authUrl: sandbox.authUrl.replace(/\/auth$/, ""),
+    clientId: sandbox.clientId,
+    clientSecret: sandbox.clientSecret,
+    redirectUri: "",
+    timeoutMs,
+    maxAttempts: 3,
+    refreshMarginSeconds: tinyDefaults.refreshMarginSeconds,
+    quota: { ...tinyDefaults.quota, readsPerMinute: 10_000, writesPerMinute: 10_000, burstPerSecond: 10_000 },
+  };
+  return createTinyServices({ db: database.db, transaction: (fn) => database.db.transaction((tx) => fn(tx)), cipher: await createTokenCipher(key), config, quotaStore: createMemoryQuotaStore(), log: memoryLogger() });
+}
+
+/** A user with one Tiny account (real sandbox grant, ML channel set) and one ML account. */
+async function seedSeller(options: { channel?: boolean } = {}) {
+  const user = await insertUser(database.db, { email: `orders-${uuidv7()}@example.com`, name: null, passwordHash: "x" });
+  const userId = user!.id;
+  const minted = await sandbox.issueTokens();
+  const tinyAccountId = uuidv7();
+  const now = Date.now();
+  const sealed = await tiny.tokens.sealTokens(tinyAccountId, {
+    accessToken: minted.access_token,
+    refreshToken: minted.refresh_token,
+    expiresInSeconds: minted.expires_in,
+    accessExpiresAt: new Date(now + minted.expires_in * 1000),
+    refreshExpiresAt: new Date(now + minted.refresh_expires_in * 1000),
+  });
+  const cnpj = String(10_000_000_000_000 + Math.floor(Math.random() * 89_999_999_999_999));
+  await insertTinyAccount(database.db, { id: tinyAccountId, userId, companyName: `Seed ${cnpj}`, tradeName: null, cnpj, ...sealed, now: new Date() });
+  if (options.channel !== false) await setMlEcommerceChannel(database.db, tinyAccountId, channelId);
+  const mlAccountId = uuidv7();
+  const mlUserId = 700_000_000 + Math.floor(Math.random() * 99_000_000);
+  await database.db.insert(mlAccounts).values({ id: mlAccountId, userId, mlUserId, nickname: `SELLER_${mlUserId}`, siteId: "MLB" });
+  return { userId, tinyAccountId, mlAccountId };
+}
+
+const productIds = () => new Map([...sandbox.state().products.values()].map((p) => [p.sku, p.id]));
+
+/** An ML order of two items; `linked` lists the item positions that get a Tiny product link. */
+async function seedOrder(seller: Awaited<ReturnType<typeof seedSeller>>, options: { linked?: number[]; buyerDoc?: string } = {}) {
+  const mlOrderId = 2_000_000_000_000 + Math.floor(Math.random() * 1e12);
+  const base = Math.floor(Math.random() * 1e9);
+  const now = new Date();
+  const buyerId = 300_000_000 + Math.floor(Math.random() * 1e8);
+  const [order] = await database.db
+    .insert(mlOrders)
+    .values({
+      accountId: seller.mlAccountId,
+      mlOrderId,
+      status: "paid",
+      totalAmount: "150.00",
+      buyerId,
+      buyer: { id: buyerId, nickname: `BUYER${buyerId}`, firstName: "Maria", lastName: "Silva", ...(options.buyerDoc ? { docType: "CPF", docNumber: options.buyerDoc } : {}) },
+      mlDateCreated: now,
+      mlLastUpdated: now,
+      fetchedAt: now,
+    })
+    .returning({ id: mlOrders.id });
+  const items = [
+    { mlItemId: `MLB${base}1`, mlVariationId: null, sellerSku: "SKU-1", quantity: 2, unitPrice: "50.00", sku: "SKU-1" },
+    { mlItemId: `MLB${base}2`, mlVariationId: base * 10 + 1, sellerSku: "SKU-2", quantity: 1, unitPrice: "50.00", sku: "SKU-2" },
+  ];
+  await database.db.insert(mlOrderItems).values(items.map((it, position) => ({ orderId: order!.id, position, mlItemId: it.mlItemId, mlVariationId: it.mlVariationId, sellerSku: it.sellerSku, quantity: it.quantity, unitPrice: it.unitPrice })));
+  const ids = productIds();
+  for (const [i, it] of items.entries()) {
+    if (!(options.linked ?? [0, 1]).includes(i)) continue;
+    await database.db.insert(tinyProductLinks).values({ userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlItemId: it.mlItemId, mlVariationId: it.mlVariationId, tinyProductId: ids.get(it.sku)!, tinySku: it.sku, source: "manual" });
+  }
+  return { mlOrderId, items };
+}
+
+/** Tiny's side, from the sandbox's own state: the orders carrying this ML order's number. */
+const tinyOrdersOf = (mlOrderId: number) => [...sandbox.state().orders.values()].filter((o) => o.ecommerce.numeroPedidoEcommerce === String(mlOrderId));
+
+function push(seller: { userId: string; tinyAccountId: string }, mlOrderId: number): Promise<OrderPushResult> {
+  return pushOrderToTiny({ db: database.db, client: tiny.client.forAccount(seller.tinyAccountId), log: memoryLogger() }, { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId });
+}
+
+async function until(check: () => boolean, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not reached");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+beforeAll(async () => {
+  resources = await createTestResources();
+  sandbox = await startTinySandbox({ port: 0, seed: 21, products: 10, quotas: { enabled: false } });
+  database = createNodeDb(resources.databaseUrl, { max: 24 });
+  channelId = sandbox.state().lookups.ecommerces[0]!.id;
+  tiny = await services();
+}, 60_000);
+
+afterEach(() => {
+  sandbox.faults.clear();
+});
+
+afterAll(async () => {
+  await database?.close();
+  await sandbox?.close();
+  await resources?.cleanup();
+});
+
+describe("order push to Tiny (exactly once)", () => {
+  it("happy path: contact by CPF, linked items, ML order id as the e-commerce number, markers after; a repeat is a no-op", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller, { buyerDoc: "529.982.247-25" });
+    sandbox.counters.reset();
+    const first = await push(seller, mlOrderId);
+    expect(first.push).toMatchObject({ status: "created", attempts: 1, lastError: null, failureReasons: [] });
+    expect(first.push.markersAddedAt).not.toBeNull();
+    // Minimum for a new buyer: find contact, create contact, create order, add markers.
+    expect(first.calls).toBe(4);
+    expect(first.push.tinyCalls).toBe(4);
+    expect(sandbox.counters.counts()).toMatchObject({ "GET /public-api/v3/contatos": 1, "POST /public-api/v3/contatos": 1, "POST /public-api/v3/pedidos": 1, "POST /public-api/v3/pedidos/:idPedido/marcadores": 1 });
+
+    const orders = tinyOrdersOf(mlOrderId);
+    expect(orders).toHaveLength(1);
+    const order = orders[0]!;
+    expect(order.id).toBe(first.push.tinyOrderId);
+    expect(String(order.numeroPedido)).toBe(first.push.tinyOrderNumber);
+    expect(order.numeroOrdemCompra).toBe(String(mlOrderId));
+    expect(order.marcadores).toEqual([`ml-${mlOrderId}`, "autoecom"]);
+    const ids = productIds();
+    expect(order.itens.map((i) => [i.produtoId, i.quantidade, i.valorUnitario])).toEqual([
+      [ids.get("SKU-1"), 2, 50],
+      [ids.get("SKU-2"), 1, 50],
+    ]);
+    expect(sandbox.state().contacts.get(order.idContato)?.cpfCnpj.replace(/\D/g, "")).toBe("52998224725");
+
+    sandbox.counters.reset();
+    const again = await push(seller, mlOrderId);
+    expect(again).toMatchObject({ inProgress: false, calls: 0 });
+    expect(again.push.tinyOrderId).toBe(first.push.tinyOrderId);
+    expect(sandbox.counters.total()).toBe(0);
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+
+    // The same buyer's next order reuses the contact: 3 calls.
+    const second = await seedOrder(seller, { buyerDoc: "52998224725" });
+    const secondPush = await push(seller, second.mlOrderId);
+    expect(secondPush.calls).toBe(3);
+    expect(tinyOrdersOf(second.mlOrderId)[0]!.idContato).toBe(order.idContato);
+  });
+
+  it("a timeout after Tiny created the order: unknown, then found by its e-commerce number; exactly one Tiny order", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller);
+    // Tiny sits on the create longer than our timeout, then creates it anyway.
+    sandbox.faults.add(undefined, { match: { method: "POST", path: "/public-api/v3/pedidos" }, latencyMs: timeoutMs + 1_000, times: 1 });
+    const first = await push(seller, mlOrderId);
+    expect(first.push.status).toBe("unknown");
+    expect(first.push.tinyOrderId).toBeNull();
+    expect(first.push.failureReasons[0]?.code).toBe("outcome_unknown");
+
+    await until(() => tinyOrdersOf(mlOrderId).length > 0);
+    sandbox.counters.reset();
+    const second = await push(seller, mlOrderId);
+    expect(second.push).toMatchObject({ status: "created", attempts: 2, tinyOrderId: tinyOrdersOf(mlOrderId)[0]!.id });
+    // Looked up, never created again: the lookup and the markers only.
+    expect(sandbox.counters.get("POST /public-api/v3/pedidos")).toBe(0);
+    expect(sandbox.counters.get("GET /public-api/v3/pedidos")).toBe(1);
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+    expect(tinyOrdersOf(mlOrderId)[0]!.marcadores).toContain(`ml-${mlOrderId}`);
+  });
+
+  it("a timeout whose order lands before the lookup is resolved in the same attempt", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller);
+    // The create is slow but lands while our lookup is itself delayed.
+    sandbox.faults.add(undefined, { match: { method: "POST", path: "/public-api/v3/pedidos" }, latencyMs: timeoutMs + 200, times: 1 });
+    sandbox.faults.add(undefined, { match: { method: "GET", path: "/public-api/v3/pedidos" }, latencyMs: 600, times: 1 });
+    const result = await push(seller, mlOrderId);
+    expect(result.push.status).toBe("created");
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+    expect(result.push.tinyOrderId).toBe(tinyOrdersOf(mlOrderId)[0]!.id);
+  });
+
+  it("Tiny's 409 (no id in it) → lookup by e-commerce number → the existing order, still one", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller);
+    // Someone (Tiny's own ML integration, a lost record) already created it on the channel.
+    const existing = await fetch(`${sandbox.url}/_sandbox/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ itens: [{ sku: "SKU-1", quantidade: 2 }], numeroPedidoEcommerce: String(mlOrderId) }),
+    }).then((r) => r.json() as Promise<{ id: number }>);
+    sandbox.counters.reset();
+    const result = await push(seller, mlOrderId);
+    expect(sandbox.counters.snapshot()["POST /public-api/v3/pedidos"]?.byStatus).toEqual({ "409": 1 });
+    expect(result.push).toMatchObject({ status: "created", tinyOrderId: existing.id });
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+  });
+
+  it("5 concurrent pushes of one ML order → one Tiny order, one create call", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller);
+    sandbox.faults.add(undefined, { match: { method: "POST", path: "/public-api/v3/pedidos" }, latencyMs: 300, times: 1 });
+    sandbox.counters.reset();
+    const results = await Promise.all(Array.from({ length: 5 }, () => push(seller, mlOrderId)));
+    expect(results.filter((r) => !r.inProgress)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.push.id)).size).toBe(1);
+    expect(sandbox.counters.get("POST /public-api/v3/pedidos")).toBe(1);
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+    const after = await push(seller, mlOrderId);
+    expect(after.push).toMatchObject({ status: "created", tinyOrderId: tinyOrdersOf(mlOrderId)[0]!.id });
+  });
+
+  it("an unlinked item fails the push with a listed reason, before any Tiny call; linking it and pushing again works", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId, items } = await seedOrder(seller, { linked: [0] });
+    sandbox.counters.reset();
+    const result = await push(seller, mlOrderId);
+    expect(result.push.status).toBe("failed");
+    expect(result.push.failureReasons).toEqual([expect.objectContaining({ code: "unlinked_item", mlItemId: items[1]!.mlItemId, mlVariationId: items[1]!.mlVariationId })]);
+    expect(result.push.lastError).toContain("SKU-2");
+    expect(sandbox.counters.total()).toBe(0);
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(0);
+
+    await database.db.insert(tinyProductLinks).values({ userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlItemId: items[1]!.mlItemId, mlVariationId: items[1]!.mlVariationId, tinyProductId: productIds().get("SKU-2")!, source: "manual" });
+    const fixed = await push(seller, mlOrderId);
+    expect(fixed.push).toMatchObject({ status: "created", failureReasons: [] });
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+  });
+
+  it("without the account's ML channel the push fails clearly instead of creating an order it could not find again", async () => {
+    const seller = await seedSeller({ channel: false });
+    const { mlOrderId } = await seedOrder(seller);
+    const result = await push(seller, mlOrderId);
+    expect(result.push.status).toBe("failed");
+    expect(result.push.failureReasons[0]?.code).toBe("no_ml_channel");
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(0);
+  });
+
+  it("tenant isolation: another user's ML order is not found and records nothing", async () => {
+    const owner = await seedSeller();
+    const stranger = await seedSeller();
+    const { mlOrderId } = await seedOrder(owner);
+    await expect(push(stranger, mlOrderId)).rejects.toSatisfy((e) => e instanceof AppError && e.code === "not_found");
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(0);
+  });
+
+  it("the tinyerp.order.push processor: pushes, retries an unknown outcome without duplicating, completes a definitive failure", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller);
+    const deferred: string[] = [];
+    const context = (): JobContext<"tinyerp.order.push"> => ({
+      job: { id: `direct-${mlOrderId}`, name: "tinyerp.order.push", queue: "tinyerp-sync", attempt: 1, maxAttempts: 6, enqueuedAt: Date.now() },
+      log: memoryLogger(),
+      db: database.db,
+      enqueue: () => Promise.reject(new Error("not used")),
+      signal: new AbortController().signal,
+      services: { redis: undefined as never, keyPrefix: resources.prefix, ml: null, mlTokens: null, mlAppId: null, mlAccountLimits: { concurrency: 1, ratePerSecond: 1 }, metrics: new JobMetrics(), tiny },
+      defer: (_ms, reason) => {
+        deferred.push(reason);
+        return Promise.reject(new Error("deferred"));
+      },
+      progress: async () => undefined,
+    });
+    const payload = { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId };
+    sandbox.faults.add(undefined, { match: { method: "POST", path: "/public-api/v3/pedidos" }, errorRate: 1, errorStatus: 502, times: 1 });
+    // A 5xx on the create is ambiguous: the job fails (to be retried), the row says unknown.
+    await expect(tinyOrderPush(payload, context())).rejects.toSatisfy((e) => e instanceof AppError && e.retryable);
+    await tinyOrderPush(payload, context());
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+    await tinyOrderPush(payload, context());
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+    expect(deferred).toEqual([]);
+
+    const unlinked = await seedOrder(seller, { linked: [] });
+    await tinyOrderPush({ ...payload, mlOrderId: unlinked.mlOrderId }, context());
+    expect(tinyOrdersOf(unlinked.mlOrderId)).toHaveLength(0);
+  });
+});

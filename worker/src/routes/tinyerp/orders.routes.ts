@@ -1,0 +1,40 @@
+import { createRoute } from "@hono/zod-openapi";
+import { authErrorResponses, jsonBody, jsonResponse, problem } from "../../lib/openapi";
+import { requireAuth } from "../../middleware/auth";
+import { OrderPushParams, OrderPushSchema, OrderPushViewSchema, PushOrderBody } from "./orders.schemas";
+
+const tags = ["tinyerp"];
+const authenticated = { tags, security: [{ bearerAuth: [] }], middleware: requireAuth };
+
+export const pushOrderRoute = createRoute({
+  ...authenticated,
+  method: "post",
+  path: "/tinyerp/orders",
+  summary: "Push an ML order to Tiny ERP, exactly once",
+  description:
+    "Finds or creates the buyer's contact (CPF/CNPJ when known, else the ML buyer id as contact code), maps every item through its product link " +
+    "(an unlinked item fails the push with the item listed; nothing is guessed), creates the order with the ML order id as the e-commerce order number " +
+    "on the account's Mercado Livre channel, then adds the markers ml-<order id> and autoecom. Repeating it never creates a second Tiny order: " +
+    "a created order answers at once without calling Tiny, and an order whose create outcome was lost is looked up before anything is sent again. " +
+    "The answer is our record (status created, failed with reasons, or unknown); 202 when another push of the same order is running.",
+  request: { body: jsonBody(PushOrderBody) },
+  responses: {
+    200: jsonResponse(OrderPushSchema, "The push record after this attempt"),
+    202: jsonResponse(OrderPushSchema, "Another push of this order is in progress; its record as it stands"),
+    404: problem("No such ML order or Tiny account (also for another user's)"),
+    409: problem("The Tiny account must be reconnected"),
+    429: problem("Tiny's quota for the company is used up"),
+    502: problem("Tiny answered with an error"),
+    503: problem("Tiny unavailable, or the integration is not configured"),
+    ...authErrorResponses,
+  },
+});
+
+export const getOrderPushRoute = createRoute({
+  ...authenticated,
+  method: "get",
+  path: "/tinyerp/orders/{id}",
+  summary: "An order push: our record and Tiny's live order status",
+  request: { params: OrderPushParams },
+  responses: { 200: jsonResponse(OrderPushViewSchema, "The push and Tiny's order"), 404: problem("No such push (also for another user's)"), ...authErrorResponses },
+});

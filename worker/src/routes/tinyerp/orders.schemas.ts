@@ -1,0 +1,83 @@
+import { z } from "@hono/zod-openapi";
+import type { TinyOrder } from "../../../../core/tiny";
+import type { TinyOrderPush } from "../../../../db/queries/tiny-orders";
+import { situacaoSlug } from "../../services/tinyerp-orders";
+
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
+
+export const PushOrderBody = z
+  .object({
+    mlOrderId: z.number({ message: "must be a number" }).int().positive().openapi({ description: "The MercadoLibre order id", example: 2000012345678 }),
+    accountId: z.string().uuid("must be a UUID").optional().openapi({ description: "Tiny account; may be omitted when you have exactly one" }),
+  })
+  .openapi("TinyOrderPushRequest");
+
+export const OrderPushParams = z.object({ id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" } }) });
+
+const ReasonSchema = z.object({
+  code: z.string().openapi({ description: "unlinked_item, no_items, no_buyer, no_ml_channel, tiny_rejected, outcome_unknown" }),
+  message: z.string(),
+  mlItemId: z.string().optional(),
+  mlVariationId: z.number().nullable().optional(),
+});
+
+export const OrderPushSchema = z
+  .object({
+    id: z.string().uuid(),
+    tinyAccountId: z.string().uuid(),
+    mlOrderId: z.number(),
+    status: z.enum(["intent", "sending", "unknown", "created", "failed"]).openapi({
+      description: "intent: recorded; sending: create in flight; unknown: create outcome lost, looked up before any retry; created; failed: see reasons",
+    }),
+    inProgress: z.boolean().openapi({ description: "Another push of this order held it; this request changed nothing" }),
+    tinyOrderId: z.number().nullable(),
+    tinyOrderNumber: z.string().nullable(),
+    tinyContactId: z.number().nullable(),
+    markersAdded: z.boolean(),
+    attempts: z.number(),
+    tinyCalls: z.number().openapi({ description: "Tiny calls spent on this order over all attempts" }),
+    lastError: z.string().nullable(),
+    lastErrorAt: z.string().datetime().nullable(),
+    failureReasons: z.array(ReasonSchema),
+    invoice: z.object({ id: z.number(), number: z.string().nullable(), key: z.string().nullable(), link: z.string().nullable() }).nullable(),
+    createdInTinyAt: z.string().datetime().nullable(),
+    createdAt: z.string().datetime(),
+    updatedAt: z.string().datetime(),
+  })
+  .openapi("TinyOrderPush");
+
+export const OrderPushViewSchema = OrderPushSchema.extend({
+  tiny: z
+    .object({ id: z.number(), numeroPedido: z.string(), situacao: z.number(), status: z.string(), idNotaFiscal: z.number().nullable(), total: z.number().nullable() })
+    .nullable()
+    .openapi({ description: "Tiny's order read live; null before it exists or when Tiny could not be read (tinyError says why)" }),
+  tinyError: z.string().nullable(),
+}).openapi("TinyOrderPushView");
+
+export function toOrderPushDto(push: TinyOrderPush, inProgress = false): z.infer<typeof OrderPushSchema> {
+  return {
+    id: push.id,
+    tinyAccountId: push.tinyAccountId,
+    mlOrderId: push.mlOrderId,
+    status: push.status,
+    inProgress,
+    tinyOrderId: push.tinyOrderId,
+    tinyOrderNumber: push.tinyOrderNumber,
+    tinyContactId: push.tinyContactId,
+    markersAdded: push.markersAddedAt !== null,
+    attempts: push.attempts,
+    tinyCalls: push.tinyCalls,
+    lastError: push.lastError,
+    lastErrorAt: iso(push.lastErrorAt),
+    failureReasons: push.failureReasons,
+    invoice: push.invoiceId === null ? null : { id: push.invoiceId, number: push.invoiceNumber, key: push.invoiceKey, link: push.invoiceLink },
+    createdInTinyAt: iso(push.createdInTinyAt),
+    createdAt: push.createdAt.toISOString(),
+    updatedAt: push.updatedAt.toISOString(),
+  };
+}
+
+export function toLiveTinyOrderDto(order: TinyOrder | null) {
+  if (!order) return null;
+  return { id: order.id, numeroPedido: order.numeroPedido, situacao: order.situacao, status: situacaoSlug(order.situacao), idNotaFiscal: order.idNotaFiscal ? order.idNotaFiscal : null, total: order.valorTotalPedido ?? null };
+}

@@ -1,0 +1,46 @@
+import { AppError } from "../../../core/errors";
+import { pushOrderToTiny, tinyOrderApi, tinyOrderSituacao, type OrderPushResult, type TinyOrder } from "../../../core/tiny";
+import { findOrderPushOfUser, type TinyOrderPush } from "../../../db/queries/tiny-orders";
+import type { Principal } from "../lib/types";
+import { resolveAccount } from "./tinyerp";
+import type { Services } from ".";
+
+/**
+ * Pushes run inline here rather than through QStash: the caller wants our record back, a push
+ * is 2–4 Tiny calls (seconds at worst), and exactly-once does not depend on where it runs —
+ * the row's lease and the lookup-before-retry hold across the Worker and the jobs container.
+ * The jobs processor `tinyerp.order.push` runs the same code for background forwarding and for
+ * retrying pushes whose outcome stayed unknown.
+ */
+export async function pushOrder(services: Services, principal: Principal, input: { mlOrderId: number; accountId?: string | undefined }): Promise<OrderPushResult> {
+  const account = await resolveAccount(services, principal, input.accountId);
+  const tiny = await services.tiny();
+  return pushOrderToTiny(
+    { db: services.db, client: tiny.client.forAccount(account.id), log: services.logger, now: services.now },
+    { userId: principal.userId, tinyAccountId: account.id, mlOrderId: input.mlOrderId },
+  );
+}
+
+export interface OrderPushView {
+  push: TinyOrderPush;
+  /** Tiny's order as of now; null before it exists or when Tiny could not be read. */
+  tiny: TinyOrder | null;
+  tinyError: string | null;
+}
+
+/** Our record plus a live read of Tiny's order; a failed read degrades to our record, never a failed answer. */
+export async function getOrderPush(services: Services, principal: Principal, id: string): Promise<OrderPushView> {
+  const push = await findOrderPushOfUser(services.db, principal.userId, id);
+  if (!push) throw new AppError("not_found", "No such order push.");
+  if (push.tinyOrderId === null) return { push, tiny: null, tinyError: null };
+  try {
+    const tiny = await services.tiny();
+    const order = await tinyOrderApi(tiny.client.forAccount(push.tinyAccountId)).getOrder(push.tinyOrderId);
+    return { push, tiny: order, tinyError: null };
+  } catch (error) {
+    services.logger.warn("live tiny order read failed", { pushId: id, error: error instanceof Error ? error.message : String(error) });
+    return { push, tiny: null, tinyError: error instanceof Error ? error.message : "Tiny could not be read." };
+  }
+}
+
+export const situacaoSlug = (situacao: number) => tinyOrderSituacao[situacao] ?? "desconhecida";

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { setMlEcommerceChannel } from "../../db/queries/tiny-orders";
+import { mlOrderItems, mlOrders, tinyProductLinks } from "../../db/schema";
+import { problemFields, registerUser } from "./support/api";
+import { api, sandbox, sandboxProducts, seedAccount, seedListings, testServices, tinyUrl } from "./support/tiny";
+
+interface PushDto {
+  id: string;
+  status: string;
+  inProgress: boolean;
+  mlOrderId: number;
+  tinyOrderId: number | null;
+  tinyOrderNumber: string | null;
+  markersAdded: boolean;
+  tinyCalls: number;
+  failureReasons: Array<{ code: string; mlItemId?: string }>;
+  tiny?: { id: number; situacao: number; status: string } | null;
+}
+
+/** A seller with a Tiny account (ML channel set), listings linked to SKU-1/SKU-2, and one paid ML order of both. */
+async function seller(options: { linkSecond?: boolean } = {}) {
+  const user = await registerUser();
+  const services = testServices();
+  const account = await seedAccount(services, user.user.id);
+  const info = await sandbox<{ lookups: { ecommerces: Array<{ id: number }> } }>("/_sandbox");
+  await setMlEcommerceChannel(services.db, account.id, info.lookups.ecommerces[0]!.id);
+  const listings = await seedListings(services, user.user.id);
+  const products = await sandboxProducts();
+  await services.db.insert(tinyProductLinks).values({ userId: user.user.id, tinyAccountId: account.id, mlItemId: listings.simple, tinyProductId: products.get("SKU-1")!, source: "manual" });
+  if (options.linkSecond !== false) {
+    await services.db
+      .insert(tinyProductLinks)
+      .values({ userId: user.user.id, tinyAccountId: account.id, mlItemId: listings.withVariations, mlVariationId: listings.variationIds[0]!, tinyProductId: products.get("SKU-2")!, source: "manual" });
+  }
+  const mlOrderId = 3_000_000_000_000 + Math.floor(Math.random() * 1e12);
+  const now = new Date();
+  const buyerId = 100_000_000 + Math.floor(Math.random() * 1e8);
+  const [order] = await services.db
+    .insert(mlOrders)
+    .values({ accountId: listings.mlAccountId, mlOrderId, status: "paid", buyerId, buyer: { id: buyerId, nickname: "COMPRADOR", firstName: "Ana", lastName: "Souza" }, mlDateCreated: now, mlLastUpdated: now, fetchedAt: now })
+    .returning({ id: mlOrders.id });
+  await services.db.insert(mlOrderItems).values([
+    { orderId: order!.id, position: 0, mlItemId: listings.simple, sellerSku: "SKU-1", quantity: 1, unitPrice: "30.00" },
+    { orderId: order!.id, position: 1, mlItemId: listings.withVariations, mlVariationId: listings.variationIds[0]!, sellerSku: "SKU-2", quantity: 2, unitPrice: "45.50" },
+  ]);
+  return { user, account, mlOrderId, listings };
+}
+
+async function tinyOrdersWithNumber(numero: number): Promise<Array<{ id: number; situacao: number }>> {
+  const minted = await sandbox<{ access_token: string }>("/_sandbox/oauth/token", { json: {} });
+  const response = await fetch(`${tinyUrl()}/public-api/v3/pedidos?numeroPedidoEcommerce=${numero}`, { headers: { authorization: `Bearer ${minted.access_token}` } });
+  return ((await response.json()) as { itens: Array<{ id: number; situacao: number }> }).itens;
+}
+
+describe.sequential("POST /tinyerp/orders and GET /tinyerp/orders/{id}", () => {
+  it("pushes an ML order once: the record, Tiny's live status, and a repeat that changes nothing", async () => {
+    const { user, mlOrderId } = await seller();
+    const pushed = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
+    expect(pushed.status).toBe(200);
+    expect(pushed.body).toMatchObject({ status: "created", inProgress: false, mlOrderId, markersAdded: true, failureReasons: [] });
+    expect(pushed.body.tinyCalls).toBe(4);
+    const inTiny = await tinyOrdersWithNumber(mlOrderId);
+    expect(inTiny.map((o) => o.id)).toEqual([pushed.body.tinyOrderId]);
+
+    const again = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: pushed.body.id, tinyOrderId: pushed.body.tinyOrderId, tinyCalls: 4 });
+    expect(await tinyOrdersWithNumber(mlOrderId)).toHaveLength(1);
+
+    const view = await api<PushDto>(`/tinyerp/orders/${pushed.body.id}`, { token: user.accessToken });
+    expect(view.status).toBe(200);
+    expect(view.body.tiny).toMatchObject({ id: pushed.body.tinyOrderId, situacao: 0, status: "aberto" });
+  });
+
+  it("an unlinked variation fails the push with the item listed and no Tiny order", async () => {
+    const { user, mlOrderId, listings } = await seller({ linkSecond: false });
+    const pushed = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
+    expect(pushed.status).toBe(200);
+    expect(pushed.body.status).toBe("failed");
+    expect(pushed.body.failureReasons).toEqual([expect.objectContaining({ code: "unlinked_item", mlItemId: listings.withVariations })]);
+    expect(await tinyOrdersWithNumber(mlOrderId)).toHaveLength(0);
+  });
+
+  it("tenant isolation: another user's ML order and push read as missing", async () => {
+    const owner = await seller();
+    const stranger = await registerUser();
+    await seedAccount(testServices(), stranger.user.id);
+    const pushed = await api<PushDto>("/tinyerp/orders", { method: "POST", token: owner.user.accessToken, json: { mlOrderId: owner.mlOrderId } });
+    expect(pushed.status).toBe(200);
+
+    const theirs = await api("/tinyerp/orders", { method: "POST", token: stranger.accessToken, json: { mlOrderId: owner.mlOrderId } });
+    expect(theirs.status).toBe(404);
+    const theirsWithAccount = await api("/tinyerp/orders", { method: "POST", token: stranger.accessToken, json: { mlOrderId: owner.mlOrderId, accountId: owner.account.id } });
+    expect(theirsWithAccount.status).toBe(404);
+    const read = await api(`/tinyerp/orders/${pushed.body.id}`, { token: stranger.accessToken });
+    expect(read.status).toBe(404);
+    expect(await tinyOrdersWithNumber(owner.mlOrderId)).toHaveLength(1);
+  });
+
+  it("validation and authentication", async () => {
+    const { user } = await seller();
+    const bad = await api("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId: "abc" } });
+    expect(bad.status).toBe(400);
+    expect(problemFields(bad.body)).toContain("body.mlOrderId");
+    const anonymous = await api("/tinyerp/orders", { method: "POST", json: { mlOrderId: 1 } });
+    expect(anonymous.status).toBe(401);
+    const missing = await api("/tinyerp/orders/0190a0a0-0000-7000-8000-000000000000", { token: user.accessToken });
+    expect(missing.status).toBe(404);
+  });
+});
