@@ -37,6 +37,12 @@ const day = 24 * hour;
 /** Finished jobs stay a day (a week when failed), bounded by count: long enough for Bull Board and job-id dedup. */
 const retain = (count: number) => ({ removeOnComplete: { age: day, count }, removeOnFail: { age: 7 * day, count } });
 
+/** Long sync runs are kept longer: a seller asks about last week's run. */
+const retainRuns = { removeOnComplete: { age: 7 * day, count: 5_000 }, removeOnFail: { age: 30 * day, count: 5_000 } };
+
+/** A scheduled sweep retries once after a blip; the next scheduled run is never far away. */
+const scheduledSweep = { attempts: 2, backoff: { type: "fixed" as const, delay: 30_000, jitter: 0.5 }, ...retain(500) };
+
 /**
  * Applied by the queues themselves, so jobs that do not come through `enqueue` (a retry
  * or "add" from Bull Board, future schedulers) still retry and are still trimmed.
@@ -134,8 +140,7 @@ export const jobs = {
       // 30 s doubling over 5 attempts: rides out ML outages of ~15 minutes, within the scroll-less resume path.
       attempts: 5,
       backoff: { type: "exponential", delay: 30_000, jitter: 0.5 },
-      removeOnComplete: { age: 7 * day, count: 5_000 },
-      removeOnFail: { age: 30 * day, count: 5_000 },
+      ...retainRuns,
     },
   }),
   /** Scheduled every 30 minutes: starts an incremental (or, when due, full) run per active account. */
@@ -143,9 +148,7 @@ export const jobs = {
     queue: "ml-sync",
     payload: mlSyncSchedulePayload,
     options: {
-      attempts: 2,
-      backoff: { type: "fixed", delay: 30_000, jitter: 0.5 },
-      ...retain(500),
+      ...scheduledSweep,
     },
   }),
   /** Scheduled every 10 minutes: finds accounts to refresh or keep alive and fans out per account. */
@@ -155,9 +158,7 @@ export const jobs = {
     options: {
       // One quick retry (a Postgres blip); the next sweep comes in 10 minutes anyway. A retried
       // sweep may enqueue an account twice; the token manager's lock makes that harmless.
-      attempts: 2,
-      backoff: { type: "fixed", delay: 30_000, jitter: 0.5 },
-      ...retain(500),
+      ...scheduledSweep,
     },
   }),
   /** One account's refresh (and keep-alive call); its failure never holds up another account's. */
@@ -194,8 +195,7 @@ export const jobs = {
     options: {
       attempts: 5,
       backoff: { type: "exponential", delay: 30_000, jitter: 0.5 },
-      removeOnComplete: { age: 7 * day, count: 5_000 },
-      removeOnFail: { age: 30 * day, count: 5_000 },
+      ...retainRuns,
     },
   }),
   /** Scheduled daily: starts a product sync for every account whose user has exactly one active Tiny account. */

@@ -4,14 +4,13 @@ import { uuidv7 } from "../../core/ids";
 import { createMemoryQuotaStore, createTinyServices, pushOrderToTiny, tinyDefaults, type OrderPushResult, type TinyConfig, type TinyServices } from "../../core/tiny";
 import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";
-import { insertTinyAccount } from "../../db/queries/tiny";
 import { setMlEcommerceChannel } from "../../db/queries/tiny-orders";
-import { insertUser } from "../../db/queries/users";
 import { mlAccounts, mlOrderItems, mlOrders, tinyProductLinks } from "../../db/schema";
 import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
 import { tinyOrderPush } from "../src/processors/tiny/order-push";
 import type { JobContext } from "../src/processors/types";
 import { JobMetrics } from "../src/runtime/metrics";
+import { seedUserWithTinyAccount } from "./support/tiny";
 import { createTestResources, memoryLogger, type TestResources } from "./support/resources";
 
 const key = generateTokenKey("tk1");
@@ -41,20 +40,7 @@ async function services(): Promise<TinyServices> {
 
 /** A user with one Tiny account (real sandbox grant, ML channel set) and one ML account. */
 async function seedSeller(options: { channel?: boolean } = {}) {
-  const user = await insertUser(database.db, { email: `orders-${uuidv7()}@example.com`, name: null, passwordHash: "x" });
-  const userId = user!.id;
-  const minted = await sandbox.issueTokens();
-  const tinyAccountId = uuidv7();
-  const now = Date.now();
-  const sealed = await tiny.tokens.sealTokens(tinyAccountId, {
-    accessToken: minted.access_token,
-    refreshToken: minted.refresh_token,
-    expiresInSeconds: minted.expires_in,
-    accessExpiresAt: new Date(now + minted.expires_in * 1000),
-    refreshExpiresAt: new Date(now + minted.refresh_expires_in * 1000),
-  });
-  const cnpj = String(10_000_000_000_000 + Math.floor(Math.random() * 89_999_999_999_999));
-  await insertTinyAccount(database.db, { id: tinyAccountId, userId, companyName: `Seed ${cnpj}`, tradeName: null, cnpj, ...sealed, now: new Date() });
+  const { userId, tinyAccountId } = await seedUserWithTinyAccount(database.db, tiny, sandbox, "orders");
   if (options.channel !== false) await setMlEcommerceChannel(database.db, tinyAccountId, channelId);
   const mlAccountId = uuidv7();
   const mlUserId = 700_000_000 + Math.floor(Math.random() * 99_000_000);

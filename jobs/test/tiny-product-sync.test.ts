@@ -5,12 +5,12 @@ import { uuidv7 } from "../../core/ids";
 import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyConfig, type TinyServices } from "../../core/tiny";
 import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";
-import { insertTinyAccount, upsertManualLink } from "../../db/queries/tiny";
+import { upsertManualLink } from "../../db/queries/tiny";
 import { claimProductSyncRun, findProductSyncRun } from "../../db/queries/tiny-product-sync";
-import { insertUser } from "../../db/queries/users";
 import { mlAccounts, mlListings, mlListingVariations, tinyProductLinks, tinyProductSyncRuns, type TinyProductSyncRun } from "../../db/schema";
 import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
 import { startJobs } from "../src/start";
+import { seedUserWithTinyAccount } from "./support/tiny";
 import { createTestResources, memoryLogger, waitFor, type TestResources } from "./support/resources";
 
 const key = generateTokenKey("tk1");
@@ -24,20 +24,7 @@ let running: Awaited<ReturnType<typeof startJobs>>;
 let queue: Queue;
 
 async function seedSeller() {
-  const user = await insertUser(database.db, { email: `psync-${uuidv7()}@example.com`, name: null, passwordHash: "x" });
-  const userId = user!.id;
-  const minted = await sandbox.issueTokens();
-  const tinyAccountId = uuidv7();
-  const now = Date.now();
-  const sealed = await tiny.tokens.sealTokens(tinyAccountId, {
-    accessToken: minted.access_token,
-    refreshToken: minted.refresh_token,
-    expiresInSeconds: minted.expires_in,
-    accessExpiresAt: new Date(now + minted.expires_in * 1000),
-    refreshExpiresAt: new Date(now + minted.refresh_expires_in * 1000),
-  });
-  const cnpj = String(10_000_000_000_000 + Math.floor(Math.random() * 89_999_999_999_999));
-  await insertTinyAccount(database.db, { id: tinyAccountId, userId, companyName: `Seed ${cnpj}`, tradeName: null, cnpj, ...sealed, now: new Date() });
+  const { userId, tinyAccountId } = await seedUserWithTinyAccount(database.db, tiny, sandbox, "psync");
   const mlAccountId = uuidv7();
   const mlUserId = 600_000_000 + Math.floor(Math.random() * 99_000_000);
   await database.db.insert(mlAccounts).values({ id: mlAccountId, userId, mlUserId, nickname: `SELLER_${mlUserId}`, siteId: "MLB" });
