@@ -107,4 +107,30 @@ describe.sequential("POST /tinyerp/orders and GET /tinyerp/orders/{id}", () => {
     const missing = await api("/tinyerp/orders/0190a0a0-0000-7000-8000-000000000000", { token: user.accessToken });
     expect(missing.status).toBe(404);
   });
+  it("the seller sets the account's Mercado Livre channel; without one a push refuses rather than risk a duplicate", async () => {
+    const { user, account, mlOrderId } = await seller();
+    const path = `/tinyerp/accounts/${account.id}/ml-channel`;
+    expect((await api(path, { method: "PUT", json: { channelId: 1 } })).status).toBe(401);
+    const bad = await api(path, { method: "PUT", token: user.accessToken, json: { channelId: 0 } });
+    expect(bad.status).toBe(400);
+    expect(problemFields(bad.body)).toEqual(["body.channelId"]);
+    const other = await registerUser();
+    expect((await api(path, { method: "PUT", token: other.accessToken, json: { channelId: 1 } })).status).toBe(404);
+
+    const cleared = await api<{ accountId: string; mlEcommerceChannelId: number | null }>(path, { method: "PUT", token: user.accessToken, json: { channelId: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toEqual({ accountId: account.id, mlEcommerceChannelId: null });
+    const refused = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
+    expect(refused.body.status).toBe("failed");
+    expect(refused.body.failureReasons).toEqual([expect.objectContaining({ code: "no_ml_channel" })]);
+    expect(await tinyOrdersWithNumber(mlOrderId)).toHaveLength(0);
+
+    const info = await sandbox<{ lookups: { ecommerces: Array<{ id: number }> } }>("/_sandbox");
+    const channelId = info.lookups.ecommerces[0]!.id;
+    const set = await api<{ mlEcommerceChannelId: number }>(path, { method: "PUT", token: user.accessToken, json: { channelId } });
+    expect(set.body.mlEcommerceChannelId).toBe(channelId);
+    const pushed = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
+    expect(pushed.body.status).toBe("created");
+    expect(await tinyOrdersWithNumber(mlOrderId)).toHaveLength(1);
+  });
 });

@@ -1,6 +1,6 @@
 import { AppError } from "../../../core/errors";
 import { pushOrderToTiny, tinyOrderApi, tinyOrderSituacao, type OrderPushResult, type TinyOrder } from "../../../core/tiny";
-import { findOrderPushOfUser, type TinyOrderPush } from "../../../db/queries/tiny-orders";
+import { findOrderPushOfUser, setMlEcommerceChannel, type TinyOrderPush } from "../../../db/queries/tiny-orders";
 import type { Principal } from "../lib/types";
 import { resolveAccount } from "./tinyerp";
 import type { Services } from ".";
@@ -44,3 +44,11 @@ export async function getOrderPush(services: Services, principal: Principal, id:
 }
 
 export const situacaoSlug = (situacao: number) => tinyOrderSituacao[situacao] ?? "desconhecida";
+
+/** 404 for another user's account, like every Tiny account route. Returns the account id. */
+export async function setMlChannel(services: Services, principal: Principal, accountId: string, channelId: number | null): Promise<string> {
+  const account = await resolveAccount(services, principal, accountId);
+  await setMlEcommerceChannel(services.db, account.id, channelId);
+  services.logger.info("tiny ml channel set", { tinyAccountId: account.id, channelId });
+  return account.id;
+}

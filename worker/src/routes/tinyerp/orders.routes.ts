@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { authErrorResponses, jsonBody, jsonResponse, problem } from "../../lib/openapi";
 import { requireAuth } from "../../middleware/auth";
-import { OrderPushParams, OrderPushSchema, OrderPushViewSchema, PushOrderBody } from "./orders.schemas";
+import { AccountParams, MlChannelBody, MlChannelSchema, OrderPushParams, OrderPushSchema, OrderPushViewSchema, PushOrderBody } from "./orders.schemas";
 
 const tags = ["tinyerp"];
 const authenticated = { tags, security: [{ bearerAuth: [] }], middleware: requireAuth };
@@ -37,4 +37,17 @@ export const getOrderPushRoute = createRoute({
   summary: "An order push: our record and Tiny's live order status",
   request: { params: OrderPushParams },
   responses: { 200: jsonResponse(OrderPushViewSchema, "The push and Tiny's order"), 404: problem("No such push (also for another user's)"), ...authErrorResponses },
+});
+
+export const setMlChannelRoute = createRoute({
+  ...authenticated,
+  method: "put",
+  path: "/tinyerp/accounts/{id}/ml-channel",
+  summary: "Set the Tiny account's Mercado Livre channel, which order pushes need",
+  description:
+    "Tiny keeps an order's e-commerce number (our ML order id) only on orders that name the account's Mercado Livre channel, and that number is how a push " +
+    "finds its order again after a lost answer. Tiny's API cannot list channels, so the seller gives the id; until then pushes fail with no_ml_channel " +
+    "instead of risking a duplicate order.",
+  request: { params: AccountParams, body: jsonBody(MlChannelBody) },
+  responses: { 200: jsonResponse(MlChannelSchema, "The setting now in force"), 404: problem("No such Tiny account (also for another user's)"), ...authErrorResponses },
 });

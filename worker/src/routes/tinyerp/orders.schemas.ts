@@ -12,6 +12,24 @@ export const PushOrderBody = z
   })
   .openapi("TinyOrderPushRequest");
 
+export const AccountParams = z.object({ id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" } }) });
+
+export const MlChannelBody = z
+  .object({
+    channelId: z
+      .number({ message: "must be a number or null" })
+      .int("must be a whole number")
+      .positive("must be a positive id")
+      .nullable()
+      .openapi({ description: "Id of the account's Mercado Livre e-commerce channel in Tiny (Configurações → E-commerce); null clears it" }),
+  })
+  .strict()
+  .openapi("TinyMlChannel");
+
+export const MlChannelSchema = z
+  .object({ accountId: z.string().uuid(), mlEcommerceChannelId: z.number().nullable() })
+  .openapi("TinyMlChannelSetting");
+
 export const OrderPushParams = z.object({ id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" } }) });
 
 const ReasonSchema = z.object({

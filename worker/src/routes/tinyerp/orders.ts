@@ -1,6 +1,6 @@
 import { createRouter } from "../../lib/router";
-import { getOrderPush, pushOrder } from "../../services/tinyerp-orders";
-import { getOrderPushRoute, pushOrderRoute } from "./orders.routes";
+import { getOrderPush, pushOrder, setMlChannel } from "../../services/tinyerp-orders";
+import { getOrderPushRoute, pushOrderRoute, setMlChannelRoute } from "./orders.routes";
 import { toLiveTinyOrderDto, toOrderPushDto } from "./orders.schemas";
 
 export const tinyerpOrdersRouter = createRouter()
@@ -11,4 +11,9 @@ export const tinyerpOrdersRouter = createRouter()
   .openapi(getOrderPushRoute, async (c) => {
     const view = await getOrderPush(c.get("services"), c.get("principal"), c.req.valid("param").id);
     return c.json({ ...toOrderPushDto(view.push), tiny: toLiveTinyOrderDto(view.tiny), tinyError: view.tinyError }, 200);
+  })
+  .openapi(setMlChannelRoute, async (c) => {
+    const channelId = c.req.valid("json").channelId;
+    const accountId = await setMlChannel(c.get("services"), c.get("principal"), c.req.valid("param").id, channelId);
+    return c.json({ accountId, mlEcommerceChannelId: channelId }, 200);
   });
