@@ -43,6 +43,9 @@ const retainRuns = { removeOnComplete: { age: 7 * day, count: 5_000 }, removeOnF
 /** A scheduled sweep retries once after a blip; the next scheduled run is never far away. */
 const scheduledSweep = { attempts: 2, backoff: { type: "fixed" as const, delay: 30_000, jitter: 0.5 }, ...retain(500) };
 
+/** The recovery passes (missed feeds, reconciliation) retry a little more: they are what catches lost notifications. */
+const recoveryPass = { attempts: 3, backoff: { type: "exponential" as const, delay: 10_000, jitter: 0.5 }, ...retain(500) };
+
 /**
  * Applied by the queues themselves, so jobs that do not come through `enqueue` (a retry
  * or "add" from Bull Board, future schedulers) still retry and are still trimmed.
@@ -112,21 +115,13 @@ export const jobs = {
   "ml.missed-feeds": defineJob({
     queue: "ml-sync",
     payload: mlRecoveryPayload,
-    options: {
-      attempts: 3,
-      backoff: { type: "exponential", delay: 10_000, jitter: 0.5 },
-      ...retain(500),
-    },
+    options: recoveryPass,
   }),
   /** Orders changed since the last cursor, straight from /orders/search; scheduled every 15 min. */
   "ml.reconcile": defineJob({
     queue: "ml-sync",
     payload: mlRecoveryPayload,
-    options: {
-      attempts: 3,
-      backoff: { type: "exponential", delay: 10_000, jitter: 0.5 },
-      ...retain(500),
-    },
+    options: recoveryPass,
   }),
   /**
    * One sync run (a row in ml_sync_runs). Retries resume from the run's stored cursor, so a
@@ -147,9 +142,7 @@ export const jobs = {
   "ml.sync.schedule": defineJob({
     queue: "ml-sync",
     payload: mlSyncSchedulePayload,
-    options: {
-      ...scheduledSweep,
-    },
+    options: scheduledSweep,
   }),
   /** Scheduled every 10 minutes: finds accounts to refresh or keep alive and fans out per account. */
   "ml.tokens.sweep": defineJob({
