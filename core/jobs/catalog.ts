@@ -3,7 +3,17 @@ import { mlNotification, mlNotificationKey, mlNotificationWire } from "./ml-noti
 import { mlTokenRefreshKey, mlTokenRefreshPayload, mlTokenSweepPayload } from "./ml-token-jobs";
 import { mlSyncKey, mlSyncPayload, mlSyncSchedulePayload } from "./ml-sync-jobs";
 import { mlRecoveryPayload, mlWebhookCoalesceMs, mlWebhookReplay, mlWebhookReplayKey } from "./ml-webhook-jobs";
-import { tinyKeepAlivePayload, tinyOrderPushPayload, tinyProductSyncKey, tinyProductSyncPayload, tinyProductSyncSchedulePayload } from "./tiny-jobs";
+import {
+  tinyKeepAlivePayload,
+  tinyOrderForwardSweepPayload,
+  tinyOrderPushPayload,
+  tinyProductSyncKey,
+  tinyProductSyncPayload,
+  tinyProductSyncSchedulePayload,
+  tinyStockPollPayload,
+  tinyStockSyncPayload,
+  tinyWebhookPayload,
+} from "./tiny-jobs";
 
 /**
  * The job contract shared by every producer (the Worker via QStash, the jobs container
@@ -14,8 +24,12 @@ import { tinyKeepAlivePayload, tinyOrderPushPayload, tinyProductSyncKey, tinyPro
  * the roadmap or a provider document; queues may exist before their jobs do.
  */
 
-/** Queue names from the roadmap (ml-webhook, ml-sync, tinyerp-sync) plus token refresh. */
-export const queueNames = ["ml-webhook", "ml-sync", "tinyerp-sync", "ml-token-refresh"] as const;
+/**
+ * Queue names from the roadmap (ml-webhook, ml-sync, tinyerp-sync) plus token refresh, and
+ * tinyerp-realtime: order forwarding and stock propagation must not wait behind a product
+ * sync slice of the one-at-a-time tinyerp-sync queue (the shared Tiny quota still paces both).
+ */
+export const queueNames = ["ml-webhook", "ml-sync", "tinyerp-sync", "tinyerp-realtime", "ml-token-refresh"] as const;
 export type QueueName = (typeof queueNames)[number];
 
 /**
@@ -203,7 +217,7 @@ export const jobs = {
   }),
   /** One ML order into Tiny; retried while its outcome is unknown or Tiny is unavailable. */
   "tinyerp.order.push": defineJob({
-    queue: "tinyerp-sync",
+    queue: "tinyerp-realtime",
     payload: tinyOrderPushPayload,
     options: {
       // 30 s doubling over 6 attempts (~30 min): outlasts a Tiny outage and the push lease (2 min).
@@ -211,6 +225,35 @@ export const jobs = {
       backoff: { type: "exponential", delay: 30_000, jitter: 0.5 },
       ...retain(10_000),
     },
+  }),
+  /** Scheduled every 5 minutes: enqueues a push for paid ML orders that have none yet (the forwarding safety net). */
+  "tinyerp.orders.forward.sweep": defineJob({
+    queue: "tinyerp-realtime",
+    payload: tinyOrderForwardSweepPayload,
+    options: recoveryPass,
+  }),
+  /** One Tiny webhook: a hint of what changed, re-read from Tiny before anything is written. */
+  "tinyerp.webhook": defineJob({
+    queue: "tinyerp-realtime",
+    payload: tinyWebhookPayload,
+    options: { attempts: 5, backoff: { type: "exponential", delay: 5_000, jitter: 0.5 }, ...retain(20_000) },
+  }),
+  /** Tiny stock → ML listings for some or all linked products of one account. */
+  "tinyerp.stock.sync": defineJob({
+    queue: "tinyerp-realtime",
+    payload: tinyStockSyncPayload,
+    options: {
+      // 5 s doubling: rides out a quota block (Tiny's window is a minute) well inside the 60 s goal's spirit.
+      attempts: 6,
+      backoff: { type: "exponential", delay: 5_000, jitter: 0.5 },
+      ...retain(20_000),
+    },
+  }),
+  /** Scheduled: re-reads the least recently read linked products of every account (missed webhooks). */
+  "tinyerp.stock.poll": defineJob({
+    queue: "tinyerp-realtime",
+    payload: tinyStockPollPayload,
+    options: scheduledSweep,
   }),
 } as const;
 

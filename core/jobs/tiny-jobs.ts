@@ -40,3 +40,38 @@ export const tinyOrderPushPayload = z.strictObject({
   tinyAccountId: z.uuid(),
   mlOrderId: z.number().int().positive(),
 });
+
+/**
+ * A Tiny webhook accepted at the edge (POST /webhooks/tinyerp/{secret}). The secret in the URL
+ * named the account; Tiny signs nothing, so `dados` is only a hint of what changed: processors
+ * re-read the resource from Tiny rather than trust it.
+ */
+export const tinyWebhookPayload = z.strictObject({
+  accountId: z.uuid(),
+  /** Tiny's `tipo`: estoque, inclusao_pedido, atualizacao_pedido, produto, … */
+  tipo: z.string().min(1).max(64),
+  dados: z.record(z.string(), z.unknown()),
+  /** When the edge accepted it (ms since epoch): the start of the propagation clock. */
+  receivedAt: z.number().int().positive(),
+});
+
+/**
+ * Read Tiny stock of some products of one account and bring every linked ML listing or
+ * variation to it. Tiny is the source of truth for stock; nothing flows the other way.
+ */
+export const tinyStockSyncPayload = z.strictObject({
+  accountId: z.uuid(),
+  /** Only these Tiny products (a webhook, the API's pick); every linked product otherwise. */
+  productIds: z.array(z.number().int().positive()).min(1).max(500).optional(),
+  trigger: z.enum(["api", "webhook", "poll", "order"]),
+});
+
+/** The polling safety net for stock webhooks Tiny never sent: the least recently read linked products. */
+export const tinyStockPollPayload = z.strictObject({
+  accountId: z.uuid().optional(),
+});
+
+/** Catches paid ML orders that were never forwarded (a lost enqueue, an account connected later). */
+export const tinyOrderForwardSweepPayload = z.strictObject({
+  userId: z.uuid().optional(),
+});

@@ -40,6 +40,8 @@ export const mlListings = pgTable(
     listingTypeId: text("listing_type_id"),
     /** SELLER_SKU attribute, falling back to seller_custom_field (ML's two places for it). */
     sellerSku: text("seller_sku"),
+    /** GTIN attribute (EAN/UPC), carried to the Tiny product. */
+    gtin: text("gtin"),
     mlDateCreated: utc("ml_date_created"),
     mlLastUpdated: utc("ml_last_updated").notNull(),
     fetchedAt: utc("fetched_at").notNull(),
@@ -68,6 +70,7 @@ export const mlListingVariations = pgTable(
     availableQuantity: integer("available_quantity"),
     soldQuantity: integer("sold_quantity"),
     sellerSku: text("seller_sku"),
+    gtin: text("gtin"),
     attributeCombinations: jsonb("attribute_combinations").$type<Array<{ id: string; name: string | null; valueId: string | null; valueName: string | null }>>().notNull().default([]),
     pictureIds: text("picture_ids").array().notNull().default([]),
     ...lifecycle,

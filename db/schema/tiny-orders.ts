@@ -10,9 +10,10 @@ import { users } from "./users";
  * network error, 5xx, 409) and no order was found by its e-commerce number yet — the next
  * attempt must look it up before creating. created: Tiny has the order (markers may still be
  * pending). failed: a definitive refusal (unlinked item, validation) that only a change on our
- * side fixes; nothing was created in Tiny.
+ * side fixes; nothing was created in Tiny. cancelled: the ML order was cancelled before Tiny had
+ * it, so it never will (a cancellation after creation keeps `created` and sets tiny_cancelled_at).
  */
-export const tinyOrderPushStatus = pgEnum("tiny_order_push_status", ["intent", "sending", "unknown", "created", "failed"]);
+export const tinyOrderPushStatus = pgEnum("tiny_order_push_status", ["intent", "sending", "unknown", "created", "failed", "cancelled"]);
 export type TinyOrderPushStatus = (typeof tinyOrderPushStatus.enumValues)[number];
 
 export interface TinyOrderPushReason {
@@ -59,6 +60,19 @@ export const tinyOrderPushes = pgTable(
     invoiceNumber: text("invoice_number"),
     invoiceKey: text("invoice_key"),
     invoiceLink: text("invoice_link"),
+    /** Tiny's nota situacao after emitting (6 autorizada, 5 rejeitada, …). */
+    invoiceSituation: integer("invoice_situation"),
+    invoiceEmittedAt: utc("invoice_emitted_at"),
+    /** Why generating or emitting the invoice failed; the order itself stays created. */
+    invoiceError: text("invoice_error"),
+    /** The sale's stock posting in Tiny (lancar-estoque): the one place an ML sale lowers Tiny stock. */
+    stockPostedAt: utc("stock_posted_at"),
+    /** The Tiny order was set to cancelled after the ML order was. */
+    tinyCancelledAt: utc("tiny_cancelled_at"),
+    /** The sale's stock went back (estornar-estoque) — once, because this is set in the same step. */
+    stockReturnedAt: utc("stock_returned_at"),
+    /** Receivables posted in Tiny's finance for the order (lancar-contas). */
+    receivablesPostedAt: utc("receivables_posted_at"),
     ...lifecycle,
   },
   (t) => [

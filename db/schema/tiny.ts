@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, integer, jsonb, numeric, pgEnum, pgTable, text, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, integer, jsonb, numeric, pgEnum, pgTable, text, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { lifecycle, primaryId, utc } from "./columns";
 import { users } from "./users";
 
@@ -44,10 +44,24 @@ export const tinyAccounts = pgTable(
      * that number is how a pushed order is found again after a timeout or a 409.
      */
     mlEcommerceChannelId: bigint("ml_ecommerce_channel_id", { mode: "number" }),
+    /** Paid ML orders of the user are pushed here by the order pipeline (off: only on request). */
+    forwardOrders: boolean("forward_orders").notNull().default(true),
+    /**
+     * Generate and emit the NF-e when a pushed order is paid. Off by default: emitting is a
+     * fiscal act that needs the company's digital certificate set up in Tiny first.
+     */
+    invoiceOnPaid: boolean("invoice_on_paid").notNull().default(false),
+    /**
+     * SHA-256 of the secret in this account's Tiny webhook URL. Tiny signs nothing, so the URL
+     * is the credential; only its hash is kept and the URL is shown once, when (re)generated.
+     */
+    webhookSecretHash: text("webhook_secret_hash"),
+    webhookSecretCreatedAt: utc("webhook_secret_created_at"),
     ...lifecycle,
   },
   (t) => [
     uniqueIndex("tiny_accounts_user_cnpj_key").on(t.userId, t.cnpj),
+    uniqueIndex("tiny_accounts_webhook_secret_key").on(t.webhookSecretHash),
     index("tiny_accounts_status_refresh_idx").on(t.status, t.refreshExpiresAt),
     index("tiny_accounts_cnpj_idx").on(t.cnpj),
     check("tiny_accounts_cnpj_digits", sql`${t.cnpj} ~ '^[0-9]{11,14}$'`),
@@ -132,6 +146,12 @@ export const tinyProductLinks = pgTable(
     /** Who linked it: the user for manual links, NULL for sync. */
     linkedBy: uuid("linked_by").references(() => users.id, { onDelete: "set null" }),
     linkedAt: utc("linked_at").notNull().defaultNow(),
+    /** The quantity last written to (or found on) the ML listing by the stock sync: what the seller sells. */
+    mlPushedQuantity: integer("ml_pushed_quantity"),
+    mlPushedAt: utc("ml_pushed_at"),
+    /** Why the last stock push of this link failed (listing closed, Full, ML refused); cleared by a success. */
+    stockError: text("stock_error"),
+    stockErrorAt: utc("stock_error_at"),
     ...lifecycle,
   },
   (t) => [
@@ -208,6 +228,68 @@ export const tinyProductSyncRuns = pgTable(
 );
 
 export type TinyProductSyncRun = typeof tinyProductSyncRuns.$inferSelect;
+
+/** One deposit's line of GET /estoque/{id}, as stored with the level. */
+export interface TinyDepositStock {
+  id: number;
+  name: string | null;
+  physical: number;
+  reserved: number;
+  available: number;
+  /** Whether the deposit counts towards the company's sellable total (desconsiderar = false). */
+  counted: boolean;
+}
+
+/**
+ * Tiny stock as last read with GET /estoque/{id} — never from a webhook body, which may be stale
+ * or out of order. `available` is what the stock sync sells on ML. `changed_at` moves only when
+ * `available` changes, so propagation latency is measured from it.
+ */
+export const tinyStockLevels = pgTable(
+  "tiny_stock_levels",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => tinyAccounts.id, { onDelete: "cascade" }),
+    tinyProductId: bigint("tiny_product_id", { mode: "number" }).notNull(),
+    physical: numeric("physical", { precision: 14, scale: 3 }).notNull(),
+    reserved: numeric("reserved", { precision: 14, scale: 3 }).notNull(),
+    available: numeric("available", { precision: 14, scale: 3 }).notNull(),
+    deposits: jsonb("deposits").$type<TinyDepositStock[]>().notNull().default([]),
+    fetchedAt: utc("fetched_at").notNull(),
+    changedAt: utc("changed_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("tiny_stock_levels_account_product_key").on(t.accountId, t.tinyProductId),
+    // The polling safety net reads the least recently checked first.
+    index("tiny_stock_levels_account_fetched_idx").on(t.accountId, t.fetchedAt),
+  ],
+);
+
+/**
+ * A kit's composition (GET /produtos/{id}/kit). A stock change of a component reaches the ML
+ * listings of every kit that contains it: Tiny computes a kit's sellable stock from its parts,
+ * and sends webhooks only for the parts.
+ */
+export const tinyKitComponents = pgTable(
+  "tiny_kit_components",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => tinyAccounts.id, { onDelete: "cascade" }),
+    kitProductId: bigint("kit_product_id", { mode: "number" }).notNull(),
+    componentProductId: bigint("component_product_id", { mode: "number" }).notNull(),
+    quantity: numeric("quantity", { precision: 14, scale: 3 }).notNull(),
+    fetchedAt: utc("fetched_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("tiny_kit_components_key").on(t.accountId, t.kitProductId, t.componentProductId),
+    index("tiny_kit_components_component_idx").on(t.accountId, t.componentProductId),
+  ],
+);
+
+export type TinyStockLevel = typeof tinyStockLevels.$inferSelect;
+export type TinyKitComponent = typeof tinyKitComponents.$inferSelect;
 
 export type TinyAccount = typeof tinyAccounts.$inferSelect;
 export type TinyAccountEvent = typeof tinyAccountEvents.$inferSelect;

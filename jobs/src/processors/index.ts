@@ -13,7 +13,7 @@ import type { Processors } from "./types";
  * Adding a job to the catalog without either a processor below or a name here does not
  * compile, and neither does adding a processor below while its name is still listed here.
  */
-type PendingJobName = never;
+type PendingJobName = "tinyerp.orders.forward.sweep" | "tinyerp.webhook" | "tinyerp.stock.sync" | "tinyerp.stock.poll";
 
 export const processors: Omit<Processors, PendingJobName> = {
   ...mlWebhookProcessors,

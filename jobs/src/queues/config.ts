@@ -19,6 +19,9 @@ export const workerSettings: Record<QueueName, WorkerSettings> = {
   "ml-sync": { concurrency: 2, lockDurationMs: 5 * 60_000 },
   // Tiny allows about 30 requests a minute per ERP account (4/s bursts): one at a time.
   "tinyerp-sync": { concurrency: 1, lockDurationMs: 5 * 60_000 },
+  // Order pushes and stock propagation: short jobs; several at once so one slow Tiny call does
+  // not hold every order back. The company-wide quota limiter, not this number, paces Tiny.
+  "tinyerp-realtime": { concurrency: 4, lockDurationMs: 2 * 60_000 },
   // ML refresh tokens are single-use: two refreshes of one account race, so never in parallel.
   "ml-token-refresh": { concurrency: 1, lockDurationMs: 60_000 },
 };

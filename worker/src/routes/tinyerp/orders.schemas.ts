@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { TinyOrder } from "../../../../core/tiny";
 import type { TinyOrderPush } from "../../../../db/queries/tiny-orders";
+import { tinyOrderPushStatus } from "../../../../db/schema";
 import { situacaoSlug } from "../../services/tinyerp-orders";
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
@@ -44,8 +45,9 @@ export const OrderPushSchema = z
     id: z.string().uuid(),
     tinyAccountId: z.string().uuid(),
     mlOrderId: z.number(),
-    status: z.enum(["intent", "sending", "unknown", "created", "failed"]).openapi({
-      description: "intent: recorded; sending: create in flight; unknown: create outcome lost, looked up before any retry; created; failed: see reasons",
+    status: z.enum(tinyOrderPushStatus.enumValues).openapi({
+      description:
+        "intent: recorded; sending: create in flight; unknown: create outcome lost, looked up before any retry; created; failed: see reasons; cancelled: the ML order was cancelled before Tiny had it",
     }),
     inProgress: z.boolean().openapi({ description: "Another push of this order held it; this request changed nothing" }),
     tinyOrderId: z.number().nullable(),
