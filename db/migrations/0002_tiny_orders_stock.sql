@@ -35,6 +35,7 @@ ALTER TABLE "tiny_order_pushes" ADD COLUMN "stock_posted_at" timestamp with time
 ALTER TABLE "tiny_order_pushes" ADD COLUMN "tiny_cancelled_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "tiny_order_pushes" ADD COLUMN "stock_returned_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "tiny_order_pushes" ADD COLUMN "receivables_posted_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "tiny_order_pushes" ADD COLUMN "receivables_reversed_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "tiny_kit_components" ADD CONSTRAINT "tiny_kit_components_account_id_tiny_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."tiny_accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tiny_stock_levels" ADD CONSTRAINT "tiny_stock_levels_account_id_tiny_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."tiny_accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "tiny_kit_components_key" ON "tiny_kit_components" USING btree ("account_id","kit_product_id","component_product_id");--> statement-breakpoint

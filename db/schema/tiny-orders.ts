@@ -73,6 +73,8 @@ export const tinyOrderPushes = pgTable(
     stockReturnedAt: utc("stock_returned_at"),
     /** Receivables posted in Tiny's finance for the order (lancar-contas). */
     receivablesPostedAt: utc("receivables_posted_at"),
+    /** The receivables were reversed (estornar-contas) after the ML order was cancelled. */
+    receivablesReversedAt: utc("receivables_reversed_at"),
     ...lifecycle,
   },
   (t) => [
