@@ -2,6 +2,7 @@ export * from "./clock";
 export * from "./control";
 export * from "./counters";
 export * from "./faults";
+export * from "./gtin";
 export * from "./persistence";
 export * from "./rng";
 export * from "./server";

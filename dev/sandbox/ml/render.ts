@@ -30,16 +30,18 @@ const picture = (id: string) => ({
   quality: "",
 });
 
-const skuAttribute = (sku: string) => ({
-  id: "SELLER_SKU",
-  name: "SKU",
+const textAttribute = (id: string, name: string, value: string) => ({
+  id,
+  name,
   value_id: null,
-  value_name: sku,
+  value_name: value,
   value_struct: null,
-  values: [{ id: null, name: sku, struct: null }],
+  values: [{ id: null, name: value, struct: null }],
   attribute_group_id: "OTHERS",
   attribute_group_name: "Outros",
 });
+const skuAttribute = (sku: string) => textAttribute("SELLER_SKU", "SKU", sku);
+const gtinAttribute = (gtin: string) => textAttribute("GTIN", "Código universal de produto", gtin);
 
 /** Public reads only show a bucketed stock; the owner sees the real number. */
 export function bucketQuantity(qty: number): number {
@@ -69,7 +71,7 @@ export function renderVariation(v: VariationRec, opts: { owner: boolean; include
     inventory_id: null,
     item_relations: [],
   };
-  if (opts.includeAttributes) out.attributes = v.sku ? [skuAttribute(v.sku)] : [];
+  if (opts.includeAttributes) out.attributes = [...(v.sku ? [skuAttribute(v.sku)] : []), ...(v.gtin ? [gtinAttribute(v.gtin)] : [])];
   return out;
 }
 
@@ -79,6 +81,7 @@ export function renderItem(item: ItemRec, opts: { owner: boolean; includeAttribu
     { id: "ITEM_CONDITION", name: "Condição do item", value_id: "2230284", value_name: "Novo", value_struct: null, values: [{ id: "2230284", name: "Novo", struct: null }], attribute_group_id: "OTHERS", attribute_group_name: "Outros" },
   ];
   if (item.sku) attributes.push(skuAttribute(item.sku));
+  if (item.gtin) attributes.push(gtinAttribute(item.gtin));
   const pictures = pictureIdsOf(item);
   const slug = item.title.toLowerCase().normalize("NFD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
   const out: Record<string, unknown> = {

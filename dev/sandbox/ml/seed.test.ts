@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ean13 } from "../common";
 import { defaultSeedParams, seedState } from "./seed";
 import { DEMO_SELLER_ID, SECOND_SELLER_ID, toSnapshot } from "./state";
 
@@ -34,6 +35,13 @@ describe("seed data", () => {
     expect(demo.some((i) => i.variations === null && i.sku === null && i.customField !== null)).toBe(true);
     expect(demo.some((i) => i.status === "paused" && i.subStatus.includes("out_of_stock"))).toBe(true);
     expect(demo.some((i) => i.logisticType === "fulfillment")).toBe(true);
+    // GTINs on some simple listings and on every variation of some listings; distinct, valid EAN-13.
+    expect(demo.some((i) => i.variations === null && i.gtin)).toBe(true);
+    expect(demo.some((i) => i.variations === null && !i.gtin)).toBe(true);
+    expect(demo.some((i) => i.variations?.length && i.variations.every((v) => v.gtin))).toBe(true);
+    const gtins = demo.flatMap((i) => [i.gtin, ...(i.variations ?? []).map((v) => v.gtin)]).filter((g): g is string => !!g);
+    expect(new Set(gtins).size).toBe(gtins.length);
+    for (const gtin of gtins) expect(ean13(gtin.slice(0, 12))).toBe(gtin);
     const statuses = new Set([...s.orders.values()].map((o) => o.status));
     expect(statuses).toEqual(new Set(["paid", "cancelled", "confirmed", "payment_required"]));
     expect([...s.questions.values()].some((q) => q.status === "UNANSWERED")).toBe(true);

@@ -1,4 +1,4 @@
-import { createRng, type Rng } from "../common";
+import { createRng, ean13, type Rng } from "../common";
 import { DEMO_SELLER_ID, MlState, OPERATOR_USER_ID, SECOND_SELLER_ID, type SeedParams } from "./state";
 import type { AttributeCombination, ItemRec, ItemStatus, OrderRec, OrderStatus, ShipmentRec, UserRec, VariationRec } from "./types";
 
@@ -117,6 +117,18 @@ export function itemIdOfUserProduct(userProductId: string): string | null {
   return /^MLBU\d+$/.test(userProductId) ? `MLB${userProductId.slice(4)}` : null;
 }
 const VARIATIONS_PER_ITEM = 20;
+/** Share of seeded listings whose products carry GTINs (every variation of such a listing has its own). */
+const GTIN_PERCENT = 60;
+const GTIN_SALT = 0x4754494e;
+
+/**
+ * EAN-13 with a correct check digit, prefix 789 (Brazil). The nine digits are (slot, index,
+ * variation position), so every seeded product's GTIN is distinct and stable; `position` 0 is
+ * the listing itself.
+ */
+function gtinFor(slot: number, index: number, position: number): string {
+  return ean13(`789${String(((slot * 1_000_000 + index) * 100 + position) % 1_000_000_000).padStart(9, "0")}`);
+}
 
 /** Integer mix of (seed, slot, index): per-listing RNG seeds without building strings. */
 function mix(seed: number, slot: number, index: number): number {
@@ -245,6 +257,11 @@ export function makeItem(seed: number, slot: SellerSlot, index: number, anchor: 
   // and Full stock is ML's, so only plain non-Full listings are candidates.
   if (!variations && item.logisticType !== "fulfillment" && mix(seed ^ USER_PRODUCT_SALT, slot.slot, index) % 100 < USER_PRODUCT_PERCENT) {
     item.userProductId = userProductIdFor(id);
+  }
+  // A separate hash for the same reason as User Products above.
+  if (mix(seed ^ GTIN_SALT, slot.slot, index) % 100 < GTIN_PERCENT) {
+    if (variations) for (const [k, v] of variations.entries()) v.gtin = gtinFor(slot.slot, index, k + 1);
+    else item.gtin = gtinFor(slot.slot, index, 0);
   }
   return item;
 }

@@ -18,6 +18,8 @@ export interface VariationRec {
   sold: number;
   sku: string | null;
   customField: string | null;
+  /** The GTIN attribute of this variation; optional so older snapshots still load. */
+  gtin?: string | null;
   /** null = the default picture derived from the id (saves memory on large seeds). */
   pictureIds: string[] | null;
 }
@@ -39,6 +41,8 @@ export interface ItemRec {
   freeShipping: boolean;
   customField: string | null;
   sku: string | null;
+  /** The GTIN attribute (listing level; a listing with variations carries them per variation). Optional so older snapshots still load. */
+  gtin?: string | null;
   brand: string;
   variations: VariationRec[] | null;
   /**

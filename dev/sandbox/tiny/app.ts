@@ -6,6 +6,7 @@ import { createFaultInjector, type FaultInjector, type FaultRenderInput } from "
 import { registerContactRoutes } from "./contacts";
 import type { TinyContext, TinySettings } from "./context";
 import { registerControlRoutes } from "./control";
+import { registerFinanceRoutes } from "./finance";
 import { TinyError, errorResponse } from "./http";
 import { registerInvoiceRoutes } from "./invoices";
 import { registerLookupRoutes } from "./lookups";
@@ -111,6 +112,7 @@ export function buildTinyApp(opts: TinyAppOptions): TinyApp {
   registerOrderRoutes(api, ctx);
   registerInvoiceRoutes(api, ctx, faults);
   registerShippingRoutes(api, ctx);
+  registerFinanceRoutes(api, ctx);
   registerLookupRoutes(api, ctx);
   api.notFound((c: Context) => c.json({ mensagem: "Recurso não encontrado" }, 404));
   api.onError(onError);

@@ -4,6 +4,7 @@ import type { FaultInjector } from "../common/faults";
 import { contactRef } from "./contacts";
 import type { TinyContext } from "./context";
 import { isDate, spDate, spDateTime } from "./dates";
+import { launchInvoiceReceivables } from "./finance";
 import { TinyError, notFound, paginate, pathId, queryInt, queryList, queryStr, readBody, readPage, validation, type ErrorDetail } from "./http";
 import { allocateId, round, type Invoice, type Order, type TinyState } from "./state";
 import { launchOrderStock } from "./stock";
@@ -265,7 +266,7 @@ export function registerInvoiceRoutes(api: Hono, ctx: TinyContext, faults?: Faul
   });
 
   api.post("/notas/:idNota/lancar-contas", (c) => {
-    getInvoice(ctx.state, pathId(c, "idNota"));
+    launchInvoiceReceivables(ctx, getInvoice(ctx.state, pathId(c, "idNota")));
     return c.body(null, 204);
   });
 

@@ -5,6 +5,7 @@ import { contactRef } from "./contacts";
 import type { TinyContext } from "./context";
 import { isDate, isDateTime, normalizeDateTime, spDate, spDateTime } from "./dates";
 import { TinyError, notFound, paginate, parseJson, pathId, queryInt, queryList, queryStr, readBody, readPage, validateBody, validation, type ErrorDetail } from "./http";
+import { launchOrderReceivables, reverseOrderReceivables } from "./finance";
 import { generateInvoiceForOrder } from "./invoices";
 import { allocateId, emptyEndereco, round, type NamedRef, type Order, type OrderItem, type Parcela, type TinyState } from "./state";
 import { launchOrderStock, reverseOrderStock } from "./stock";
@@ -513,12 +514,13 @@ export function registerOrderRoutes(api: Hono, ctx: TinyContext): void {
   });
 
   api.post("/pedidos/:idPedido/lancar-contas", (c) => {
-    getOrder(ctx.state, pathId(c, "idPedido"));
+    const o = getOrder(ctx.state, pathId(c, "idPedido"));
+    launchOrderReceivables(ctx, o, totals(o).pedido);
     return c.body(null, 204);
   });
 
   api.post("/pedidos/:idPedido/estornar-contas", (c) => {
-    getOrder(ctx.state, pathId(c, "idPedido"));
+    reverseOrderReceivables(ctx, getOrder(ctx.state, pathId(c, "idPedido")));
     return c.body(null, 204);
   });
 

@@ -1,3 +1,4 @@
+import { ean13 } from "../common/gtin";
 import { createRng, type Rng } from "../common/rng";
 import { spDateTime } from "./dates";
 import { emptyEndereco, setSaldo, type Contact, type Product, type TinyState } from "./state";
@@ -67,10 +68,7 @@ export function formatCnpj(digits: string): string {
 
 /** EAN-13 with a correct check digit (prefix 789 = Brazil). */
 export function makeGtin(rng: Rng): string {
-  const base = `789${rng.digits(9)}`;
-  let sum = 0;
-  for (let i = 0; i < 12; i++) sum += Number(base[i]) * (i % 2 === 0 ? 1 : 3);
-  return `${base}${(10 - (sum % 10)) % 10}`;
+  return ean13(`789${rng.digits(9)}`);
 }
 
 const money = (n: number): number => Math.round(n * 100) / 100;
@@ -214,6 +212,7 @@ export function buildSeedState(opts: SeedOptions): TinyState {
     orderHashes: new Map(),
     invoices: new Map(),
     groupings: new Map(),
+    receivables: new Map(),
     oauthCodes: new Map(),
     oauthSessions: new Map(),
   };

@@ -280,6 +280,35 @@ export interface Grouping {
   expedicoes: Shipment[];
 }
 
+/** Contas a receber situação as the spec spells it. */
+export type ReceivableSituacao = "aberto" | "cancelada" | "pago" | "parcial" | "prevista";
+
+/** One conta a receber; posted from an order (idVenda) or an invoice (idNota), or created alone. */
+export interface Receivable {
+  id: number;
+  situacao: ReceivableSituacao;
+  /** Emission date, "YYYY-MM-DD". */
+  data: string;
+  dataVencimento: string;
+  dataCompetencia: string;
+  /** "" until paid. */
+  dataLiquidacao: string;
+  numeroDocumento: string;
+  serieDocumento: string;
+  numeroBanco: string;
+  ocorrencia: "U" | "P";
+  quantidadeParcelas: number;
+  valor: number;
+  valorPago: number;
+  idContato: number;
+  categoria: { id: number; descricao: string };
+  formaRecebimento: NamedRef;
+  historico: string;
+  idVenda: number | null;
+  idNota: number | null;
+  marcadores: string[];
+}
+
 export interface OAuthCode {
   code: string;
   clientId: string;
@@ -341,6 +370,7 @@ export interface TinyState {
   orderHashes: Map<string, number>;
   invoices: Map<number, Invoice>;
   groupings: Map<number, Grouping>;
+  receivables: Map<number, Receivable>;
   oauthCodes: Map<string, OAuthCode>;
   oauthSessions: Map<string, OAuthSession>;
 }
@@ -399,6 +429,8 @@ interface Snapshot {
   orderHashes: Array<[string, number]>;
   invoices: Invoice[];
   groupings: Grouping[];
+  /** Absent in snapshots taken before the sandbox had finance. */
+  receivables?: Receivable[];
   oauthCodes: OAuthCode[];
   oauthSessions: OAuthSession[];
 }
@@ -421,6 +453,7 @@ export function toSnapshot(state: TinyState): Snapshot {
     orderHashes: [...state.orderHashes],
     invoices: [...state.invoices.values()],
     groupings: [...state.groupings.values()],
+    receivables: [...state.receivables.values()],
     oauthCodes: [...state.oauthCodes.values()],
     oauthSessions: [...state.oauthSessions.values()],
   };
@@ -448,6 +481,7 @@ export function fromSnapshot(raw: unknown): TinyState {
     orderHashes: new Map(s.orderHashes),
     invoices: byId(s.invoices),
     groupings: byId(s.groupings),
+    receivables: byId(s.receivables ?? []),
     oauthCodes: new Map(s.oauthCodes.map((c) => [c.code, c])),
     oauthSessions: new Map(s.oauthSessions.map((x) => [x.id, x])),
   };

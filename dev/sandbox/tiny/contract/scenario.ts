@@ -1,5 +1,5 @@
 // A realistic integration session (catalogue, stock, customer, order lifecycle, invoice, shipping,
-// quota exhaustion) sent through the Prism proxy. Every response's `sl-violations` header is kept
+// receivables, quota exhaustion) sent through the Prism proxy. Every response's `sl-violations` header is kept
 // with the call that produced it so the test can explain each one.
 
 export interface PrismViolation {
@@ -199,6 +199,21 @@ export async function runContractScenario(opts: ScenarioOptions): Promise<Scenar
   await call("GET", "/expedicao/{idAgrupamento}/etiquetas", `/expedicao/${groupId}/etiquetas`);
   await call("GET", "/expedicao/{idAgrupamento}/expedicao/{idExpedicao}/etiquetas", `/expedicao/${groupId}/expedicao/${shipmentId}/etiquetas`);
   await call("POST", "/expedicao/{idAgrupamento}/concluir", `/expedicao/${groupId}/concluir`);
+
+  // Receivables: posted from the order, read, paid in part, reversed.
+  expect((await call("POST", "/pedidos/{idPedido}/lancar-contas", `/pedidos/${orderId}/lancar-contas`)).status === 204, "post receivables");
+  await call("POST", "/notas/{idNota}/lancar-contas", `/notas/${notaId}/lancar-contas`);
+  const receivables = await call("GET", "/contas-receber", `/contas-receber?idVenda=${orderId}&limit=10&offset=0`);
+  const receivable = ((obj(receivables.json).itens as Array<{ id: number; numeroDocumento: string }>)[0] ?? { id: 0, numeroDocumento: "" });
+  expect(receivable.id > 0, "receivable of the order");
+  await call("GET", "/contas-receber/{idContaReceber}", `/contas-receber/${receivable.id}`);
+  await call("POST", "/contas-receber/{idContaReceber}/baixar", `/contas-receber/${receivable.id}/baixar`, { data: "11/07/2026", valorPago: 10 });
+  await call("GET", "/contas-receber", `/contas-receber?situacao=parcial&dataInicialEmissao=2026-07-01&dataFinalEmissao=2026-07-31&orderBy=desc`);
+  await call("GET", "/contas-receber", `/contas-receber?dataInicialVencimento=2026-07-01&dataFinalVencimento=2026-12-31&nomeCliente=Contrato`);
+  await call("GET", "/contas-receber", `/contas-receber?numeroDocumento=${encodeURIComponent(receivable.numeroDocumento)}&idNota=${notaId}&marcadores=${marker}`);
+  await call("GET", "/contas-receber/{idContaReceber}", `/contas-receber/${receivable.id}`);
+  await call("POST", "/pedidos/{idPedido}/estornar-contas", `/pedidos/${orderId}/estornar-contas`);
+  expect((await call("GET", "/contas-receber/{idContaReceber}", "/contas-receber/1")).status === 404, "unknown receivable → 404");
 
   // Registries needed to build orders
   const envios = await call("GET", "/formas-envio", "/formas-envio");
