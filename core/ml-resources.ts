@@ -43,11 +43,27 @@ const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform(
 /** Decimal amounts go to numeric columns as strings: no float rounding on the way. */
 const amount = optional(num).transform((value) => (value === null ? null : value.toFixed(2)));
 
-const attribute = z.looseObject({ id: z.string(), value_name: optional(z.string()) });
+const attribute = z.looseObject({ id: z.string(), value_name: optional(z.string()), values: optional(z.array(z.looseObject({ name: optional(z.string()) }))) });
+type Attribute = z.output<typeof attribute>;
 
-function skuFrom(attributes: ReadonlyArray<{ id: string; value_name: string | null }> | null | undefined, customField: string | null): string | null {
+function skuFrom(attributes: ReadonlyArray<Attribute> | null | undefined, customField: string | null): string | null {
   const fromAttribute = attributes?.find((a) => a.id === "SELLER_SKU")?.value_name;
   return fromAttribute || customField || null;
+}
+
+/**
+ * The GTIN attribute (EAN/UPC). Tiny holds one code per product, so when ML lists several
+ * values the first is kept. A variation's own GTIN sits in its `attributes` (present with
+ * include_attributes=all); a category may also make GTIN a variating attribute, which puts it
+ * in `attribute_combinations` instead.
+ */
+function gtinFrom(...sources: Array<ReadonlyArray<Attribute> | null | undefined>): string | null {
+  for (const attributes of sources) {
+    const found = attributes?.find((a) => a.id === "GTIN");
+    const value = (found?.values?.find((v) => v.name?.trim())?.name ?? found?.value_name)?.trim();
+    if (value) return value;
+  }
+  return null;
 }
 
 export const mlItemSchema = z.looseObject({
@@ -76,7 +92,7 @@ export const mlItemSchema = z.looseObject({
         sold_quantity: optional(z.number().int()),
         seller_custom_field: optional(z.string()),
         attributes: optional(z.array(attribute)),
-        attribute_combinations: optional(z.array(z.looseObject({ id: z.string(), name: optional(z.string()), value_id: optional(z.string()), value_name: optional(z.string()) }))),
+        attribute_combinations: optional(z.array(attribute.extend({ name: optional(z.string()), value_id: optional(z.string()) }))),
         picture_ids: optional(z.array(z.string())),
       }),
     ),
@@ -206,6 +222,7 @@ export function toListingRow(raw: unknown, fetchedAt: Date) {
       categoryId: item.category_id,
       listingTypeId: item.listing_type_id,
       sellerSku: skuFrom(item.attributes, item.seller_custom_field),
+      gtin: gtinFrom(item.attributes),
       mlDateCreated: toDate(item.date_created),
       mlLastUpdated: new Date(item.last_updated),
       fetchedAt,
@@ -216,6 +233,7 @@ export function toListingRow(raw: unknown, fetchedAt: Date) {
       availableQuantity: v.available_quantity,
       soldQuantity: v.sold_quantity,
       sellerSku: skuFrom(v.attributes, v.seller_custom_field),
+      gtin: gtinFrom(v.attributes, v.attribute_combinations),
       attributeCombinations: (v.attribute_combinations ?? []).map((a) => ({ id: a.id, name: a.name, valueId: a.value_id, valueName: a.value_name })),
       pictureIds: v.picture_ids ?? [],
     })),

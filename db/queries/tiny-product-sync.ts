@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, lt, ne, sql } from "drizzle-orm";
-import type { Database } from "../database";
+import { rowsOf, type Database } from "../database";
 import {
   mlAccounts,
   mlListingVariations,
@@ -106,7 +106,8 @@ export interface SyncListing {
   title: string;
   price: string | null;
   sellerSku: string | null;
-  variations: { mlVariationId: number; price: string | null; sellerSku: string | null; attributes: Array<{ name: string | null; valueName: string | null }> }[];
+  gtin: string | null;
+  variations: { mlVariationId: number; price: string | null; sellerSku: string | null; gtin: string | null; attributes: Array<{ name: string | null; valueName: string | null }> }[];
 }
 
 /**
@@ -115,7 +116,7 @@ export interface SyncListing {
  */
 export async function pageListingsForProductSync(db: Database, userId: string, afterItemId: string | null, limit: number): Promise<SyncListing[]> {
   const listings = await db
-    .select({ id: mlListings.id, mlItemId: mlListings.mlItemId, title: mlListings.title, price: mlListings.price, sellerSku: mlListings.sellerSku })
+    .select({ id: mlListings.id, mlItemId: mlListings.mlItemId, title: mlListings.title, price: mlListings.price, sellerSku: mlListings.sellerSku, gtin: mlListings.gtin })
     .from(mlListings)
     .innerJoin(mlAccounts, eq(mlAccounts.id, mlListings.accountId))
     .where(and(eq(mlAccounts.userId, userId), ne(mlListings.status, "closed"), afterItemId ? gt(mlListings.mlItemId, afterItemId) : undefined))
@@ -137,9 +138,10 @@ export async function pageListingsForProductSync(db: Database, userId: string, a
     title: l.title,
     price: l.price,
     sellerSku: l.sellerSku,
+    gtin: l.gtin,
     variations: variations
       .filter((v) => v.listingId === l.id)
-      .map((v) => ({ mlVariationId: v.mlVariationId, price: v.price, sellerSku: v.sellerSku, attributes: v.attributeCombinations.map((a) => ({ name: a.name, valueName: a.valueName })) })),
+      .map((v) => ({ mlVariationId: v.mlVariationId, price: v.price, sellerSku: v.sellerSku, gtin: v.gtin, attributes: v.attributeCombinations.map((a) => ({ name: a.name, valueName: a.valueName })) })),
   }));
 }
 
@@ -160,7 +162,7 @@ export async function duplicateSkusOfUser(db: Database, userId: string): Promise
         from ${mlListingVariations} v join ${mlListings} l on l.id = v.listing_id join ${mlAccounts} a on a.id = l.account_id
        where a.user_id = ${userId} and l.status <> 'closed' and v.seller_sku is not null
     ) s group by sku having count(*) > 1`);
-  const rows = Array.isArray(result) ? (result as { sku: string }[]) : ((result as { rows?: { sku: string }[] }).rows ?? []);
+  const rows = rowsOf<{ sku: string }>(result);
   return new Set(rows.map((r) => r.sku));
 }
 
@@ -186,6 +188,6 @@ export async function accountsForScheduledProductSync(db: Database): Promise<{ i
      where a.status = 'active'
        and (select count(*) from ${tinyAccounts} b where b.user_id = a.user_id and b.status = 'active') = 1
      order by a.id`);
-  const rows = Array.isArray(result) ? (result as { id: string; user_id: string }[]) : ((result as { rows?: { id: string; user_id: string }[] }).rows ?? []);
+  const rows = rowsOf<{ id: string; user_id: string }>(result);
   return rows.map((r) => ({ id: r.id, userId: r.user_id }));
 }

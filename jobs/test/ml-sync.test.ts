@@ -1,5 +1,5 @@
 import { Queue } from "bullmq";
-import { and, count, eq, sql } from "drizzle-orm";
+import { and, count, eq, isNotNull, sql } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AppError } from "../../core/errors";
@@ -156,6 +156,23 @@ describe("full sync through the jobs container", () => {
     // Variation SKUs come from include_attributes=all on the multigets.
     const [skus] = await database.db.select({ n: count() }).from(mlListingVariations).where(sql`${mlListingVariations.sellerSku} is not null`);
     expect(skus!.n).toBeGreaterThan(0);
+    // GTINs: the listing's own attribute, and each variation's from its attributes (also include_attributes=all).
+    const seeded = [...sandbox.ctx.state.items.values()].filter((i) => i.sellerId === DEMO_SELLER_ID);
+    const seededListingGtins = new Map(seeded.flatMap((i) => (i.gtin ? [[i.id, i.gtin] as const] : [])));
+    const seededVariationGtins = new Map(seeded.flatMap((i) => (i.variations ?? []).flatMap((v) => (v.gtin ? [[v.id, v.gtin] as const] : []))));
+    expect(seededListingGtins.size).toBeGreaterThan(0);
+    expect(seededVariationGtins.size).toBeGreaterThan(0);
+    const storedListingGtins = await database.db
+      .select({ id: mlListings.mlItemId, gtin: mlListings.gtin })
+      .from(mlListings)
+      .where(and(eq(mlListings.accountId, demo.accountId), isNotNull(mlListings.gtin)));
+    expect(new Map(storedListingGtins.map((r) => [r.id, r.gtin]))).toEqual(seededListingGtins);
+    const storedVariationGtins = await database.db
+      .select({ id: mlListingVariations.mlVariationId, gtin: mlListingVariations.gtin })
+      .from(mlListingVariations)
+      .innerJoin(mlListings, eq(mlListings.id, mlListingVariations.listingId))
+      .where(and(eq(mlListings.accountId, demo.accountId), isNotNull(mlListingVariations.gtin)));
+    expect(new Map(storedVariationGtins.map((r) => [r.id, r.gtin]))).toEqual(seededVariationGtins);
 
     const job = await syncQueue.getJob(jobId);
     expect(job?.progress).toMatchObject({ runId: run.id, percent: 100 });

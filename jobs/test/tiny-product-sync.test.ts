@@ -8,6 +8,7 @@ import { createNodeDb } from "../../db/client-node";
 import { upsertManualLink } from "../../db/queries/tiny";
 import { claimProductSyncRun, findProductSyncRun } from "../../db/queries/tiny-product-sync";
 import { mlAccounts, mlListings, mlListingVariations, tinyProductLinks, tinyProductSyncRuns, type TinyProductSyncRun } from "../../db/schema";
+import { ean13 } from "../../dev/sandbox/common";
 import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
 import { startJobs } from "../src/start";
 import { seedUserWithTinyAccount } from "./support/tiny";
@@ -33,17 +34,21 @@ async function seedSeller() {
 
 type Seller = Awaited<ReturnType<typeof seedSeller>>;
 
-async function addListing(seller: Seller, input: { itemId: string; title: string; price: string; sku: string | null; variations?: Array<{ id: number; sku: string | null; price?: string; size: string }> }) {
+async function addListing(
+  seller: Seller,
+  input: { itemId: string; title: string; price: string; sku: string | null; gtin?: string; variations?: Array<{ id: number; sku: string | null; price?: string; size: string; gtin?: string }> },
+) {
   const now = new Date();
   const [row] = await database.db
     .insert(mlListings)
-    .values({ accountId: seller.mlAccountId, mlItemId: input.itemId, title: input.title, price: input.price, status: "active", sellerSku: input.sku, mlLastUpdated: now, fetchedAt: now })
+    .values({ accountId: seller.mlAccountId, mlItemId: input.itemId, title: input.title, price: input.price, status: "active", sellerSku: input.sku, gtin: input.gtin ?? null, mlLastUpdated: now, fetchedAt: now })
     .returning({ id: mlListings.id });
   for (const v of input.variations ?? []) {
     await database.db.insert(mlListingVariations).values({
       listingId: row!.id,
       mlVariationId: v.id,
       sellerSku: v.sku,
+      gtin: v.gtin ?? null,
       price: v.price ?? input.price,
       attributeCombinations: [{ id: "SIZE", name: "Tamanho", valueId: null, valueName: v.size }],
     });
@@ -84,6 +89,15 @@ const bySku = (sku: string) => [...sandbox.state().products.values()].filter((p)
 let n = 0;
 const itemId = () => `MLB${Date.now() % 1e9}${String(++n).padStart(3, "0")}`;
 const varId = () => 9_000_000_000 + Math.floor(Math.random() * 1e9);
+const gtins = {
+  caneca: ean13("789100000001"),
+  camisetaM: ean13("789100000002"),
+  prato: ean13("789100000003"),
+  pratoNew: ean13("789100000004"),
+  bermudaP: ean13("789100000005"),
+  bermudaM: ean13("789100000006"),
+  copoInTiny: ean13("789100000007"),
+};
 
 beforeAll(async () => {
   resources = await createTestResources();
@@ -140,8 +154,17 @@ describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
     const simple = itemId();
     const varied = itemId();
     const [v1, v2] = [varId(), varId()];
-    await addListing(seller, { itemId: simple, title: "Caneca Azul", price: "39.90", sku: "PS-CANECA" });
-    await addListing(seller, { itemId: varied, title: "Camiseta Básica", price: "59.90", sku: null, variations: [{ id: v1, sku: "PS-CAM-P", size: "P" }, { id: v2, sku: "PS-CAM-M", price: "62.00", size: "M" }] });
+    await addListing(seller, { itemId: simple, title: "Caneca Azul", price: "39.90", sku: "PS-CANECA", gtin: gtins.caneca });
+    await addListing(seller, {
+      itemId: varied,
+      title: "Camiseta Básica",
+      price: "59.90",
+      sku: null,
+      variations: [
+        { id: v1, sku: "PS-CAM-P", size: "P" },
+        { id: v2, sku: "PS-CAM-M", price: "62.00", size: "M", gtin: gtins.camisetaM },
+      ],
+    });
 
     sandbox.counters.reset();
     const run = await runSync(seller);
@@ -155,7 +178,7 @@ describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
     expect(run.counts).toMatchObject({ tinyReads: firstReads, tinyWrites: firstWrites });
 
     const caneca = bySku("PS-CANECA")[0]!;
-    expect(caneca).toMatchObject({ descricao: "Caneca Azul", unidade: "UN", tipo: "S" });
+    expect(caneca).toMatchObject({ descricao: "Caneca Azul", unidade: "UN", tipo: "S", gtin: gtins.caneca });
     expect(caneca.precos.preco).toBe(39.9);
     const parent = bySku(varied)[0]!;
     expect(parent.tipo).toBe("V");
@@ -163,6 +186,8 @@ describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
     expect(m.parentId).toBe(parent.id);
     expect(m.precos.preco).toBe(62);
     expect(m.grade).toEqual([{ chave: "Tamanho", valor: "M" }]);
+    expect(m.gtin).toBe(gtins.camisetaM);
+    expect(bySku("PS-CAM-P")[0]!.gtin).toBe("");
 
     const links = await linksOf(seller.userId);
     expect(links.map((l) => [l.mlItemId, l.mlVariationId, l.tinyProductId, l.source]).sort()).toEqual(
@@ -211,6 +236,43 @@ describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
     expect(bySku("PS-MEIA-1")[0]!.precos.preco).toBe(12);
     expect(bySku("PS-MEIA-2")[0]!.parentId).toBe(bySku("PS-MEIA")[0]!.id);
     expect(sandbox.counters.get("PUT /public-api/v3/produtos/:idProduto")).toBe(1);
+  });
+
+  it("a GTIN that alone differs is a change (one PUT for the product, one for the variation); a listing without one leaves Tiny's alone", async () => {
+    const seller = await seedSeller();
+    const simple = itemId();
+    const varied = itemId();
+    const bare = itemId();
+    const [v1, v2] = [varId(), varId()];
+    await addListing(seller, { itemId: simple, title: "Prato", price: "30.00", sku: "PS-PRATO", gtin: gtins.prato });
+    await addListing(seller, { itemId: varied, title: "Bermuda", price: "80.00", sku: "PS-BERM", variations: [{ id: v1, sku: "PS-BERM-P", size: "P", gtin: gtins.bermudaP }, { id: v2, sku: "PS-BERM-M", size: "M" }] });
+    await addListing(seller, { itemId: bare, title: "Copo", price: "9.00", sku: "PS-COPO" });
+    expect((await runSync(seller)).status).toBe("succeeded");
+    // The seller typed a GTIN into Tiny for a product whose listing has none.
+    const typed = await fetch(`${sandbox.apiUrl}/produtos/${bySku("PS-COPO")[0]!.id}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${(await sandbox.issueTokens()).access_token}`, "content-type": "application/json" },
+      body: JSON.stringify({ descricao: "Copo", gtin: gtins.copoInTiny }),
+    });
+    expect(typed.status).toBe(204);
+
+    await database.db.update(mlListings).set({ gtin: gtins.pratoNew }).where(eq(mlListings.mlItemId, simple));
+    await database.db.update(mlListingVariations).set({ gtin: gtins.bermudaM }).where(eq(mlListingVariations.mlVariationId, v2));
+    sandbox.counters.reset();
+    const run = await runSync(seller);
+    expect(run.status, run.lastError ?? "").toBe("succeeded");
+    expect(run.counts).toMatchObject({ items: 4, created: 0, updated: 2, unchanged: 2, problems: 0 });
+    expect(sandbox.counters.get("PUT /public-api/v3/produtos/:idProduto")).toBe(1);
+    expect(sandbox.counters.get("PUT /public-api/v3/produtos/:idProduto/variacoes/:idVariacao")).toBe(1);
+    expect(tinyWrites()).toBe(2);
+    expect(bySku("PS-PRATO")[0]).toMatchObject({ gtin: gtins.pratoNew, descricao: "Prato", precos: expect.objectContaining({ preco: 30 }) });
+    expect(bySku("PS-BERM-M")[0]!.gtin).toBe(gtins.bermudaM);
+    expect(bySku("PS-BERM-P")[0]!.gtin).toBe(gtins.bermudaP);
+    expect(bySku("PS-COPO")[0]!.gtin).toBe(gtins.copoInTiny);
+
+    sandbox.counters.reset();
+    expect((await runSync(seller)).counts).toMatchObject({ updated: 0, unchanged: 4, tinyWrites: 0 });
+    expect(tinyWrites()).toBe(0);
   });
 
   it("reports a listing without SKU and duplicate SKUs, creating nothing for them", async () => {

@@ -34,6 +34,11 @@ const zeroCounts = (): Counts => ({ listings: 0, items: 0, created: 0, updated: 
 /** Cents, so 59.9 from Tiny and "59.90" from Postgres compare equal. */
 const cents = (value: number | string | null | undefined): number | null => (value === null || value === undefined || value === "" ? null : Math.round(Number(value) * 100));
 const toPrice = (value: string | null) => (value === null ? undefined : { preco: Number(value) });
+/**
+ * The GTIN to send when ML's differs from Tiny's (Tiny answers "" for none). A listing without
+ * one leaves Tiny's alone: the seller may have typed it there, and ML cannot say it is wrong.
+ */
+const gtinToSend = (ml: string | null, tiny: string | null | undefined): string | undefined => (ml && ml !== (tiny ?? "") ? ml : undefined);
 
 class ItemProblem extends Error {
   constructor(
@@ -148,15 +153,16 @@ async function syncSimple(state: RunState, listing: SyncListing, links: Map<stri
     let productId: number;
     const match = matches[0];
     if (!match) {
-      const created = await state.client.createProduct({ sku, descricao: listing.title, tipo: "S", unidade: defaultUnit, precos: toPrice(listing.price) }, { signal });
+      const created = await state.client.createProduct({ sku, descricao: listing.title, tipo: "S", unidade: defaultUnit, gtin: listing.gtin ?? undefined, precos: toPrice(listing.price) }, { signal });
       productId = created.id;
       state.counts.created++;
-      await upsertTinyProducts(state.db, state.accountId, [{ tinyProductId: created.id, sku, name: listing.title, type: "S", status: "A", unit: defaultUnit, gtin: null, price: listing.price, tinyUpdatedAt: null }], now);
+      await upsertTinyProducts(state.db, state.accountId, [{ tinyProductId: created.id, sku, name: listing.title, type: "S", status: "A", unit: defaultUnit, gtin: listing.gtin, price: listing.price, tinyUpdatedAt: null }], now);
     } else {
       productId = match.id;
       const priceChanged = listing.price !== null && cents(listing.price) !== cents(match.precos?.preco);
-      if (priceChanged || match.descricao !== listing.title) {
-        await state.client.updateProduct(match.id, { descricao: listing.title, ...(priceChanged ? { precos: toPrice(listing.price) } : {}) }, { signal });
+      const gtin = gtinToSend(listing.gtin, match.gtin);
+      if (priceChanged || gtin || match.descricao !== listing.title) {
+        await state.client.updateProduct(match.id, { sku, descricao: listing.title, ...(priceChanged ? { precos: toPrice(listing.price) } : {}), ...(gtin ? { gtin } : {}) }, { signal });
         state.counts.updated++;
       } else state.counts.unchanged++;
     }
@@ -181,6 +187,7 @@ async function syncWithVariations(state: RunState, listing: SyncListing, links: 
   const parentSku = listing.sellerSku?.trim() || listing.mlItemId;
   const toWrite = (v: (typeof eligible)[number]): TinyVariationWrite => ({
     sku: v.sku,
+    gtin: v.gtin ?? undefined,
     precos: toPrice(v.price ?? listing.price),
     grade: v.attributes.filter((a) => a.name && a.valueName).map((a) => ({ chave: a.name!, valor: a.valueName! })),
   });
@@ -190,7 +197,7 @@ async function syncWithVariations(state: RunState, listing: SyncListing, links: 
     const match = matches[0];
     if (!match) {
       const created = await state.client.createProduct(
-        { sku: parentSku, descricao: listing.title, tipo: "V", unidade: defaultUnit, precos: toPrice(listing.price), variacoes: eligible.map(toWrite) },
+        { sku: parentSku, descricao: listing.title, tipo: "V", unidade: defaultUnit, gtin: listing.gtin ?? undefined, precos: toPrice(listing.price), variacoes: eligible.map(toWrite) },
         { signal },
       );
       state.counts.created += eligible.length;
@@ -206,8 +213,11 @@ async function syncWithVariations(state: RunState, listing: SyncListing, links: 
     }
     if (match.tipo !== "V") throw new ItemProblem("ambiguous_tiny_sku", `Tiny's product ${parentSku} has no variations (type ${match.tipo ?? "?"}); link the variations by hand.`);
     const detail = await state.client.getProduct(match.id, { signal });
-    const parentChanged = detail.descricao !== listing.title || (listing.price !== null && cents(listing.price) !== cents(detail.precos?.preco));
-    if (parentChanged) await state.client.updateProduct(match.id, { descricao: listing.title, ...(listing.price === null ? {} : { precos: toPrice(listing.price) }) }, { signal });
+    const parentGtin = gtinToSend(listing.gtin, detail.gtin);
+    const parentChanged = detail.descricao !== listing.title || parentGtin !== undefined || (listing.price !== null && cents(listing.price) !== cents(detail.precos?.preco));
+    if (parentChanged) {
+      await state.client.updateProduct(match.id, { sku: parentSku, descricao: listing.title, ...(listing.price === null ? {} : { precos: toPrice(listing.price) }), ...(parentGtin ? { gtin: parentGtin } : {}) }, { signal });
+    }
     for (const v of eligible) {
       try {
         const existing = detail.variacoes.find((t) => t.sku === v.sku);
@@ -218,8 +228,10 @@ async function syncWithVariations(state: RunState, listing: SyncListing, links: 
           state.counts.created++;
         } else {
           variationId = existing.id;
-          if (price !== null && cents(price) !== cents(existing.precos?.preco)) {
-            await state.client.updateVariation(match.id, existing.id, { precos: { preco: Number(price) } }, { signal });
+          const priceChanged = price !== null && cents(price) !== cents(existing.precos?.preco);
+          const gtin = gtinToSend(v.gtin, existing.gtin);
+          if (priceChanged || gtin) {
+            await state.client.updateVariation(match.id, existing.id, { ...(priceChanged ? { precos: { preco: Number(price) } } : {}), ...(gtin ? { gtin } : {}) }, { signal });
             state.counts.updated++;
           } else if (parentChanged) state.counts.updated++;
           else state.counts.unchanged++;
