@@ -13,3 +13,9 @@ export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
  * the Worker opens a Neon Pool over WebSocket, jobs use node-postgres.
  */
 export type RunInTransaction = <T>(fn: (tx: Database) => Promise<T>) => Promise<T>;
+
+/** Rows of a raw `db.execute`: node-postgres returns `{rows}`, Neon HTTP an array-like result. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

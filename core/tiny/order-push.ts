@@ -1,11 +1,14 @@
 import type { Database } from "../../db/database";
 import {
+  claimBuyerContact,
   claimOrderPush,
   ensureOrderPush,
+  forgetBuyerContact,
   findLinksForItems,
-  findMlEcommerceChannel,
+  findPushSettings,
   findUserMlOrder,
   linkKey,
+  settleBuyerContact,
   updateClaimedPush,
   type OrderPushChange,
   type TinyOrderPush,
@@ -18,6 +21,7 @@ import type { Logger } from "../log";
 import type { TinyAccountClient } from "./client";
 import { toTinyDate } from "./dates";
 import { TinyApiError } from "./errors";
+import { isCancelledMlStatus, owedFollowUps, runFollowUps } from "./order-followups";
 import { tinyOrderApi, type TinyOrderApi, type TinyOrderInput } from "./orders-api";
 
 /**
@@ -115,8 +119,13 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
   if (!found) throw new AppError("not_found", "No such Mercado Livre order.");
 
   const intent = await ensureOrderPush(deps.db, request);
-  // Done already: a repeat costs no Tiny call at all.
-  if (intent.status === "created" && intent.markersAddedAt) return { push: intent, inProgress: false, calls: 0 };
+  const settings = await findPushSettings(deps.db, request.tinyAccountId);
+  const mlStatus = found.order.status;
+  // Done already (or never to be done): a repeat costs no Tiny call at all.
+  if (intent.status === "cancelled") return { push: intent, inProgress: false, calls: 0 };
+  if (intent.status === "created" && intent.markersAddedAt && owedFollowUps(intent, mlStatus, settings.invoiceOnPaid).length === 0) {
+    return { push: intent, inProgress: false, calls: 0 };
+  }
 
   const token = uuidv7();
   const claimed = await claimOrderPush(deps.db, intent.id, token, now(), deps.leaseMs ?? DEFAULT_LEASE_MS);
@@ -148,7 +157,11 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
   try {
     let push = claimed;
     if (push.tinyOrderId === null) {
-      const channel = await findMlEcommerceChannel(deps.db, request.tinyAccountId);
+      const channel = settings.channel;
+      // Cancelled before Tiny had it: nothing to create — unless an earlier create may have landed.
+      if (isCancelledMlStatus(mlStatus) && push.status !== "sending" && push.status !== "unknown") {
+        return await finish({ status: "cancelled", lastError: null, lastErrorAt: null, failureReasons: [] });
+      }
       if (channel === null) {
         return await finish({
           status: "failed",
@@ -163,6 +176,7 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
       if (push.status === "sending" || push.status === "unknown") {
         const existing = await lookup(api, numero, channel, counted, deps.log);
         if (existing) push = await checkpoint({ status: "created", tinyOrderId: existing.id, tinyOrderNumber: existing.numeroPedido, createdInTinyAt: now(), lastError: null, failureReasons: [] });
+        else if (isCancelledMlStatus(mlStatus)) return await finish({ status: "cancelled", lastError: null, lastErrorAt: null, failureReasons: [] });
       }
 
       if (push.tinyOrderId === null) {
@@ -175,7 +189,7 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
 
         let contactId = push.tinyContactId;
         if (contactId === null) {
-          contactId = await findOrCreateContact(api, found.order, counted);
+          contactId = await buyerContact(deps, request.tinyAccountId, found.order, (order) => findOrCreateContact(api, order, counted));
           push = await checkpoint({ tinyContactId: contactId });
         }
 
@@ -194,6 +208,11 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
           push = await checkpoint({ status: "created", tinyOrderId: created.id, tinyOrderNumber: created.numeroPedido, createdInTinyAt: now(), lastError: null, lastErrorAt: null, failureReasons: [] });
         } catch (error) {
           if (!isAmbiguous(error)) {
+            if (!refusedBeforeSending(error)) {
+              // The contact may be gone in Tiny: the next attempt finds or creates it again.
+              await forgetBuyerContact(deps.db, request.tinyAccountId, contactId);
+              await checkpoint({ tinyContactId: null });
+            }
             const reasons: TinyOrderPushReason[] =
               error instanceof TinyApiError && error.tinyDetails.length > 0
                 ? error.tinyDetails.map((d) => ({ code: "tiny_rejected", message: `${d.path}: ${d.message}` }))
@@ -217,16 +236,21 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
     }
 
     const tinyOrderId = push.tinyOrderId;
-    if (tinyOrderId !== null && !push.markersAddedAt) {
+    if (tinyOrderId === null) return await finish({});
+    if (!push.markersAddedAt) {
       try {
         await counted(() => api.addOrderMarkers(tinyOrderId, orderMarkers(request.mlOrderId)));
-        return await finish({ markersAddedAt: now() });
+        push = await checkpoint({ markersAddedAt: now() });
       } catch (error) {
         // The order exists; only the markers are owed. Adding them again is harmless, so the next push retries.
         return await finish({ lastError: `Order created; adding markers failed: ${describe(error)}`, lastErrorAt: now() });
       }
     }
-    return await finish({});
+    const earlierError = push.lastError;
+    const followed = await runFollowUps({ api, counted, checkpoint, now }, push, mlStatus, settings.invoiceOnPaid);
+    // Everything owed is done: an error left by an earlier attempt no longer describes the order.
+    const stale = followed.refused === null && earlierError !== null && followed.push.lastError === earlierError;
+    return await finish(stale ? { lastError: null, lastErrorAt: null, failureReasons: [] } : {});
   } catch (error) {
     if (error instanceof AppError && error.code === "conflict") throw error;
     // Before the create (contact, quota) nothing was sent; after it the row still says
@@ -240,6 +264,42 @@ async function lookup(api: TinyOrderApi, numero: string, channel: number, counte
   const rows = (await counted(() => api.findOrdersByEcommerceNumber(numero))).filter((o) => o.ecommerce?.numeroPedidoEcommerce === numero && (o.ecommerce.id ?? channel) === channel);
   if (rows.length > 1) log.warn("several Tiny orders carry one ML order number; keeping the oldest", { numero, ids: rows.map((r) => r.id) });
   return rows.sort((a, b) => a.id - b.id)[0];
+}
+
+const contactLeaseMs = 30_000;
+const contactWaitMs = 10_000;
+
+/** The contact key: the buyer's document when known, else our contact code for the ML buyer. */
+function contactKeyOf(order: MlOrder): string {
+  const doc = buyerDocument(order);
+  return doc ? `doc:${doc}` : `code:ML-${order.buyerId ?? order.mlOrderId}`;
+}
+
+/**
+ * One Tiny contact per buyer and account, also when several of the buyer's orders are pushed at
+ * once: the first push claims the buyer and finds or creates the contact, the others wait for
+ * its id (a few seconds at most), and repeat buyers reuse it without a Tiny call.
+ */
+async function buyerContact(deps: OrderPushDeps, tinyAccountId: string, order: MlOrder, create: (order: MlOrder) => Promise<number>): Promise<number> {
+  const now = deps.now ?? (() => new Date());
+  const key = contactKeyOf(order);
+  const token = uuidv7();
+  const deadline = Date.now() + contactWaitMs;
+  for (;;) {
+    const state = await claimBuyerContact(deps.db, tinyAccountId, key, token, now(), contactLeaseMs);
+    if (state.contactId !== null) return state.contactId;
+    if (state.claimed) {
+      let contactId: number | null = null;
+      try {
+        contactId = await create(order);
+        return contactId;
+      } finally {
+        await settleBuyerContact(deps.db, tinyAccountId, key, token, contactId, now());
+      }
+    }
+    if (Date.now() > deadline) throw new AppError("unavailable", "Another push is creating this buyer's Tiny contact; try again shortly.", { retryable: true, retryAfterSeconds: 5 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function findOrCreateContact(api: TinyOrderApi, order: MlOrder, counted: <T>(p: () => Promise<T>) => Promise<T>): Promise<number> {

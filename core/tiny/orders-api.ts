@@ -39,6 +39,13 @@ export const orderModel = z.looseObject({
   ecommerce: z.looseObject({ id: id.nullish(), numeroPedidoEcommerce: optStr }).nullish(),
 });
 
+/** GerarNotaFiscalPedidoModelResponse. */
+export const generatedInvoiceModel = z.looseObject({ id, numero: id.nullish(), serie: id.nullish() });
+/** AutorizarNotaFiscalModelResponse (the XML is left out: we keep the key and the link). */
+export const emittedInvoiceModel = z.looseObject({ id, chaveAcesso: optStr, linkAcesso: optStr, situacao: num.nullish() });
+/** ObterLinkNotaFiscalModelResponse. */
+export const invoiceLinkModel = z.looseObject({ link: optStr });
+
 export type TinyContactListItem = z.output<typeof contactListItemModel>;
 export type TinyOrderListItem = z.output<typeof orderListItemModel>;
 export type TinyOrder = z.output<typeof orderModel>;
@@ -95,6 +102,35 @@ export function tinyOrderApi(client: TinyAccountClient) {
       (await client.request({ method: "GET", path: "/pedidos", query: { numeroPedidoEcommerce: numero, limit: 10 }, schema: orderListModel, ...signal(options) })).data.itens,
     /** GET /pedidos/{id}. */
     getOrder: async (orderId: number, options?: CallOptions) => (await client.request({ method: "GET", path: `/pedidos/${orderId}`, schema: orderModel, ...signal(options) })).data,
+    /** PUT /pedidos/{id}/situacao → 204; setting the current situação again is harmless. */
+    setOrderSituation: async (orderId: number, situacao: number, options?: CallOptions) => {
+      await client.request({ method: "PUT", path: `/pedidos/${orderId}/situacao`, body: { situacao }, ...signal(options) });
+    },
+    /** POST /pedidos/{id}/lancar-estoque → 204; a second call is 400 "Estoque já lançado." (see isStockAlreadyPosted). */
+    postOrderStock: async (orderId: number, options?: CallOptions) => {
+      await client.request({ method: "POST", path: `/pedidos/${orderId}/lancar-estoque`, ...signal(options) });
+    },
+    /** POST /pedidos/{id}/estornar-estoque → 204, also when nothing was posted. */
+    reverseOrderStock: async (orderId: number, options?: CallOptions) => {
+      await client.request({ method: "POST", path: `/pedidos/${orderId}/estornar-estoque`, ...signal(options) });
+    },
+    /** POST /pedidos/{id}/lancar-contas → 204: the order's receivables in Tiny's finance. */
+    postOrderReceivables: async (orderId: number, options?: CallOptions) => {
+      await client.request({ method: "POST", path: `/pedidos/${orderId}/lancar-contas`, ...signal(options) });
+    },
+    /** POST /pedidos/{id}/estornar-contas → 204. */
+    reverseOrderReceivables: async (orderId: number, options?: CallOptions) => {
+      await client.request({ method: "POST", path: `/pedidos/${orderId}/estornar-contas`, ...signal(options) });
+    },
+    /** POST /pedidos/{id}/gerar-nota-fiscal → {id, numero, serie}; 400 when the order already has a live one. */
+    generateInvoice: async (orderId: number, options?: CallOptions) =>
+      (await client.request({ method: "POST", path: `/pedidos/${orderId}/gerar-nota-fiscal`, schema: generatedInvoiceModel, ...signal(options) })).data,
+    /** POST /notas/{id}/emitir → authorisation at SEFAZ; emitting an authorised one again answers it unchanged. */
+    emitInvoice: async (invoiceId: number, options?: CallOptions) =>
+      (await client.request({ method: "POST", path: `/notas/${invoiceId}/emitir`, body: { enviarEmail: false }, schema: emittedInvoiceModel, ...signal(options) })).data,
+    /** GET /notas/{id}/link → the DANFE link (only once authorised). */
+    getInvoiceLink: async (invoiceId: number, options?: CallOptions) =>
+      (await client.request({ method: "GET", path: `/notas/${invoiceId}/link`, schema: invoiceLinkModel, ...signal(options) })).data.link,
     /** POST /pedidos/{id}/marcadores → 204; adds (keeps existing ones), so repeating it is harmless. */
     addOrderMarkers: async (orderId: number, markers: string[], options?: CallOptions) => {
       await client.request({ method: "POST", path: `/pedidos/${orderId}/marcadores`, body: markers.map((descricao) => ({ descricao })), ...signal(options) });

@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../database";
-import { mlAccounts, mlOrderItems, mlOrders, tinyAccounts, tinyOrderPushes, tinyProductLinks, type MlOrder, type MlOrderItem, type TinyOrderPush, type TinyOrderPushReason, type TinyOrderPushStatus } from "../schema";
+import { mlAccounts, mlOrderItems, mlOrders, tinyAccounts, tinyBuyerContacts, tinyOrderPushes, tinyProductLinks, type MlOrder, type MlOrderItem, type TinyOrderPush, type TinyOrderPushReason, type TinyOrderPushStatus } from "../schema";
 
 /**
  * The order push's state machine in SQL. Every transition that matters for exactly-once is a
@@ -23,9 +23,14 @@ export async function findUserMlOrder(db: Database, userId: string, mlOrderId: n
   return { order: row.order, items };
 }
 
-export async function findMlEcommerceChannel(db: Database, tinyAccountId: string): Promise<number | null> {
-  const [row] = await db.select({ channel: tinyAccounts.mlEcommerceChannelId }).from(tinyAccounts).where(eq(tinyAccounts.id, tinyAccountId)).limit(1);
-  return row?.channel ?? null;
+/** What a push needs from the account: the ML channel (exactly-once lookups) and whether to invoice. */
+export async function findPushSettings(db: Database, tinyAccountId: string): Promise<{ channel: number | null; invoiceOnPaid: boolean }> {
+  const [row] = await db
+    .select({ channel: tinyAccounts.mlEcommerceChannelId, invoiceOnPaid: tinyAccounts.invoiceOnPaid })
+    .from(tinyAccounts)
+    .where(eq(tinyAccounts.id, tinyAccountId))
+    .limit(1);
+  return { channel: row?.channel ?? null, invoiceOnPaid: row?.invoiceOnPaid ?? false };
 }
 
 export async function setMlEcommerceChannel(db: Database, tinyAccountId: string, channelId: number | null): Promise<void> {
@@ -74,7 +79,27 @@ export async function claimOrderPush(db: Database, id: string, token: string, no
 export type OrderPushChange = Partial<
   Pick<
     TinyOrderPush,
-    "status" | "tinyOrderId" | "tinyOrderNumber" | "tinyContactId" | "markersAddedAt" | "lastError" | "lastErrorAt" | "failureReasons" | "createdInTinyAt" | "invoiceId" | "invoiceNumber" | "invoiceKey" | "invoiceLink"
+    | "status"
+    | "tinyOrderId"
+    | "tinyOrderNumber"
+    | "tinyContactId"
+    | "markersAddedAt"
+    | "lastError"
+    | "lastErrorAt"
+    | "failureReasons"
+    | "createdInTinyAt"
+    | "invoiceId"
+    | "invoiceNumber"
+    | "invoiceKey"
+    | "invoiceLink"
+    | "invoiceSituation"
+    | "invoiceEmittedAt"
+    | "invoiceError"
+    | "stockPostedAt"
+    | "tinyCancelledAt"
+    | "stockReturnedAt"
+    | "receivablesPostedAt"
+    | "receivablesReversedAt"
   >
 >;
 
@@ -103,4 +128,115 @@ export async function findOrderPushOfUser(db: Database, userId: string, id: stri
 export async function findOrderPush(db: Database, id: string): Promise<TinyOrderPush | undefined> {
   const [row] = await db.select().from(tinyOrderPushes).where(eq(tinyOrderPushes.id, id)).limit(1);
   return row;
+}
+
+export interface OrderPushFilters {
+  tinyAccountId?: string | undefined;
+  status?: TinyOrderPushStatus | undefined;
+  /** Only pushes the seller must look at: failed, unknown, a refused step or a refused invoice. */
+  needsAttention?: boolean | undefined;
+  limit: number;
+  offset: number;
+}
+
+const needsAttention = sql`(${tinyOrderPushes.status} in ('failed', 'unknown') or ${tinyOrderPushes.invoiceError} is not null or (${tinyOrderPushes.status} = 'created' and ${tinyOrderPushes.failureReasons} <> '[]'::jsonb))`;
+
+/** The user's pushes, most recently changed first. */
+export async function listOrderPushes(db: Database, userId: string, filters: OrderPushFilters): Promise<{ items: TinyOrderPush[]; total: number }> {
+  const where = and(
+    eq(tinyOrderPushes.userId, userId),
+    filters.tinyAccountId ? eq(tinyOrderPushes.tinyAccountId, filters.tinyAccountId) : undefined,
+    filters.status ? eq(tinyOrderPushes.status, filters.status) : undefined,
+    filters.needsAttention ? needsAttention : undefined,
+  );
+  const [items, [count]] = await Promise.all([
+    db.select().from(tinyOrderPushes).where(where).orderBy(desc(tinyOrderPushes.updatedAt), desc(tinyOrderPushes.id)).limit(filters.limit).offset(filters.offset),
+    db.select({ n: sql<number>`count(*)::int` }).from(tinyOrderPushes).where(where),
+  ]);
+  return { items, total: count?.n ?? 0 };
+}
+
+/**
+ * Makes a push eligible again after the seller fixed its cause: a refused step or invoice is
+ * tried again by the next push. Statuses are left alone — a failed push is retried by any push
+ * (nothing was created in Tiny), and an unknown one must still be looked up first.
+ */
+export async function clearPushRefusals(db: Database, id: string, now: Date): Promise<void> {
+  await db
+    .update(tinyOrderPushes)
+    .set({
+      invoiceError: null,
+      invoiceSituation: sql`case when ${tinyOrderPushes.invoiceEmittedAt} is null then null else ${tinyOrderPushes.invoiceSituation} end`,
+      failureReasons: sql`case when ${tinyOrderPushes.status} = 'created' then '[]'::jsonb else ${tinyOrderPushes.failureReasons} end`,
+      updatedAt: now,
+    })
+    .where(eq(tinyOrderPushes.id, id));
+}
+
+/** The Tiny products an ML order's items are linked to on one account (what its stock posting moved). */
+export async function linkedProductsOfOrder(db: Database, userId: string, tinyAccountId: string, mlOrderId: number): Promise<number[]> {
+  const rows = await db
+    .selectDistinct({ productId: tinyProductLinks.tinyProductId })
+    .from(mlOrders)
+    .innerJoin(mlAccounts, and(eq(mlAccounts.id, mlOrders.accountId), eq(mlAccounts.userId, userId)))
+    .innerJoin(mlOrderItems, eq(mlOrderItems.orderId, mlOrders.id))
+    .innerJoin(
+      tinyProductLinks,
+      and(
+        eq(tinyProductLinks.userId, userId),
+        eq(tinyProductLinks.tinyAccountId, tinyAccountId),
+        eq(tinyProductLinks.mlItemId, mlOrderItems.mlItemId),
+        sql`${tinyProductLinks.mlVariationId} is not distinct from ${mlOrderItems.mlVariationId}`,
+      ),
+    )
+    .where(eq(mlOrders.mlOrderId, mlOrderId));
+  return rows.map((r) => r.productId);
+}
+
+/**
+ * The buyer's contact row, created if absent. `contactId` set: reuse it. Otherwise `claimed`
+ * says whether this caller holds the lease to look up or create the contact (compare-and-set,
+ * so of concurrent pushes for one new buyer exactly one does).
+ */
+export async function claimBuyerContact(
+  db: Database,
+  tinyAccountId: string,
+  contactKey: string,
+  token: string,
+  now: Date,
+  leaseMs: number,
+): Promise<{ contactId: number | null; claimed: boolean }> {
+  await db.insert(tinyBuyerContacts).values({ tinyAccountId, contactKey }).onConflictDoNothing({ target: [tinyBuyerContacts.tinyAccountId, tinyBuyerContacts.contactKey] });
+  const [claimed] = await db
+    .update(tinyBuyerContacts)
+    .set({ claimToken: token, claimedUntil: new Date(now.getTime() + leaseMs), updatedAt: now })
+    .where(
+      and(
+        eq(tinyBuyerContacts.tinyAccountId, tinyAccountId),
+        eq(tinyBuyerContacts.contactKey, contactKey),
+        isNull(tinyBuyerContacts.tinyContactId),
+        or(isNull(tinyBuyerContacts.claimedUntil), lt(tinyBuyerContacts.claimedUntil, now)),
+      ),
+    )
+    .returning({ id: tinyBuyerContacts.id });
+  if (claimed) return { contactId: null, claimed: true };
+  const [row] = await db
+    .select({ contactId: tinyBuyerContacts.tinyContactId })
+    .from(tinyBuyerContacts)
+    .where(and(eq(tinyBuyerContacts.tinyAccountId, tinyAccountId), eq(tinyBuyerContacts.contactKey, contactKey)))
+    .limit(1);
+  return { contactId: row?.contactId ?? null, claimed: false };
+}
+
+/** Records the contact the claim holder found or created (or, with null, gives the claim up). */
+export async function settleBuyerContact(db: Database, tinyAccountId: string, contactKey: string, token: string, contactId: number | null, now: Date): Promise<void> {
+  await db
+    .update(tinyBuyerContacts)
+    .set({ tinyContactId: contactId, claimToken: null, claimedUntil: null, updatedAt: now })
+    .where(and(eq(tinyBuyerContacts.tinyAccountId, tinyAccountId), eq(tinyBuyerContacts.contactKey, contactKey), eq(tinyBuyerContacts.claimToken, token)));
+}
+
+/** Tiny refused an order naming this contact: it may be gone there, so the next push looks it up again. */
+export async function forgetBuyerContact(db: Database, tinyAccountId: string, contactId: number): Promise<void> {
+  await db.delete(tinyBuyerContacts).where(and(eq(tinyBuyerContacts.tinyAccountId, tinyAccountId), eq(tinyBuyerContacts.tinyContactId, contactId)));
 }

@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lte, ne, or, sql } from "drizzle-orm";
-import type { Database } from "../database";
+import { rowsOf, type Database } from "../database";
 import {
   mlAccounts,
   mlListings,
@@ -35,6 +35,10 @@ export const tinyAccountSummaryColumns = {
   lastErrorAt: tinyAccounts.lastErrorAt,
   connectedAt: tinyAccounts.connectedAt,
   disconnectedAt: tinyAccounts.disconnectedAt,
+  forwardOrders: tinyAccounts.forwardOrders,
+  invoiceOnPaid: tinyAccounts.invoiceOnPaid,
+  // The secret's hash stays out: only when the webhook URL was made is ever shown.
+  webhookSecretCreatedAt: tinyAccounts.webhookSecretCreatedAt,
   createdAt: tinyAccounts.createdAt,
   updatedAt: tinyAccounts.updatedAt,
 };
@@ -351,12 +355,6 @@ export async function listUnlinkedListings(db: Database, userId: string, filters
     })),
     total: Number(rowsOf<{ n: string | number }>(totals)[0]?.n ?? 0),
   };
-}
-
-/** node-postgres returns `{rows}`, Neon HTTP an array-like result with `rows` too; both are normalised here. */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
 }
 
 /** An ML listing of this user, with the ids of its variations (empty = a listing without variations). */

@@ -85,3 +85,28 @@ export const tinyOrderPushes = pgTable(
 );
 
 export type TinyOrderPush = typeof tinyOrderPushes.$inferSelect;
+
+/**
+ * The Tiny contact of one ML buyer in one Tiny account, keyed by the buyer's document ("doc:<digits>")
+ * or, without one, our contact code ("code:ML-<buyer id>"). Two orders of a new buyer pushed at
+ * once must not create two contacts, and Tiny has no uniqueness of its own: the first push claims
+ * the row (a lease, like the order push) and creates; the others wait for its id. The id is then
+ * reused, sparing repeat buyers the lookup.
+ */
+export const tinyBuyerContacts = pgTable(
+  "tiny_buyer_contacts",
+  {
+    id: primaryId(),
+    tinyAccountId: uuid("tiny_account_id")
+      .notNull()
+      .references(() => tinyAccounts.id, { onDelete: "cascade" }),
+    contactKey: text("contact_key").notNull(),
+    tinyContactId: bigint("tiny_contact_id", { mode: "number" }),
+    claimToken: uuid("claim_token"),
+    claimedUntil: utc("claimed_until"),
+    ...lifecycle,
+  },
+  (t) => [uniqueIndex("tiny_buyer_contacts_account_key").on(t.tinyAccountId, t.contactKey)],
+);
+
+export type TinyBuyerContact = typeof tinyBuyerContacts.$inferSelect;

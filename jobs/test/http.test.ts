@@ -239,7 +239,7 @@ describe("Bull Board at /admin/queues", () => {
     const api = await fetch(`${up.url}/admin/queues/api/queues`, { headers });
     expect(api.status).toBe(200);
     const { queues } = (await api.json()) as { queues: { name: string }[] };
-    expect(queues.map((q) => q.name).sort()).toEqual(["ml-sync", "ml-token-refresh", "ml-webhook", "tinyerp-sync"]);
+    expect(queues.map((q) => q.name).sort()).toEqual(["ml-sync", "ml-token-refresh", "ml-webhook", "tinyerp-realtime", "tinyerp-sync"]);
   });
 
   it("answers its API with 503 instead of hanging while Redis is unreachable", async () => {

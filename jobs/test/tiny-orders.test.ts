@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../core/errors";
 import { uuidv7 } from "../../core/ids";
@@ -5,7 +6,7 @@ import { createMemoryQuotaStore, createTinyServices, pushOrderToTiny, tinyDefaul
 import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";
 import { setMlEcommerceChannel } from "../../db/queries/tiny-orders";
-import { mlAccounts, mlOrderItems, mlOrders, tinyProductLinks } from "../../db/schema";
+import { mlAccounts, mlOrderItems, mlOrders, tinyAccounts, tinyOrderPushes, tinyProductLinks } from "../../db/schema";
 import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
 import { tinyOrderPush } from "../src/processors/tiny/order-push";
 import type { JobContext } from "../src/processors/types";
@@ -51,7 +52,7 @@ async function seedSeller(options: { channel?: boolean } = {}) {
 const productIds = () => new Map([...sandbox.state().products.values()].map((p) => [p.sku, p.id]));
 
 /** An ML order of two items; `linked` lists the item positions that get a Tiny product link. */
-async function seedOrder(seller: Awaited<ReturnType<typeof seedSeller>>, options: { linked?: number[]; buyerDoc?: string } = {}) {
+async function seedOrder(seller: Awaited<ReturnType<typeof seedSeller>>, options: { linked?: number[]; buyerDoc?: string; status?: string } = {}) {
   const mlOrderId = 2_000_000_000_000 + Math.floor(Math.random() * 1e12);
   const base = Math.floor(Math.random() * 1e9);
   const now = new Date();
@@ -61,7 +62,7 @@ async function seedOrder(seller: Awaited<ReturnType<typeof seedSeller>>, options
     .values({
       accountId: seller.mlAccountId,
       mlOrderId,
-      status: "paid",
+      status: options.status ?? "paid",
       totalAmount: "150.00",
       buyerId,
       buyer: { id: buyerId, nickname: `BUYER${buyerId}`, firstName: "Maria", lastName: "Silva", ...(options.buyerDoc ? { docType: "CPF", docNumber: options.buyerDoc } : {}) },
@@ -117,17 +118,28 @@ afterAll(async () => {
 });
 
 describe("order push to Tiny (exactly once)", () => {
-  it("happy path: contact by CPF, linked items, ML order id as the e-commerce number, markers after; a repeat is a no-op", async () => {
+  it("happy path: contact by CPF, linked items, ML order id as the e-commerce number, markers after, the paid sale's stock and receivables posted; a repeat is a no-op", async () => {
     const seller = await seedSeller();
     const { mlOrderId } = await seedOrder(seller, { buyerDoc: "529.982.247-25" });
     sandbox.counters.reset();
     const first = await push(seller, mlOrderId);
     expect(first.push).toMatchObject({ status: "created", attempts: 1, lastError: null, failureReasons: [] });
     expect(first.push.markersAddedAt).not.toBeNull();
-    // Minimum for a new buyer: find contact, create contact, create order, add markers.
-    expect(first.calls).toBe(4);
-    expect(first.push.tinyCalls).toBe(4);
-    expect(sandbox.counters.counts()).toMatchObject({ "GET /public-api/v3/contatos": 1, "POST /public-api/v3/contatos": 1, "POST /public-api/v3/pedidos": 1, "POST /public-api/v3/pedidos/:idPedido/marcadores": 1 });
+    expect(first.push.stockPostedAt).not.toBeNull();
+    expect(first.push.receivablesPostedAt).not.toBeNull();
+    // Invoicing is off by default: emitting an NF-e needs the seller's certificate set up in Tiny.
+    expect(first.push.invoiceId).toBeNull();
+    // A new buyer: find contact, create contact, create order, add markers, post stock, post receivables.
+    expect(first.calls).toBe(6);
+    expect(first.push.tinyCalls).toBe(6);
+    expect(sandbox.counters.counts()).toEqual({
+      "GET /public-api/v3/contatos": 1,
+      "POST /public-api/v3/contatos": 1,
+      "POST /public-api/v3/pedidos": 1,
+      "POST /public-api/v3/pedidos/:idPedido/marcadores": 1,
+      "POST /public-api/v3/pedidos/:idPedido/lancar-estoque": 1,
+      "POST /public-api/v3/pedidos/:idPedido/lancar-contas": 1,
+    });
 
     const orders = tinyOrdersOf(mlOrderId);
     expect(orders).toHaveLength(1);
@@ -150,10 +162,10 @@ describe("order push to Tiny (exactly once)", () => {
     expect(sandbox.counters.total()).toBe(0);
     expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
 
-    // The same buyer's next order reuses the contact: 3 calls.
+    // The same buyer's next order reuses the contact without asking Tiny: 4 calls, the writes every paid order needs.
     const second = await seedOrder(seller, { buyerDoc: "52998224725" });
     const secondPush = await push(seller, second.mlOrderId);
-    expect(secondPush.calls).toBe(3);
+    expect(secondPush.calls).toBe(4);
     expect(tinyOrdersOf(second.mlOrderId)[0]!.idContato).toBe(order.idContato);
   });
 
@@ -220,6 +232,20 @@ describe("order push to Tiny (exactly once)", () => {
     expect(after.push).toMatchObject({ status: "created", tinyOrderId: tinyOrdersOf(mlOrderId)[0]!.id });
   });
 
+  it("orders of one new buyer pushed at once create one Tiny contact, not one each", async () => {
+    const seller = await seedSeller();
+    const first = await seedOrder(seller, { buyerDoc: "11144477735" });
+    const others = await Promise.all([seedOrder(seller, { buyerDoc: "111.444.777-35" }), seedOrder(seller, { buyerDoc: "11144477735" })]);
+    // Tiny is slow to create the contact, so every push reaches the contact step while it is in flight.
+    sandbox.faults.add(undefined, { match: { method: "POST", path: "/public-api/v3/contatos" }, latencyMs: 400, times: 1 });
+    sandbox.counters.reset();
+    const results = await Promise.all([first, ...others].map((o) => push(seller, o.mlOrderId)));
+    expect(results.map((r) => r.push.status)).toEqual(["created", "created", "created"]);
+    expect(sandbox.counters.get("POST /public-api/v3/contatos")).toBe(1);
+    const contacts = new Set([first, ...others].map((o) => tinyOrdersOf(o.mlOrderId)[0]!.idContato));
+    expect(contacts.size).toBe(1);
+  });
+
   it("an unlinked item fails the push with a listed reason, before any Tiny call; linking it and pushing again works", async () => {
     const seller = await seedSeller();
     const { mlOrderId, items } = await seedOrder(seller, { linked: [0] });
@@ -258,11 +284,15 @@ describe("order push to Tiny (exactly once)", () => {
     const seller = await seedSeller();
     const { mlOrderId } = await seedOrder(seller);
     const deferred: string[] = [];
+    const enqueued: Array<{ name: string; payload: unknown }> = [];
     const context = (): JobContext<"tinyerp.order.push"> => ({
-      job: { id: `direct-${mlOrderId}`, name: "tinyerp.order.push", queue: "tinyerp-sync", attempt: 1, maxAttempts: 6, enqueuedAt: Date.now() },
+      job: { id: `direct-${mlOrderId}`, name: "tinyerp.order.push", queue: "tinyerp-realtime", attempt: 1, maxAttempts: 6, enqueuedAt: Date.now() },
       log: memoryLogger(),
       db: database.db,
-      enqueue: () => Promise.reject(new Error("not used")),
+      enqueue: async (name, payload) => {
+        enqueued.push({ name, payload });
+        return { jobId: `job-${enqueued.length}`, deduplicated: false };
+      },
       signal: new AbortController().signal,
       services: { redis: undefined as never, keyPrefix: resources.prefix, ml: null, mlTokens: null, mlAppId: null, mlAccountLimits: { concurrency: 1, ratePerSecond: 1 }, metrics: new JobMetrics(), tiny },
       defer: (_ms, reason) => {
@@ -277,12 +307,165 @@ describe("order push to Tiny (exactly once)", () => {
     await expect(tinyOrderPush(payload, context())).rejects.toSatisfy((e) => e instanceof AppError && e.retryable);
     await tinyOrderPush(payload, context());
     expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+    // The sale's stock was posted: both linked products are re-synced to ML now, not at the next poll.
+    const ids = productIds();
+    expect(enqueued.map((e) => e.payload)).toEqual(
+      expect.arrayContaining([
+        { accountId: seller.tinyAccountId, productIds: [ids.get("SKU-1")], trigger: "order" },
+        { accountId: seller.tinyAccountId, productIds: [ids.get("SKU-2")], trigger: "order" },
+      ]),
+    );
+    expect(enqueued).toHaveLength(2);
     await tinyOrderPush(payload, context());
     expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+    expect(enqueued).toHaveLength(2);
     expect(deferred).toEqual([]);
 
     const unlinked = await seedOrder(seller, { linked: [] });
     await tinyOrderPush({ ...payload, mlOrderId: unlinked.mlOrderId }, context());
     expect(tinyOrdersOf(unlinked.mlOrderId)).toHaveLength(0);
+  });
+});
+
+const setMlStatus = (mlOrderId: number, status: string) => database.db.update(mlOrders).set({ status }).where(eq(mlOrders.mlOrderId, mlOrderId));
+const invoiceOnPaid = (tinyAccountId: string) => database.db.update(tinyAccounts).set({ invoiceOnPaid: true }).where(eq(tinyAccounts.id, tinyAccountId));
+/** Stock movements Tiny recorded for one of its orders (origem pedido). */
+const movementsOf = (tinyOrderId: number) => sandbox.state().movements.filter((m) => m.origem === "pedido" && m.idOrigem === tinyOrderId);
+const invoicesOf = (tinyOrderId: number) => [...sandbox.state().invoices.values()].filter((n) => n.idPedido === tinyOrderId);
+
+describe("after the order exists: stock, invoice, receivables, cancellation", () => {
+  it("an unpaid order is created without posting anything; once paid, the next push posts stock and receivables exactly once", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller, { status: "payment_in_process" });
+    const created = await push(seller, mlOrderId);
+    expect(created.push).toMatchObject({ status: "created", stockPostedAt: null, receivablesPostedAt: null });
+    expect(movementsOf(created.push.tinyOrderId!)).toHaveLength(0);
+
+    await setMlStatus(mlOrderId, "paid");
+    sandbox.counters.reset();
+    const paid = await push(seller, mlOrderId);
+    expect(paid.calls).toBe(2);
+    expect(sandbox.counters.counts()).toEqual({ "POST /public-api/v3/pedidos/:idPedido/lancar-estoque": 1, "POST /public-api/v3/pedidos/:idPedido/lancar-contas": 1 });
+    // Two items → two exits, posted once: the only place an ML sale lowers Tiny stock.
+    expect(movementsOf(paid.push.tinyOrderId!).map((m) => [m.tipo, m.quantidade])).toEqual([
+      ["S", 2],
+      ["S", 1],
+    ]);
+    expect((await push(seller, mlOrderId)).calls).toBe(0);
+    expect(movementsOf(paid.push.tinyOrderId!)).toHaveLength(2);
+  });
+
+  it("Tiny posted the stock itself (account setting): its 'already posted' answer counts as done, nothing is posted twice", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller, { status: "payment_in_process" });
+    const created = await push(seller, mlOrderId);
+    await fetch(`${sandbox.apiUrl}/pedidos/${created.push.tinyOrderId}/lancar-estoque`, { method: "POST", headers: { authorization: `Bearer ${(await sandbox.issueTokens()).access_token}` } });
+    await setMlStatus(mlOrderId, "paid");
+    const paid = await push(seller, mlOrderId);
+    expect(paid.push).toMatchObject({ lastError: null });
+    expect(paid.push.stockPostedAt).not.toBeNull();
+    expect(movementsOf(created.push.tinyOrderId!)).toHaveLength(2);
+  });
+
+  it("invoice on paid: generated from the order and emitted; number, key and link stored; a repeat costs nothing", async () => {
+    const seller = await seedSeller();
+    await invoiceOnPaid(seller.tinyAccountId);
+    const { mlOrderId } = await seedOrder(seller);
+    const result = await push(seller, mlOrderId);
+    const invoices = invoicesOf(result.push.tinyOrderId!);
+    expect(invoices).toHaveLength(1);
+    const nota = invoices[0]!;
+    expect(nota.situacao).toBe(6);
+    expect(result.push).toMatchObject({ invoiceId: nota.id, invoiceNumber: String(nota.numero), invoiceKey: nota.chaveAcesso, invoiceSituation: 6, invoiceError: null });
+    expect(nota.chaveAcesso).toMatch(/^\d{44}$/);
+    expect(result.push.invoiceLink).toMatch(/^https?:\/\//);
+    expect(result.push.invoiceEmittedAt).not.toBeNull();
+    expect((await push(seller, mlOrderId)).calls).toBe(0);
+  });
+
+  it("a lost answer to the invoice generation: the retry finds the invoice through the order, still one invoice", async () => {
+    const seller = await seedSeller();
+    await invoiceOnPaid(seller.tinyAccountId);
+    const { mlOrderId } = await seedOrder(seller);
+    // Tiny generates the invoice but the answer arrives after our timeout.
+    sandbox.faults.add(undefined, { match: { method: "POST", path: "/public-api/v3/pedidos/*/gerar-nota-fiscal" }, latencyMs: timeoutMs + 500, times: 1 });
+    await expect(push(seller, mlOrderId)).rejects.toBeInstanceOf(Error);
+    const [row] = await database.db.select().from(tinyOrderPushes).where(eq(tinyOrderPushes.mlOrderId, mlOrderId));
+    expect(row).toMatchObject({ status: "created", invoiceId: null });
+    await until(() => invoicesOf(row!.tinyOrderId!).length > 0);
+    const retried = await push(seller, mlOrderId);
+    const invoices = invoicesOf(row!.tinyOrderId!);
+    expect(invoices).toHaveLength(1);
+    expect(retried.push).toMatchObject({ invoiceId: invoices[0]!.id, invoiceSituation: 6 });
+  });
+
+  it("SEFAZ rejects the invoice: the order stays created, the reason is kept, nothing else is blocked; clearing it lets a later push emit", async () => {
+    const seller = await seedSeller();
+    await invoiceOnPaid(seller.tinyAccountId);
+    const { mlOrderId } = await seedOrder(seller);
+    sandbox.faults.add(undefined, { match: { method: "POST", path: "/public-api/v3/notas/*/emitir" }, extra: { sefazRejeicao: "Rejeição 539: Duplicidade de NF-e" }, times: 1 });
+    const rejected = await push(seller, mlOrderId);
+    expect(rejected.push.status).toBe("created");
+    expect(rejected.push.invoiceError).toContain("Rejeição 539");
+    expect(rejected.push).toMatchObject({ invoiceSituation: 5, invoiceEmittedAt: null });
+    expect(rejected.push.receivablesPostedAt).not.toBeNull();
+    // Rejections are not retried by themselves: the seller fixes the data in Tiny first.
+    expect((await push(seller, mlOrderId)).calls).toBe(0);
+
+    await database.db.update(tinyOrderPushes).set({ invoiceError: null }).where(eq(tinyOrderPushes.id, rejected.push.id));
+    const resent = await push(seller, mlOrderId);
+    expect(resent.push).toMatchObject({ invoiceSituation: 6, invoiceError: null });
+    expect(invoicesOf(resent.push.tinyOrderId!)).toHaveLength(1);
+  });
+
+  it("ML cancels a pushed, paid order: the Tiny order is cancelled and its stock and receivables returned exactly once", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller);
+    const created = await push(seller, mlOrderId);
+    const tinyOrderId = created.push.tinyOrderId!;
+    expect(movementsOf(tinyOrderId)).toHaveLength(2);
+
+    await setMlStatus(mlOrderId, "cancelled");
+    sandbox.counters.reset();
+    const cancelled = await push(seller, mlOrderId);
+    expect(sandbox.counters.counts()).toEqual({
+      "PUT /public-api/v3/pedidos/:idPedido/situacao": 1,
+      "POST /public-api/v3/pedidos/:idPedido/estornar-estoque": 1,
+      "POST /public-api/v3/pedidos/:idPedido/estornar-contas": 1,
+    });
+    expect(sandbox.state().orders.get(tinyOrderId)!.situacao).toBe(2);
+    expect(cancelled.push.tinyCancelledAt).not.toBeNull();
+    expect(cancelled.push.stockReturnedAt).not.toBeNull();
+    expect(cancelled.push.receivablesReversedAt).not.toBeNull();
+    const returned = () => movementsOf(tinyOrderId).filter((m) => m.tipo === "E");
+    expect(returned().map((m) => m.quantidade)).toEqual([2, 1]);
+
+    // Every later event of the order (ML keeps notifying) changes nothing.
+    await Promise.all([push(seller, mlOrderId), push(seller, mlOrderId), push(seller, mlOrderId)]);
+    expect(returned()).toHaveLength(2);
+    expect((await push(seller, mlOrderId)).calls).toBe(0);
+  });
+
+  it("an order cancelled before it reached Tiny is never created", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller, { status: "cancelled" });
+    sandbox.counters.reset();
+    const result = await push(seller, mlOrderId);
+    expect(result.push.status).toBe("cancelled");
+    expect(sandbox.counters.total()).toBe(0);
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(0);
+  });
+
+  it("cancelled while the create's outcome was unknown: looked up first; the order found is cancelled, not left open", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller);
+    sandbox.faults.add(undefined, { match: { method: "POST", path: "/public-api/v3/pedidos" }, latencyMs: timeoutMs + 1_000, times: 1 });
+    expect((await push(seller, mlOrderId)).push.status).toBe("unknown");
+    await until(() => tinyOrdersOf(mlOrderId).length > 0);
+    await setMlStatus(mlOrderId, "cancelled");
+    const result = await push(seller, mlOrderId);
+    expect(result.push).toMatchObject({ status: "created", tinyOrderId: tinyOrdersOf(mlOrderId)[0]!.id });
+    expect(result.push.tinyCancelledAt).not.toBeNull();
+    expect(tinyOrdersOf(mlOrderId)[0]!.situacao).toBe(2);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { setMlEcommerceChannel } from "../../db/queries/tiny-orders";
-import { mlOrderItems, mlOrders, tinyProductLinks } from "../../db/schema";
+import { eq } from "drizzle-orm";
+import { mlOrderItems, mlOrders, tinyAccounts, tinyProductLinks } from "../../db/schema";
 import { problemFields, registerUser } from "./support/api";
 import { api, sandbox, sandboxProducts, seedAccount, seedListings, testServices, tinyUrl } from "./support/tiny";
 
@@ -15,6 +16,15 @@ interface PushDto {
   tinyCalls: number;
   failureReasons: Array<{ code: string; mlItemId?: string }>;
   tiny?: { id: number; situacao: number; status: string } | null;
+  invoice: { id: number | null; key: string | null; situation: number | null; error: string | null } | null;
+  stock: { postedAt: string | null; returnedAt: string | null };
+  receivables: { postedAt: string | null; reversedAt: string | null };
+  cancelledInTinyAt: string | null;
+}
+
+interface PushListDto {
+  items: PushDto[];
+  pagination: { limit: number; offset: number; total: number };
 }
 
 /** A seller with a Tiny account (ML channel set), listings linked to SKU-1/SKU-2, and one paid ML order of both. */
@@ -57,14 +67,17 @@ describe.sequential("POST /tinyerp/orders and GET /tinyerp/orders/{id}", () => {
     const { user, mlOrderId } = await seller();
     const pushed = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
     expect(pushed.status).toBe(200);
-    expect(pushed.body).toMatchObject({ status: "created", inProgress: false, mlOrderId, markersAdded: true, failureReasons: [] });
-    expect(pushed.body.tinyCalls).toBe(4);
+    expect(pushed.body).toMatchObject({ status: "created", inProgress: false, mlOrderId, markersAdded: true, failureReasons: [], invoice: null, cancelledInTinyAt: null });
+    // Find + create contact, create order, markers, then the paid sale's stock and receivables.
+    expect(pushed.body.tinyCalls).toBe(6);
+    expect(pushed.body.stock.postedAt).not.toBeNull();
+    expect(pushed.body.receivables.postedAt).not.toBeNull();
     const inTiny = await tinyOrdersWithNumber(mlOrderId);
     expect(inTiny.map((o) => o.id)).toEqual([pushed.body.tinyOrderId]);
 
     const again = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
     expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ id: pushed.body.id, tinyOrderId: pushed.body.tinyOrderId, tinyCalls: 4 });
+    expect(again.body).toMatchObject({ id: pushed.body.id, tinyOrderId: pushed.body.tinyOrderId, tinyCalls: 6 });
     expect(await tinyOrdersWithNumber(mlOrderId)).toHaveLength(1);
 
     const view = await api<PushDto>(`/tinyerp/orders/${pushed.body.id}`, { token: user.accessToken });
@@ -106,6 +119,11 @@ describe.sequential("POST /tinyerp/orders and GET /tinyerp/orders/{id}", () => {
     expect(anonymous.status).toBe(401);
     const missing = await api("/tinyerp/orders/0190a0a0-0000-7000-8000-000000000000", { token: user.accessToken });
     expect(missing.status).toBe(404);
+    // With two companies the account must be named, and the error points at the body field it belongs to.
+    await seedAccount(testServices(), user.user.id);
+    const ambiguous = await api("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId: 1 } });
+    expect(ambiguous.status).toBe(400);
+    expect(problemFields(ambiguous.body)).toEqual(["body.accountId"]);
   });
   it("the seller sets the account's Mercado Livre channel; without one a push refuses rather than risk a duplicate", async () => {
     const { user, account, mlOrderId } = await seller();
@@ -132,5 +150,71 @@ describe.sequential("POST /tinyerp/orders and GET /tinyerp/orders/{id}", () => {
     const pushed = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
     expect(pushed.body.status).toBe("created");
     expect(await tinyOrdersWithNumber(mlOrderId)).toHaveLength(1);
+  });
+
+  it("the error list and resend: a failed push is listed with its reason, fixed, resent once, and leaves the list", async () => {
+    const { user, account, mlOrderId, listings } = await seller({ linkSecond: false });
+    const failed = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
+    expect(failed.body.status).toBe("failed");
+
+    const errors = await api<PushListDto>("/tinyerp/orders?needsAttention=true", { token: user.accessToken });
+    expect(errors.status).toBe(200);
+    expect(errors.body.items.map((p) => p.id)).toEqual([failed.body.id]);
+    expect(errors.body.items[0]!.failureReasons).toEqual([expect.objectContaining({ code: "unlinked_item", mlItemId: listings.withVariations })]);
+    expect(errors.body.pagination).toEqual({ limit: 50, offset: 0, total: 1 });
+
+    const services = testServices();
+    const products = await sandboxProducts();
+    await services.db
+      .insert(tinyProductLinks)
+      .values({ userId: user.user.id, tinyAccountId: account.id, mlItemId: listings.withVariations, mlVariationId: listings.variationIds[0]!, tinyProductId: products.get("SKU-2")!, source: "manual" });
+    const resent = await api<PushDto>(`/tinyerp/orders/${failed.body.id}/resend`, { method: "POST", token: user.accessToken });
+    expect(resent.status).toBe(200);
+    expect(resent.body).toMatchObject({ id: failed.body.id, status: "created", failureReasons: [] });
+    const again = await api<PushDto>(`/tinyerp/orders/${failed.body.id}/resend`, { method: "POST", token: user.accessToken });
+    expect(again.body.tinyOrderId).toBe(resent.body.tinyOrderId);
+    expect(await tinyOrdersWithNumber(mlOrderId)).toHaveLength(1);
+
+    expect((await api<PushListDto>("/tinyerp/orders?needsAttention=true", { token: user.accessToken })).body.items).toEqual([]);
+    const all = await api<PushListDto>(`/tinyerp/orders?status=created&accountId=${account.id}`, { token: user.accessToken });
+    expect(all.body.items.map((p) => p.id)).toEqual([failed.body.id]);
+  });
+
+  it("a refused invoice is on the error list with Tiny's reason; resend emits it", async () => {
+    const { user, account, mlOrderId } = await seller();
+    await testServices().db.update(tinyAccounts).set({ invoiceOnPaid: true }).where(eq(tinyAccounts.id, account.id));
+    await sandbox("/_sandbox/faults", { json: { rule: { match: { method: "POST", path: "/public-api/v3/notas/*/emitir" }, extra: { sefazRejeicao: "Rejeição 225: Falha no Schema XML" }, times: 1 } } });
+    const pushed = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
+    expect(pushed.body.status).toBe("created");
+    expect(pushed.body.invoice).toMatchObject({ situation: 5, key: null });
+    expect(pushed.body.invoice?.error).toContain("Rejeição 225");
+    const errors = await api<PushListDto>("/tinyerp/orders?needsAttention=true", { token: user.accessToken });
+    expect(errors.body.items.map((p) => p.id)).toEqual([pushed.body.id]);
+
+    const resent = await api<PushDto>(`/tinyerp/orders/${pushed.body.id}/resend`, { method: "POST", token: user.accessToken });
+    expect(resent.body.invoice).toMatchObject({ situation: 6, error: null });
+    expect(resent.body.invoice?.key).toMatch(/^\d{44}$/);
+    expect((await api<PushListDto>("/tinyerp/orders?needsAttention=true", { token: user.accessToken })).body.items).toEqual([]);
+  });
+
+  it("list and resend: authentication, validation and tenant isolation", async () => {
+    const owner = await seller({ linkSecond: false });
+    const failed = await api<PushDto>("/tinyerp/orders", { method: "POST", token: owner.user.accessToken, json: { mlOrderId: owner.mlOrderId } });
+    const stranger = await registerUser();
+    await seedAccount(testServices(), stranger.user.id);
+
+    expect((await api("/tinyerp/orders")).status).toBe(401);
+    expect((await api(`/tinyerp/orders/${failed.body.id}/resend`, { method: "POST" })).status).toBe(401);
+    const bad = await api("/tinyerp/orders?status=lost&needsAttention=maybe&limit=0", { token: owner.user.accessToken });
+    expect(bad.status).toBe(400);
+    expect(problemFields(bad.body).sort()).toEqual(["query.limit", "query.needsAttention", "query.status"]);
+    expect((await api("/tinyerp/orders/not-a-uuid/resend", { method: "POST", token: owner.user.accessToken })).status).toBe(400);
+
+    expect((await api<PushListDto>("/tinyerp/orders", { token: stranger.accessToken })).body.items).toEqual([]);
+    expect((await api(`/tinyerp/orders?accountId=${owner.account.id}`, { token: stranger.accessToken })).status).toBe(404);
+    const theirs = await api(`/tinyerp/orders/${failed.body.id}/resend`, { method: "POST", token: stranger.accessToken });
+    expect(theirs.status).toBe(404);
+    const unchanged = await api<PushDto>(`/tinyerp/orders/${failed.body.id}`, { token: owner.user.accessToken });
+    expect(unchanged.body).toMatchObject({ status: "failed", failureReasons: [expect.objectContaining({ code: "unlinked_item" })] });
   });
 });

@@ -1,6 +1,7 @@
 import { AppError } from "../../../core/errors";
 import { pushOrderToTiny, tinyOrderApi, tinyOrderSituacao, type OrderPushResult, type TinyOrder } from "../../../core/tiny";
-import { findOrderPushOfUser, setMlEcommerceChannel, type TinyOrderPush } from "../../../db/queries/tiny-orders";
+import { clearPushRefusals, findOrderPushOfUser, listOrderPushes, setMlEcommerceChannel, type OrderPushFilters, type TinyOrderPush } from "../../../db/queries/tiny-orders";
+import { findOwnTinyAccountAnyStatus } from "../../../db/queries/tiny-account-settings";
 import type { Principal } from "../lib/types";
 import { resolveAccount } from "./tinyerp";
 import type { Services } from ".";
@@ -13,12 +14,33 @@ import type { Services } from ".";
  * retrying pushes whose outcome stayed unknown.
  */
 export async function pushOrder(services: Services, principal: Principal, input: { mlOrderId: number; accountId?: string | undefined }): Promise<OrderPushResult> {
-  const account = await resolveAccount(services, principal, input.accountId);
+  const account = await resolveAccount(services, principal, input.accountId, "body");
+  return runPush(services, principal, account.id, input.mlOrderId);
+}
+
+async function runPush(services: Services, principal: Principal, tinyAccountId: string, mlOrderId: number): Promise<OrderPushResult> {
   const tiny = await services.tiny();
   return pushOrderToTiny(
-    { db: services.db, client: tiny.client.forAccount(account.id), log: services.logger, now: services.now },
-    { userId: principal.userId, tinyAccountId: account.id, mlOrderId: input.mlOrderId },
+    { db: services.db, client: tiny.client.forAccount(tinyAccountId), log: services.logger, now: services.now },
+    { userId: principal.userId, tinyAccountId, mlOrderId },
   );
+}
+
+/** History stays readable whatever the account's state; another user's account is a 404 like everywhere. */
+export async function listPushes(services: Services, principal: Principal, filters: Omit<OrderPushFilters, "tinyAccountId"> & { accountId?: string | undefined }) {
+  if (filters.accountId !== undefined && !(await findOwnTinyAccountAnyStatus(services.db, principal.userId, filters.accountId))) {
+    throw new AppError("not_found", "No such Tiny ERP account.");
+  }
+  return listOrderPushes(services.db, principal.userId, { ...filters, tinyAccountId: filters.accountId });
+}
+
+/** The seller fixed what failed (a link, the channel, data in Tiny): clear the refusal and push again. */
+export async function resendPush(services: Services, principal: Principal, id: string): Promise<OrderPushResult> {
+  const push = await findOrderPushOfUser(services.db, principal.userId, id);
+  if (!push) throw new AppError("not_found", "No such order push.");
+  const account = await resolveAccount(services, principal, push.tinyAccountId);
+  await clearPushRefusals(services.db, push.id, services.now());
+  return runPush(services, principal, account.id, push.mlOrderId);
 }
 
 export interface OrderPushView {

@@ -4,7 +4,7 @@ import type { MlNotification } from "../../../../core/jobs/ml-notification";
 import { errorFields } from "../../../../core/log";
 import { MlApiError } from "../../../../core/mercadolibre";
 import { parseMlResource, toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow, type MlResourceRef } from "../../../../core/ml-resources";
-import { upsertClaim, upsertListing, upsertOrder, upsertQuestion, upsertShipment } from "../../../../db/queries/ml-data";
+import { upsertClaim, upsertListing, upsertQuestion, upsertShipment } from "../../../../db/queries/ml-data";
 import {
   failEvent,
   fetchStartedAt,
@@ -15,6 +15,7 @@ import {
   startProcessing,
   type NotificationFacts,
 } from "../../../../db/queries/webhooks";
+import { storeOrderAndForward } from "../tiny/forward";
 import type { JobContext } from "../types";
 import { accountLimits, jitter } from "./account-limits";
 import { resourceLock } from "./resource-lock";
@@ -171,7 +172,7 @@ async function store(ctx: JobContext, account: Account, ref: MlResourceRef, data
           .split(",")
           .map((part) => part.trim())
           .filter(Boolean);
-        return (await upsertOrder(ctx.db, account.id, toOrderRow(data, fetchedAt, missing))).applied;
+        return await storeOrderAndForward(ctx, account.id, toOrderRow(data, fetchedAt, missing));
       }
       case "items":
         return (await upsertListing(ctx.db, account.id, toListingRow(data, fetchedAt))).applied;

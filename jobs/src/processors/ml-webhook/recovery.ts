@@ -2,8 +2,8 @@ import { AppError } from "../../../../core/errors";
 import { mlNotificationWire } from "../../../../core/jobs/ml-notification";
 import { errorFields } from "../../../../core/log";
 import { toOrderRow } from "../../../../core/ml-resources";
-import { upsertOrder } from "../../../../db/queries/ml-data";
 import { activeMlAccounts, getReconcileCursor, recordEnqueued, recordFetch, saveReconcileCursor } from "../../../../db/queries/webhooks";
+import { storeOrderAndForward } from "../tiny/forward";
 import type { JobContext } from "../types";
 import { notificationFacts } from "./facts";
 
@@ -110,7 +110,7 @@ export async function reconcileOrders(ctx: JobContext, accountId: string | undef
           seen++;
           found++;
           const row = toOrderRow(raw, fetchedAt);
-          if ((await upsertOrder(ctx.db, account.id, row)).applied) applied++;
+          if (await storeOrderAndForward(ctx, account.id, row)) applied++;
           await recordFetch(ctx.db, account.id, `orders:${row.order.mlOrderId}`, fetchedAt, 200);
         }
         const total = response.data.paging?.total ?? 0;

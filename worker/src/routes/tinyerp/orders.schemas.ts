@@ -34,7 +34,7 @@ export const MlChannelSchema = z
 export const OrderPushParams = z.object({ id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" } }) });
 
 const ReasonSchema = z.object({
-  code: z.string().openapi({ description: "unlinked_item, no_items, no_buyer, no_ml_channel, tiny_rejected, outcome_unknown" }),
+  code: z.string().openapi({ description: "unlinked_item, no_items, no_buyer, no_ml_channel, tiny_rejected, outcome_unknown, step_refused" }),
   message: z.string(),
   mlItemId: z.string().optional(),
   mlVariationId: z.number().nullable().optional(),
@@ -59,12 +59,45 @@ export const OrderPushSchema = z
     lastError: z.string().nullable(),
     lastErrorAt: z.string().datetime().nullable(),
     failureReasons: z.array(ReasonSchema),
-    invoice: z.object({ id: z.number(), number: z.string().nullable(), key: z.string().nullable(), link: z.string().nullable() }).nullable(),
+    invoice: z
+      .object({
+        id: z.number().nullable(),
+        number: z.string().nullable(),
+        key: z.string().nullable().openapi({ description: "NF-e access key (chave de acesso), once authorised" }),
+        link: z.string().nullable().openapi({ description: "DANFE link" }),
+        situation: z.number().nullable().openapi({ description: "Tiny's nota situação: 6 autorizada, 5 rejeitada, …" }),
+        emittedAt: z.string().datetime().nullable(),
+        error: z.string().nullable().openapi({ description: "Why generating or emitting it was refused; resend after fixing it in Tiny" }),
+      })
+      .nullable()
+      .openapi({ description: "Null until an invoice was generated or refused (only when the account invoices on paid)" }),
+    stock: z.object({
+      postedAt: z.string().datetime().nullable().openapi({ description: "The sale's stock posted in Tiny (once, when the ML order is paid)" }),
+      returnedAt: z.string().datetime().nullable().openapi({ description: "Returned after the ML order was cancelled (once)" }),
+    }),
+    receivables: z.object({ postedAt: z.string().datetime().nullable(), reversedAt: z.string().datetime().nullable() }),
+    cancelledInTinyAt: z.string().datetime().nullable(),
     createdInTinyAt: z.string().datetime().nullable(),
     createdAt: z.string().datetime(),
     updatedAt: z.string().datetime(),
   })
   .openapi("TinyOrderPush");
+
+export const OrderPushListQuery = z.object({
+  accountId: z.string().uuid("must be a UUID").optional().openapi({ description: "Only this Tiny account's pushes" }),
+  status: z.enum(tinyOrderPushStatus.enumValues, { message: `must be one of ${tinyOrderPushStatus.enumValues.join(", ")}` }).optional(),
+  needsAttention: z
+    .enum(["true", "false"], { message: "must be true or false" })
+    .transform((v) => v === "true")
+    .optional()
+    .openapi({ description: "true: only the error list — failed, unknown, a refused step or a refused invoice" }),
+  limit: z.coerce.number({ message: "must be a number" }).int().min(1).max(200).default(50),
+  offset: z.coerce.number({ message: "must be a number" }).int().min(0).max(1_000_000).default(0),
+});
+
+export const OrderPushListSchema = z
+  .object({ items: z.array(OrderPushSchema), pagination: z.object({ limit: z.number().int(), offset: z.number().int(), total: z.number().int() }) })
+  .openapi("TinyOrderPushList");
 
 export const OrderPushViewSchema = OrderPushSchema.extend({
   tiny: z
@@ -90,7 +123,21 @@ export function toOrderPushDto(push: TinyOrderPush, inProgress = false): z.infer
     lastError: push.lastError,
     lastErrorAt: iso(push.lastErrorAt),
     failureReasons: push.failureReasons,
-    invoice: push.invoiceId === null ? null : { id: push.invoiceId, number: push.invoiceNumber, key: push.invoiceKey, link: push.invoiceLink },
+    invoice:
+      push.invoiceId === null && push.invoiceError === null
+        ? null
+        : {
+            id: push.invoiceId,
+            number: push.invoiceNumber,
+            key: push.invoiceKey,
+            link: push.invoiceLink,
+            situation: push.invoiceSituation,
+            emittedAt: iso(push.invoiceEmittedAt),
+            error: push.invoiceError,
+          },
+    stock: { postedAt: iso(push.stockPostedAt), returnedAt: iso(push.stockReturnedAt) },
+    receivables: { postedAt: iso(push.receivablesPostedAt), reversedAt: iso(push.receivablesReversedAt) },
+    cancelledInTinyAt: iso(push.tinyCancelledAt),
     createdInTinyAt: iso(push.createdInTinyAt),
     createdAt: push.createdAt.toISOString(),
     updatedAt: push.updatedAt.toISOString(),
