@@ -3,7 +3,9 @@ const suites: Record<string, () => Promise<unknown>> = {
   auth: () => import("./auth"),
   "ml-read": () => import("./ml-read"),
   "ml-sync": () => import("./ml-sync"),
+  "tiny-orders": () => import("./tiny-orders"),
   "tiny-products": () => import("./tiny-products"),
+  "tiny-stock": () => import("./tiny-stock"),
   webhooks: () => import("./webhooks"),
 };
 

@@ -4,11 +4,13 @@ import {
   createdProductModel,
   createdProductWithVariationsModel,
   infoModel,
+  kitModel,
   productListModel,
   productModel,
   stockModel,
   type TinyCreatedProduct,
   type TinyInfo,
+  type TinyKitItem,
   type TinyProduct,
   type TinyProductCreate,
   type TinyProductFilters,
@@ -35,10 +37,15 @@ export interface TinyAccountClient {
   getProduct(productId: number, options?: CallOptions): Promise<TinyProduct>;
   /** GET /estoque/{idProduto} — physical, reserved and available stock, per deposit. */
   getStock(productId: number, options?: CallOptions): Promise<TinyStock>;
+  /** GET /produtos/{idProduto}/kit — a kit's components and how many of each one kit takes. */
+  getKit(productId: number, options?: CallOptions): Promise<TinyKitItem[]>;
   /** POST /produtos — with its variations in the same call. A duplicate SKU is a 400 with `detalhes`. */
   createProduct(product: TinyProductCreate, options?: CallOptions): Promise<TinyCreatedProduct>;
-  /** PUT /produtos/{idProduto} → 204. Only the fields sent change (no `tipo`, no variations, no stock). */
-  updateProduct(productId: number, changes: Partial<TinyProductWrite> & { descricao: string }, options?: CallOptions): Promise<void>;
+  /**
+   * PUT /produtos/{idProduto} → 204. Only the fields sent change (no `tipo`, no variations, no stock).
+   * The spec's ProdutoModel requires `sku` (Prism flags a body without it), so it is always sent: the product's own.
+   */
+  updateProduct(productId: number, changes: Partial<TinyProductWrite> & { sku: string; descricao: string }, options?: CallOptions): Promise<void>;
   /** POST /produtos/{idProduto}/variacoes — one more variation of an existing product. */
   addVariation(productId: number, variation: TinyVariationWrite, options?: CallOptions): Promise<{ id: number; codigo: string | null }>;
   /** PUT /produtos/{idProduto}/variacoes/{idVariacao} → 204. */
@@ -49,6 +56,8 @@ export interface TinyAccountClient {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** Longest wait for the company's quota before a retryable 429; the runtime's setting otherwise. */
+  maxQuotaWaitMs?: number;
 }
 
 export interface TinyClient {
@@ -86,24 +95,28 @@ function productQuery(filters: TinyProductFilters): Record<string, string | numb
 
 export function accountClient(deps: TinyTransportDeps, accountId: string, auth: TinyAuthProvider): TinyAccountClient {
   const request = <S extends z.ZodType>(call: TinyCall<S>) => tinyCall(deps, auth, call);
-  const withSignal = (options?: CallOptions) => (options?.signal ? { signal: options.signal } : {});
+  const callOptions = (options?: CallOptions) => ({
+    ...(options?.signal ? { signal: options.signal } : {}),
+    ...(options?.maxQuotaWaitMs === undefined ? {} : { maxQuotaWaitMs: options.maxQuotaWaitMs }),
+  });
   return {
     accountId,
     request,
-    info: async (options) => (await request({ method: "GET", path: "/info", schema: infoModel, ...withSignal(options) })).data,
-    listProducts: async (filters = {}, options) => (await request({ method: "GET", path: "/produtos", query: productQuery(filters), schema: productListModel, ...withSignal(options) })).data,
-    getProduct: async (productId, options) => (await request({ method: "GET", path: `/produtos/${productId}`, schema: productModel, ...withSignal(options) })).data,
-    getStock: async (productId, options) => (await request({ method: "GET", path: `/estoque/${productId}`, schema: stockModel, ...withSignal(options) })).data,
-    createProduct: async (product, options) => (await request({ method: "POST", path: "/produtos", body: product, schema: createdProductWithVariationsModel, ...withSignal(options) })).data,
+    info: async (options) => (await request({ method: "GET", path: "/info", schema: infoModel, ...callOptions(options) })).data,
+    listProducts: async (filters = {}, options) => (await request({ method: "GET", path: "/produtos", query: productQuery(filters), schema: productListModel, ...callOptions(options) })).data,
+    getProduct: async (productId, options) => (await request({ method: "GET", path: `/produtos/${productId}`, schema: productModel, ...callOptions(options) })).data,
+    getStock: async (productId, options) => (await request({ method: "GET", path: `/estoque/${productId}`, schema: stockModel, ...callOptions(options) })).data,
+    getKit: async (productId, options) => (await request({ method: "GET", path: `/produtos/${productId}/kit`, schema: kitModel, ...callOptions(options) })).data,
+    createProduct: async (product, options) => (await request({ method: "POST", path: "/produtos", body: product, schema: createdProductWithVariationsModel, ...callOptions(options) })).data,
     updateProduct: async (productId, changes, options) => {
-      await request({ method: "PUT", path: `/produtos/${productId}`, body: changes, ...withSignal(options) });
+      await request({ method: "PUT", path: `/produtos/${productId}`, body: changes, ...callOptions(options) });
     },
     addVariation: async (productId, variation, options) => {
-      const created = (await request({ method: "POST", path: `/produtos/${productId}/variacoes`, body: variation, schema: createdProductModel, ...withSignal(options) })).data;
+      const created = (await request({ method: "POST", path: `/produtos/${productId}/variacoes`, body: variation, schema: createdProductModel, ...callOptions(options) })).data;
       return { id: created.id, codigo: created.codigo };
     },
     updateVariation: async (productId, variationId, changes, options) => {
-      await request({ method: "PUT", path: `/produtos/${productId}/variacoes/${variationId}`, body: changes, ...withSignal(options) });
+      await request({ method: "PUT", path: `/produtos/${productId}/variacoes/${variationId}`, body: changes, ...callOptions(options) });
     },
   };
 }

@@ -18,6 +18,7 @@ export * from "./errors";
 export * from "./oauth";
 export * from "./quota";
 export * from "./schemas";
+export * from "./stock";
 export * from "./tokens";
 export { tinyCall, tinyEndpoint } from "./transport";
 export type { TinyAuthProvider, TinyCall, TinyCallAuth, TinyMethod, TinyQuery, TinyTransportDeps } from "./transport";

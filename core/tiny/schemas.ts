@@ -109,6 +109,14 @@ export const stockModel = z.looseObject({
     .transform((v) => v ?? []),
 });
 
+/** ProdutoKitResponseModel: one component of a kit (GET /produtos/{idProduto}/kit answers a bare array of them). */
+export const kitComponentModel = z.looseObject({
+  produto: productRefModel,
+  quantidade: num,
+});
+
+export const kitModel = z.array(kitComponentModel);
+
 /** CriarProdutoResponseModel: the answer to a create names the SKU `codigo`, not `sku`. */
 export const createdProductModel = z.looseObject({ id, codigo: optStr, descricao: optStr });
 
@@ -129,6 +137,7 @@ export type TinyProduct = z.output<typeof productModel>;
 export type TinyProductVariation = z.output<typeof productVariationModel>;
 export type TinyStock = z.output<typeof stockModel>;
 export type TinyDepositStock = z.output<typeof depositStockModel>;
+export type TinyKitItem = z.output<typeof kitComponentModel>;
 export type TinyCreatedProduct = z.output<typeof createdProductWithVariationsModel>;
 
 /** The fields of ProdutoModel (POST /produtos, PUT /produtos/{id}) the product sync sends. */
@@ -165,6 +174,7 @@ export const tinySpecModels = {
   ObterProdutoModelResponse: productModel,
   DepositoModel: depositStockModel,
   ObterEstoqueProdutoModelResponse: stockModel,
+  ProdutoKitResponseModel: kitComponentModel,
   CriarProdutoResponseModel: createdProductModel,
 } as const;
 

@@ -43,6 +43,8 @@ export interface TinyCall<S extends z.ZodType> {
   /** Parses a 2xx body; 204 bodies are not parsed. */
   schema?: S;
   signal?: AbortSignal;
+  /** Overrides the runtime's quota wait for this call (a job that can come back later need not hold its worker). */
+  maxQuotaWaitMs?: number;
 }
 
 export interface TinyAuthProvider {
@@ -76,7 +78,8 @@ export async function tinyCall<S extends z.ZodType>(deps: TinyTransportDeps, aut
 
   for (let attempt = 1; ; attempt++) {
     if (credentials.quotaKey) {
-      await deps.quota.acquire(credentials.quotaKey, kind, { ...(deps.maxQuotaWaitMs === undefined ? {} : { maxWaitMs: deps.maxQuotaWaitMs }), ...(call.signal ? { signal: call.signal } : {}) });
+      const maxWaitMs = call.maxQuotaWaitMs ?? deps.maxQuotaWaitMs;
+      await deps.quota.acquire(credentials.quotaKey, kind, { ...(maxWaitMs === undefined ? {} : { maxWaitMs }), ...(call.signal ? { signal: call.signal } : {}) });
     }
     const started = performance.now();
     let response: Response;

@@ -27,7 +27,7 @@ import { tinyAccounts } from "../../db/schema";
 import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
 import { classify } from "../../dev/sandbox/tiny/contract/known-deviations";
 import { SPEC_PATH, startPrismProxy, type PrismProxy } from "../../dev/sandbox/tiny/contract/prism";
-import type { ObservedViolation, PrismViolation } from "../../dev/sandbox/tiny/contract/scenario";
+import { createViolationRecorder } from "../../dev/sandbox/tiny/contract/recorder";
 import { createTestResources, memoryLogger, type TestResources } from "./support/resources";
 
 // Our Tiny client, not the sandbox, is under test here: every request it makes goes through Prism
@@ -35,38 +35,18 @@ import { createTestResources, memoryLogger, type TestResources } from "./support
 // (dev/sandbox/tiny/contract/known-deviations.ts) fails the run.
 
 interface Spec {
-  paths: Record<string, unknown>;
   components: { schemas: Record<string, { properties?: Record<string, unknown>; allOf?: Array<{ $ref?: string; properties?: Record<string, unknown> }> }> };
 }
 const spec = JSON.parse(readFileSync(SPEC_PATH, "utf8")) as Spec;
-
-/** "/produtos/123" → "/produtos/{idProduto}": the spec route a concrete path belongs to (fewest parameters wins). */
-function routeOf(path: string): string {
-  const candidates = Object.keys(spec.paths).filter((route) => new RegExp(`^${route.replace(/\{[^}]+\}/g, "[^/]+")}$`).test(path));
-  candidates.sort((a, b) => (a.match(/\{/g)?.length ?? 0) - (b.match(/\{/g)?.length ?? 0));
-  return candidates[0] ?? path;
-}
 
 let resources: TestResources;
 let sandbox: TinySandbox;
 let prism: PrismProxy;
 let database: ReturnType<typeof createNodeDb>;
-const violations: ObservedViolation[] = [];
-let calls = 0;
-
-/** Records Prism's verdict on every API response our client receives. */
-const recordingFetch: typeof fetch = async (input, init) => {
-  const response = await fetch(input, init);
-  const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.toString() : input.url);
-  if (url.origin === new URL(prism.url).origin) {
-    calls++;
-    const header = response.headers.get("sl-violations");
-    for (const v of header ? (JSON.parse(header) as PrismViolation[]) : []) {
-      violations.push({ ...v, method: (init?.method ?? "GET").toUpperCase(), route: routeOf(url.pathname), status: response.status });
-    }
-  }
-  return response;
-};
+/** Prism's verdict on every API response our client receives. */
+const recorder = createViolationRecorder(() => prism.url);
+const { violations } = recorder;
+const recordingFetch = recorder.fetch;
 
 function config(): TinyConfig {
   return {
@@ -115,7 +95,7 @@ afterAll(async () => {
 });
 
 describe("the Tiny client against Tiny's published v3 spec (Prism validating proxy)", () => {
-  it("connect, catalogue, stock, refresh-on-401, 404 and 429: no violation outside the known deviations", async () => {
+  it("connect, catalogue, product writes (GTIN included), stock, refresh-on-401, 404 and 429: no violation outside the known deviations", async () => {
     // Connect as the Worker does: authorization code with PKCE, then GET /info through the proxy.
     const tiny = await services();
     const pkce = await createPkcePair();
@@ -142,6 +122,19 @@ describe("the Tiny client against Tiny's published v3 spec (Prism validating pro
     await client.listProducts({ dataAlteracao: toTinyDateTime(new Date(Date.now() - 86_400_000)), limit: 5, offset: 5 });
     const product = await client.getProduct(first.id);
     expect(product.id).toBe(first.id);
+    // The writes of the product sync, GTINs included, in the shapes it sends them.
+    const simple = await client.createProduct({ sku: "CT-GTIN-S", descricao: "Contrato simples", tipo: "S", unidade: "UN", gtin: "7891000000014", precos: { preco: 10 } });
+    await client.updateProduct(simple.id, { sku: "CT-GTIN-S", descricao: "Contrato simples", gtin: "7891000000021", precos: { preco: 11 } });
+    const varied = await client.createProduct({
+      sku: "CT-GTIN-V",
+      descricao: "Contrato com variações",
+      tipo: "V",
+      unidade: "UN",
+      precos: { preco: 20 },
+      variacoes: [{ sku: "CT-GTIN-V-P", gtin: "7891000000038", precos: { preco: 20 }, grade: [{ chave: "Tamanho", valor: "P" }] }],
+    });
+    await client.updateVariation(varied.id, varied.variacoes[0]!.id, { precos: { preco: 21 }, gtin: "7891000000045" });
+    await client.addVariation(varied.id, { sku: "CT-GTIN-V-M", gtin: "7891000000052", precos: { preco: 20 }, grade: [{ chave: "Tamanho", valor: "M" }] });
     const stock = await client.getStock(first.id);
     expect(stock.depositos.length).toBeGreaterThan(0);
 
@@ -189,10 +182,10 @@ describe("the Tiny client against Tiny's published v3 spec (Prism validating pro
       await fetch(`${sandbox.url}/_sandbox/quotas/usage`, { method: "DELETE" });
     }
 
+    const calls = recorder.total();
     expect(calls).toBeGreaterThanOrEqual(10);
-    const { unexplained, explained } = classify(violations);
-    const report = unexplained.map((v) => `${v.method} ${v.route} → ${v.status}: ${v.location.join(".")} ${v.message}`).join("\n");
-    expect(report).toBe("");
+    expect(recorder.unexplainedSince(0)).toBe("");
+    const { explained } = classify(violations);
     expect(explained.has("quota-429")).toBe(true);
     console.info(JSON.stringify({ measurement: "tiny client through Prism", calls, violations: violations.length, explained: [...explained.keys()] }));
   });

@@ -48,6 +48,8 @@ const ConfigSchema = z.object({
   ML_MAX_ATTEMPTS: int(3),
   ML_TOKEN_REFRESH_MARGIN_SECONDS: int(300),
   ML_OAUTH_STATE_TTL_SECONDS: int(600),
+  // This Worker's public origin, as the outside world reaches it. Read through apiPublicUrl().
+  API_PUBLIC_URL: z.string().url().optional(),
   // Webhooks (docs/webhooks.md): ML → this Worker → QStash → the jobs container.
   QSTASH_URL: z.string().url().default("https://qstash.upstash.io"),
   QSTASH_TOKEN: z.string().min(1).optional(),
@@ -89,6 +91,15 @@ const ConfigSchema = z.object({
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * Where URLs we hand out (a Tiny webhook URL) point. Locally the Worker's own port; production
+ * has no default, because Tiny could never reach a loopback URL given to a seller.
+ */
+export function apiPublicUrl(config: Config): string | null {
+  const url = config.API_PUBLIC_URL ?? (config.APP_ENV === "production" ? null : "http://127.0.0.1:8787");
+  return url === null ? null : url.replace(/\/+$/, "");
+}
 
 export class ConfigError extends Error {}
 

@@ -2,9 +2,11 @@ import type { JobName } from "../../../core/jobs/catalog";
 import { mlSyncProcessors } from "./ml-sync";
 import { mlWebhookProcessors } from "./ml-webhook";
 import { mlTokenProcessors } from "./ml/token-refresh";
+import { tinyForwardProcessors } from "./tiny/forward";
 import { tinyProcessors } from "./tiny/keepalive";
 import { tinyOrderProcessors } from "./tiny/order-push";
 import { tinyProductSyncProcessors } from "./tiny/product-sync";
+import { tinyStockProcessors } from "./tiny/stock";
 import type { Processors } from "./types";
 
 /**
@@ -13,7 +15,7 @@ import type { Processors } from "./types";
  * Adding a job to the catalog without either a processor below or a name here does not
  * compile, and neither does adding a processor below while its name is still listed here.
  */
-type PendingJobName = "tinyerp.orders.forward.sweep" | "tinyerp.webhook" | "tinyerp.stock.sync" | "tinyerp.stock.poll";
+type PendingJobName = never;
 
 export const processors: Omit<Processors, PendingJobName> = {
   ...mlWebhookProcessors,
@@ -22,6 +24,8 @@ export const processors: Omit<Processors, PendingJobName> = {
   ...tinyProcessors,
   ...tinyProductSyncProcessors,
   ...tinyOrderProcessors,
+  ...tinyForwardProcessors,
+  ...tinyStockProcessors,
 };
 
 // Fails to compile if a pending name is not (or no longer) a catalog job.

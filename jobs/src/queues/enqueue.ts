@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { idempotencyKeyOf, jobs, type JobName, type Payload } from "../../../core/jobs/catalog";
 import { jobIdFor } from "../../../core/jobs/job-id";
 import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
+import { uuidv7 } from "../../../core/ids";
 import { isRedisReady } from "../redis";
 import { withTimeout } from "../../../core/timeout";
 import type { QueueRegistry } from "./registry";
@@ -25,6 +26,13 @@ export interface EnqueueOptions {
   fallbackKey?: string;
   /** Runnable only after this many ms (spreads fan-out work over a window); overrides the catalog's delay. */
   delayMs?: number;
+  /**
+   * Merges this add into the job of the same key while that job is pending: one not started yet
+   * absorbs it (it will see whatever this add was about), and one running keeps it as its single
+   * successor, run after it with the latest payload. Nothing is remembered once the job ends, so
+   * unlike a kept jobId this never swallows a later change. Replaces the idempotency key.
+   */
+  coalesceKey?: string;
 }
 
 // Above the producer's 2 s command timeout, so this only fires if BullMQ itself waits.
@@ -55,11 +63,13 @@ export async function enqueue<K extends JobName>(
     throw new AppError("unavailable", "The job queue is unavailable.", { retryAfterSeconds: 5 });
   }
 
-  const key = idempotencyKeyOf(name, parsed.data as Payload<K>) ?? options.fallbackKey;
-  const jobId = key === undefined ? undefined : await jobIdFor(name, key);
+  const coalescing = options.coalesceKey !== undefined;
+  const key = coalescing ? undefined : (idempotencyKeyOf(name, parsed.data as Payload<K>) ?? options.fallbackKey);
+  // Our own id when coalescing: BullMQ answers with the pending job's id when it merged the add.
+  const jobId = coalescing ? uuidv7() : key === undefined ? undefined : await jobIdFor(name, key);
   const queue = producer.queues[definition.queue];
   try {
-    if (jobId !== undefined) {
+    if (key !== undefined && jobId !== undefined) {
       const state = await withTimeout(queue.getJobState(jobId), redisWaitMs, "job lookup");
       if (state !== "unknown") return { jobId, deduplicated: true };
     }
@@ -68,12 +78,13 @@ export async function enqueue<K extends JobName>(
         ...definition.options,
         ...(jobId === undefined ? {} : { jobId }),
         ...(options.delayMs === undefined ? {} : { delay: Math.max(0, Math.round(options.delayMs)) }),
+        ...(options.coalesceKey === undefined ? {} : { deduplication: { id: options.coalesceKey, keepLastIfActive: true } }),
       }),
       redisWaitMs,
       "job add",
     );
     if (job.id === undefined) throw new Error("BullMQ returned a job without an id");
-    return { jobId: job.id, deduplicated: false };
+    return { jobId: job.id, deduplicated: coalescing && job.id !== jobId };
   } catch (error) {
     // A timed-out add may still land; the derived jobId makes the caller's retry harmless.
     throw new AppError("unavailable", "The job queue is unavailable.", { retryAfterSeconds: 5, cause: error });

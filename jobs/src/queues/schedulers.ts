@@ -1,4 +1,5 @@
 import { errorFields, type Logger } from "../../../core/log";
+import { stockPollEveryMs } from "../processors/tiny/stock";
 import type { QueueRegistry } from "./registry";
 
 /**
@@ -17,6 +18,10 @@ export const schedules = [
   { id: "scheduler:tinyerp.tokens.keepalive", queue: "tinyerp-sync", name: "tinyerp.tokens.keepalive", everyMs: 30 * 60_000 },
   // ML → Tiny product sync once a day per connected Tiny account (docs/tiny.md); runs in time slices.
   { id: "scheduler:tinyerp.products.sync.schedule", queue: "tinyerp-sync", name: "tinyerp.products.sync.schedule", everyMs: 24 * 60 * 60_000 },
+  // Paid ML orders never forwarded, pushes that still owe Tiny a step (docs/tiny.md, "Forwarding").
+  { id: "scheduler:tinyerp.orders.forward.sweep", queue: "tinyerp-realtime", name: "tinyerp.orders.forward.sweep", everyMs: 5 * 60_000 },
+  // Tiny stock webhooks Tiny never sent: re-reads a few linked products per company (docs/tiny-stock.md, "Polling").
+  { id: "scheduler:tinyerp.stock.poll", queue: "tinyerp-realtime", name: "tinyerp.stock.poll", everyMs: stockPollEveryMs },
 ] as const;
 
 const retryMs = 30_000;

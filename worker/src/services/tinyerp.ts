@@ -38,6 +38,7 @@ import {
   type TinyProductRow,
   type UnlinkedListing,
 } from "../../../db/queries/tiny";
+import { findOwnTinyAccountAnyStatus, updateTinyAccountSettings, type TinyAccountSettings } from "../../../db/queries/tiny-account-settings";
 import type { Principal } from "../lib/types";
 import { connectFailure as fail, connectOutcomeUrl, consumeOAuthState, issueOAuthState, type ConnectOutcome } from "./oauth-state";
 import type { Services } from ".";
@@ -157,15 +158,41 @@ export async function disconnectAccount(services: Services, principal: Principal
 /**
  * The account a Tiny call is for: the one named, or the user's only active one. Several
  * accounts and none named is the caller's to resolve — we never pick one for them.
+ * `location` is where the request carried `accountId`, for the field error.
  */
-export async function resolveAccount(services: Services, principal: Principal, accountId: string | undefined): Promise<TinyAccountSummary> {
+export async function resolveAccount(services: Services, principal: Principal, accountId: string | undefined, location: "query" | "body" = "query"): Promise<TinyAccountSummary> {
   if (accountId) return ownAccount(services, principal, accountId);
   const accounts = (await listTinyAccountsOfUser(services.db, principal.userId)).filter((a) => a.status === "active");
   if (accounts.length === 1) return accounts[0]!;
   if (accounts.length === 0) throw new AppError("not_found", "No Tiny ERP account is connected.");
   throw new AppError("validation_failed", "You have several Tiny ERP accounts; name one.", {
-    fields: [{ path: "query.accountId", message: "required when several Tiny accounts are connected", code: "required" }],
+    fields: [{ path: `${location}.accountId`, message: "required when several Tiny accounts are connected", code: "required" }],
   });
+}
+
+/** A disconnected account cannot be reconfigured; also what a write that lost a race with a disconnect answers. */
+export const disconnectedAccountError = () => new AppError("conflict", "The Tiny account is disconnected; reconnect it first.", { retryable: false });
+
+/**
+ * The user's account, for changing how it is used. A disconnected one is still theirs, so it
+ * is a 409 (reconnect first) rather than ownAccount's 404; another user's is a 404 all the same.
+ */
+export async function configurableAccount(services: Services, principal: Principal, id: string): Promise<TinyAccountSummary> {
+  const account = await findOwnTinyAccountAnyStatus(services.db, principal.userId, id);
+  if (!account) throw new AppError("not_found", "No such Tiny ERP account.");
+  if (account.status === "disconnected") throw disconnectedAccountError();
+  return account;
+}
+
+/** Also allowed while the account awaits reauthorization: none of these settings needs Tiny. */
+export async function changeAccountSettings(services: Services, principal: Principal, id: string, settings: TinyAccountSettings): Promise<TinyAccountSummary> {
+  await configurableAccount(services, principal, id);
+  const now = services.now();
+  const updated = await updateTinyAccountSettings(services.db, id, settings, now);
+  if (!updated) throw disconnectedAccountError();
+  await insertTinyAccountEvent(services.db, { accountId: id, type: "settings_changed", message: "Settings changed by the user.", details: { ...settings }, now });
+  services.logger.info("tiny account settings changed", { accountId: id, ...settings });
+  return updated;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 import { toProblem } from "../../../../core/errors";
 import { createRouter } from "../../lib/router";
+import { tinyerpCustomersRouter } from "./customers";
+import { tinyerpFinanceRouter } from "./finance";
+import { tinyerpShippingRouter } from "./shipping";
 import { tinyerpOrdersRouter } from "./orders";
+import { tinyerpSettingsSyncRouter } from "./settings-sync";
 import { ProductSyncRunningError, getProductSyncRun, requestProductSync } from "../../services/tinyerp-products-sync";
 import { productSyncRunRoute, startProductSyncRoute } from "./products-sync.routes";
 import { toProductSyncRunDto } from "./products-sync.schemas";
@@ -68,3 +72,7 @@ export const tinyerpRouter = createRouter()
   });
 
 tinyerpRouter.route("/", tinyerpOrdersRouter);
+tinyerpRouter.route("/", tinyerpSettingsSyncRouter);
+tinyerpRouter.route("/", tinyerpShippingRouter);
+tinyerpRouter.route("/", tinyerpCustomersRouter);
+tinyerpRouter.route("/", tinyerpFinanceRouter);

@@ -4,9 +4,9 @@ import type { ProductLinkView, TinyAccountEvent, TinyAccountSummary, TinyProduct
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 const uuidParam = (name: string) => z.string().uuid("must be a UUID").openapi({ param: { name, in: "path" } });
-const optionalAccount = z.string().uuid("must be a UUID").optional().openapi({ description: "Tiny account; may be omitted when you have exactly one" });
-const limit = (max: number, fallback: number) => z.coerce.number({ message: "must be a number" }).int().min(1).max(max).default(fallback);
-const offset = z.coerce.number({ message: "must be a number" }).int().min(0).max(1_000_000).default(0);
+export const optionalAccount = z.string().uuid("must be a UUID").optional().openapi({ description: "Tiny account; may be omitted when you have exactly one" });
+export const limit = (max: number, fallback: number) => z.coerce.number({ message: "must be a number" }).int().min(1).max(max).default(fallback);
+export const offset = z.coerce.number({ message: "must be a number" }).int().min(0).max(1_000_000).default(0);
 const mlItemId = z.string().regex(/^[A-Z]{3}\d{1,20}$/, "must be a MercadoLibre item id such as MLB1234567890");
 
 export const ConnectResponse = z
@@ -40,6 +40,10 @@ export const TinyAccountSchema = z
     lastError: z.string().nullable().openapi({ description: "Why the account needs attention (e.g. reauthorization), if it does" }),
     lastErrorAt: z.string().datetime().nullable(),
     connectedAt: z.string().datetime(),
+    forwardOrders: z.boolean().openapi({ description: "Paid ML orders are pushed to this account automatically" }),
+    invoiceOnPaid: z.boolean().openapi({ description: "The NF-e is generated and emitted when a pushed order is paid" }),
+    webhookConfigured: z.boolean().openapi({ description: "A Tiny webhook URL exists; the URL itself is shown only once, when made" }),
+    webhookCreatedAt: z.string().datetime().nullable(),
     createdAt: z.string().datetime(),
     updatedAt: z.string().datetime(),
   })
@@ -58,6 +62,11 @@ export function toTinyAccountDto(a: TinyAccountSummary): z.infer<typeof TinyAcco
     lastError: a.lastError,
     lastErrorAt: iso(a.lastErrorAt),
     connectedAt: a.connectedAt.toISOString(),
+    forwardOrders: a.forwardOrders,
+    invoiceOnPaid: a.invoiceOnPaid,
+    // Made and revoked together with the secret's hash (db/queries/tiny-account-settings.ts).
+    webhookConfigured: a.webhookSecretCreatedAt !== null,
+    webhookCreatedAt: iso(a.webhookSecretCreatedAt),
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
   };

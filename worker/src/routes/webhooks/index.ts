@@ -1,6 +1,7 @@
 import { createRouter } from "../../lib/router";
 import { countDropped, ingestMlNotification } from "../../services/webhooks";
 import { listWebhookEvents, replayWebhookEvent } from "../../services/webhooks-events";
+import { tinyWebhooksRouter } from "./tinyerp";
 import { listEventsRoute, mlWebhookRoute, replayEventRoute } from "./webhooks.routes";
 import { toWebhookEventDto } from "./webhooks.schemas";
 
@@ -37,3 +38,5 @@ export const webhooksRouter = createRouter()
     const result = await replayWebhookEvent(c.get("services"), c.get("principal"), c.req.valid("param").id, c.get("requestId"));
     return c.json({ event: toWebhookEventDto(result.event), jobId: result.jobId }, 202);
   });
+
+webhooksRouter.route("/", tinyWebhooksRouter);

@@ -1,0 +1,282 @@
+import { and, asc, eq, gt, inArray, isNull, lt, notInArray, or, sql } from "drizzle-orm";
+import type { Database } from "../database";
+import {
+  mlAccounts,
+  mlListings,
+  mlListingVariations,
+  mlOrderItems,
+  mlOrders,
+  tinyAccounts,
+  tinyKitComponents,
+  tinyOrderPushes,
+  tinyProductLinks,
+  tinyProducts,
+  tinyStockLevels,
+  type TinyDepositStock,
+  type TinyStockLevel,
+} from "../schema";
+
+/**
+ * Tiny → ML stock propagation in SQL: the last stock read per product, kit compositions, what
+ * each link last put on ML, and the ML sales Tiny has not posted yet. Tiny is the source of
+ * truth; nothing here is ever sent back to Tiny.
+ */
+
+export type { TinyStockLevel };
+
+export interface StockLevelWrite {
+  tinyProductId: number;
+  physical: number;
+  reserved: number;
+  available: number;
+  deposits: TinyDepositStock[];
+  /** When the read started. */
+  fetchedAt: Date;
+}
+
+export async function findStockLevels(db: Database, accountId: string, productIds: number[]): Promise<Map<number, TinyStockLevel>> {
+  if (productIds.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(tinyStockLevels)
+    .where(and(eq(tinyStockLevels.accountId, accountId), inArray(tinyStockLevels.tinyProductId, productIds)));
+  return new Map(rows.map((r) => [r.tinyProductId, r]));
+}
+
+/**
+ * Stores a read unless one that started later is already stored (two jobs may read the same
+ * product; the older answer must not win). `changed_at` moves only when `available` does.
+ * Undefined: a newer read is there, and the job that made it propagates it.
+ */
+export async function saveStockLevel(db: Database, accountId: string, level: StockLevelWrite): Promise<TinyStockLevel | undefined> {
+  const [row] = await db
+    .insert(tinyStockLevels)
+    .values({
+      accountId,
+      tinyProductId: level.tinyProductId,
+      physical: String(level.physical),
+      reserved: String(level.reserved),
+      available: String(level.available),
+      deposits: level.deposits,
+      fetchedAt: level.fetchedAt,
+      changedAt: level.fetchedAt,
+    })
+    .onConflictDoUpdate({
+      target: [tinyStockLevels.accountId, tinyStockLevels.tinyProductId],
+      set: {
+        physical: sql`excluded.physical`,
+        reserved: sql`excluded.reserved`,
+        available: sql`excluded.available`,
+        deposits: sql`excluded.deposits`,
+        fetchedAt: sql`excluded.fetched_at`,
+        changedAt: sql`case when ${tinyStockLevels.available} = excluded.available then ${tinyStockLevels.changedAt} else excluded.changed_at end`,
+      },
+      setWhere: sql`${tinyStockLevels.fetchedAt} <= excluded.fetched_at`,
+    })
+    .returning();
+  return row;
+}
+
+/** A link whose ML listing (or variation) follows a Tiny product, with what ML showed when last stored. */
+export interface StockLink {
+  id: string;
+  userId: string;
+  tinyProductId: number;
+  mlItemId: string;
+  mlVariationId: number | null;
+  linkedAt: Date;
+  mlPushedQuantity: number | null;
+  stockError: string | null;
+  /** The link owner's ML account holding the listing; null when the listing is not in our data. */
+  mlAccountId: string | null;
+  listingStatus: string | null;
+  /** ML's available quantity as last stored: the variation's for a variation link. */
+  mlQuantity: number | null;
+  /** False when the link names a variation the stored listing does not have. */
+  variationFound: boolean;
+}
+
+export async function findStockLinks(db: Database, accountId: string, productIds: number[]): Promise<StockLink[]> {
+  if (productIds.length === 0) return [];
+  const rows = await db
+    .select({
+      link: tinyProductLinks,
+      mlAccountId: mlAccounts.id,
+      listingStatus: mlListings.status,
+      listingQuantity: mlListings.availableQuantity,
+      variationId: mlListingVariations.mlVariationId,
+      variationQuantity: mlListingVariations.availableQuantity,
+    })
+    .from(tinyProductLinks)
+    .leftJoin(mlListings, eq(mlListings.mlItemId, tinyProductLinks.mlItemId))
+    // Only the link owner's own ML accounts: a listing id is never written through another user's account.
+    .leftJoin(mlAccounts, and(eq(mlAccounts.id, mlListings.accountId), eq(mlAccounts.userId, tinyProductLinks.userId)))
+    .leftJoin(mlListingVariations, and(eq(mlListingVariations.listingId, mlListings.id), eq(mlListingVariations.mlVariationId, tinyProductLinks.mlVariationId)))
+    .where(and(eq(tinyProductLinks.tinyAccountId, accountId), inArray(tinyProductLinks.tinyProductId, productIds)))
+    .orderBy(asc(tinyProductLinks.mlItemId), asc(tinyProductLinks.mlVariationId));
+  return rows.map(({ link, ...r }) => {
+    const owned = r.mlAccountId !== null;
+    return {
+      id: link.id,
+      userId: link.userId,
+      tinyProductId: link.tinyProductId,
+      mlItemId: link.mlItemId,
+      mlVariationId: link.mlVariationId,
+      linkedAt: link.linkedAt,
+      mlPushedQuantity: link.mlPushedQuantity,
+      stockError: link.stockError,
+      mlAccountId: r.mlAccountId,
+      listingStatus: owned ? r.listingStatus : null,
+      mlQuantity: owned ? (link.mlVariationId === null ? r.listingQuantity : r.variationQuantity) : null,
+      variationFound: link.mlVariationId === null || r.variationId !== null,
+    };
+  });
+}
+
+/**
+ * Units of each product that ML has sold and Tiny has not taken out of its stock yet: items of
+ * the user's non-cancelled ML orders on any listing linked to the product, placed after the
+ * link existed and within `since`, whose order push to this Tiny account has no stock posting
+ * (or no push at all). ML already took them off the listing that sold them; every listing of
+ * the product must show them gone until Tiny's own number does.
+ */
+export async function pendingSaleUnits(db: Database, accountId: string, productIds: number[], since: Date): Promise<Map<number, number>> {
+  if (productIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: tinyProductLinks.tinyProductId, units: sql<number>`sum(${mlOrderItems.quantity})::int`.mapWith(Number) })
+    .from(tinyProductLinks)
+    .innerJoin(mlOrderItems, and(eq(mlOrderItems.mlItemId, tinyProductLinks.mlItemId), sql`${mlOrderItems.mlVariationId} is not distinct from ${tinyProductLinks.mlVariationId}`))
+    .innerJoin(mlOrders, eq(mlOrders.id, mlOrderItems.orderId))
+    .innerJoin(mlAccounts, and(eq(mlAccounts.id, mlOrders.accountId), eq(mlAccounts.userId, tinyProductLinks.userId)))
+    .leftJoin(tinyOrderPushes, and(eq(tinyOrderPushes.mlOrderId, mlOrders.mlOrderId), eq(tinyOrderPushes.tinyAccountId, tinyProductLinks.tinyAccountId)))
+    .where(
+      and(
+        eq(tinyProductLinks.tinyAccountId, accountId),
+        inArray(tinyProductLinks.tinyProductId, productIds),
+        notInArray(mlOrders.status, ["cancelled", "invalid"]),
+        sql`coalesce(${mlOrders.mlDateCreated}, ${mlOrders.createdAt}) >= greatest(${since.toISOString()}::timestamptz, ${tinyProductLinks.linkedAt})`,
+        isNull(tinyOrderPushes.stockPostedAt),
+      ),
+    )
+    .groupBy(tinyProductLinks.tinyProductId);
+  return new Map(rows.map((r) => [r.id, r.units]));
+}
+
+/**
+ * What the link now shows on ML. `pushed`: we wrote it (the time always moves); otherwise ML was
+ * found already showing it, and the time moves only if the quantity differs from the last one.
+ */
+export async function recordLinkStock(db: Database, linkId: string, quantity: number, pushed: boolean, now: Date): Promise<void> {
+  await db
+    .update(tinyProductLinks)
+    .set({
+      mlPushedQuantity: quantity,
+      mlPushedAt: pushed ? now : sql`case when ${tinyProductLinks.mlPushedQuantity} is distinct from ${quantity} then ${now.toISOString()}::timestamptz else ${tinyProductLinks.mlPushedAt} end`,
+      stockError: null,
+      stockErrorAt: null,
+      updatedAt: now,
+    })
+    .where(eq(tinyProductLinks.id, linkId));
+}
+
+/** Why the link's listing could not be brought to Tiny's stock; the time records when this reason first appeared. */
+export async function recordLinkStockError(db: Database, linkId: string, message: string, now: Date): Promise<void> {
+  await db
+    .update(tinyProductLinks)
+    .set({
+      stockError: message,
+      stockErrorAt: sql`case when ${tinyProductLinks.stockError} is distinct from ${message} then ${now.toISOString()}::timestamptz else ${tinyProductLinks.stockErrorAt} end`,
+      updatedAt: now,
+    })
+    .where(eq(tinyProductLinks.id, linkId));
+}
+
+/** Product type (K kit, S, V, …) from the catalogue cache; missing when the product was never read. */
+export async function findCachedProductTypes(db: Database, accountId: string, productIds: number[]): Promise<Map<number, string | null>> {
+  if (productIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: tinyProducts.tinyProductId, type: tinyProducts.type })
+    .from(tinyProducts)
+    .where(and(eq(tinyProducts.accountId, accountId), inArray(tinyProducts.tinyProductId, productIds)));
+  return new Map(rows.map((r) => [r.id, r.type]));
+}
+
+/** When each kit's composition was last read; kits never read are absent. */
+export async function findKitCompositionAges(db: Database, accountId: string, kitIds: number[]): Promise<Map<number, Date>> {
+  if (kitIds.length === 0) return new Map();
+  const rows = await db
+    .select({ kit: tinyKitComponents.kitProductId, fetchedAt: sql<Date>`min(${tinyKitComponents.fetchedAt})`.mapWith(tinyKitComponents.fetchedAt) })
+    .from(tinyKitComponents)
+    .where(and(eq(tinyKitComponents.accountId, accountId), inArray(tinyKitComponents.kitProductId, kitIds)))
+    .groupBy(tinyKitComponents.kitProductId);
+  return new Map(rows.map((r) => [r.kit, r.fetchedAt]));
+}
+
+export async function replaceKitComponents(
+  db: Database,
+  accountId: string,
+  kitProductId: number,
+  components: Array<{ componentProductId: number; quantity: number }>,
+  fetchedAt: Date,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.delete(tinyKitComponents).where(and(eq(tinyKitComponents.accountId, accountId), eq(tinyKitComponents.kitProductId, kitProductId)));
+    if (components.length === 0) return;
+    await tx.insert(tinyKitComponents).values(components.map((c) => ({ accountId, kitProductId, componentProductId: c.componentProductId, quantity: String(c.quantity), fetchedAt })));
+  });
+}
+
+/**
+ * Which of these products the stock sync has a reason to read: the linked ones, and the
+ * components of linked kits (a component's change moves its kits' stock; Tiny sends webhooks
+ * for the component only). `kitsOf` maps a component to its linked kits.
+ */
+export async function findStockInterest(db: Database, accountId: string, productIds: number[]): Promise<{ linked: Set<number>; kitsOf: Map<number, number[]> }> {
+  if (productIds.length === 0) return { linked: new Set(), kitsOf: new Map() };
+  const linked = await db
+    .selectDistinct({ id: tinyProductLinks.tinyProductId })
+    .from(tinyProductLinks)
+    .where(and(eq(tinyProductLinks.tinyAccountId, accountId), inArray(tinyProductLinks.tinyProductId, productIds)));
+  const kits = await db
+    .selectDistinct({ component: tinyKitComponents.componentProductId, kit: tinyKitComponents.kitProductId })
+    .from(tinyKitComponents)
+    .innerJoin(tinyProductLinks, and(eq(tinyProductLinks.tinyAccountId, tinyKitComponents.accountId), eq(tinyProductLinks.tinyProductId, tinyKitComponents.kitProductId)))
+    .where(and(eq(tinyKitComponents.accountId, accountId), inArray(tinyKitComponents.componentProductId, productIds)))
+    .orderBy(asc(tinyKitComponents.kitProductId));
+  const kitsOf = new Map<number, number[]>();
+  for (const k of kits) kitsOf.set(k.component, [...(kitsOf.get(k.component) ?? []), k.kit]);
+  return { linked: new Set(linked.map((r) => r.id)), kitsOf };
+}
+
+/** One page of the account's linked Tiny products, in id order. */
+export async function linkedProductIds(db: Database, accountId: string, afterId: number | null, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectDistinct({ id: tinyProductLinks.tinyProductId })
+    .from(tinyProductLinks)
+    .where(and(eq(tinyProductLinks.tinyAccountId, accountId), afterId === null ? undefined : gt(tinyProductLinks.tinyProductId, afterId)))
+    .orderBy(asc(tinyProductLinks.tinyProductId))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/** Active Tiny accounts with at least one link: the ones the stock poll looks after. */
+export async function activeAccountsWithLinks(db: Database): Promise<string[]> {
+  const rows = await db
+    .select({ id: tinyAccounts.id })
+    .from(tinyAccounts)
+    .where(and(eq(tinyAccounts.status, "active"), sql`exists (select 1 from ${tinyProductLinks} k where k.tiny_account_id = ${tinyAccounts.id})`))
+    .orderBy(asc(tinyAccounts.id));
+  return rows.map((r) => r.id);
+}
+
+/** The linked products read longest ago (never read first), skipping those read since `readBefore`. */
+export async function productsDueForPoll(db: Database, accountId: string, options: { readBefore: Date; limit: number }): Promise<number[]> {
+  const rows = await db
+    .selectDistinct({ id: tinyProductLinks.tinyProductId, fetchedAt: tinyStockLevels.fetchedAt })
+    .from(tinyProductLinks)
+    .leftJoin(tinyStockLevels, and(eq(tinyStockLevels.accountId, tinyProductLinks.tinyAccountId), eq(tinyStockLevels.tinyProductId, tinyProductLinks.tinyProductId)))
+    .where(and(eq(tinyProductLinks.tinyAccountId, accountId), or(isNull(tinyStockLevels.fetchedAt), lt(tinyStockLevels.fetchedAt, options.readBefore))))
+    .orderBy(sql`${tinyStockLevels.fetchedAt} asc nulls first`, asc(tinyProductLinks.tinyProductId))
+    .limit(options.limit);
+  return rows.map((r) => r.id);
+}
