@@ -61,10 +61,12 @@ export interface OrderPushResult {
 }
 
 export const orderMarkers = (mlOrderId: number) => [`ml-${mlOrderId}`, "autoecom"];
-const DEFAULT_LEASE_MS = 120_000;
+/** Renewed at every step, so it must outlast one call: the jobs' longest quota wait (65 s) plus the call's attempts. */
+const DEFAULT_LEASE_MS = 180_000;
 
 /** A create whose outcome we cannot know: only a definite 4xx (other than 409) proves nothing was created. */
 function isAmbiguous(error: unknown): boolean {
+  if (refusedBeforeSending(error)) return false;
   if (!(error instanceof TinyApiError)) return true;
   const status = error.tinyStatus;
   if (status === undefined) return true;
@@ -72,9 +74,9 @@ function isAmbiguous(error: unknown): boolean {
   return !(status >= 400 && status < 500);
 }
 
-/** Tiny's 429 comes before it does anything: safe to repeat as a fresh attempt. */
+/** Tiny's 429, or our own quota giving up before the request left: nothing was sent, safe to repeat as a fresh attempt. */
 function refusedBeforeSending(error: unknown): boolean {
-  return error instanceof TinyApiError && error.tinyStatus === 429;
+  return error instanceof TinyApiError && (error.tinyStatus === 429 || (error.tinyStatus === undefined && error.code === "rate_limited"));
 }
 
 function describe(error: unknown): string {
@@ -108,7 +110,12 @@ function mapItems(items: MlOrderItem[], links: Map<string, number>): { itens: Ti
       });
       continue;
     }
-    itens.push({ produto: { id: productId }, quantidade: item.quantity, valorUnitario: Number(item.unitPrice ?? 0) });
+    if (item.unitPrice === null) {
+      // A zero-priced line would flow into the invoice and the receivables: refuse instead of guessing.
+      reasons.push({ code: "missing_price", message: `${item.mlItemId} has no unit price stored; sync the order first.`, mlItemId: item.mlItemId, mlVariationId: item.mlVariationId });
+      continue;
+    }
+    itens.push({ produto: { id: productId }, quantidade: item.quantity, valorUnitario: Number(item.unitPrice) });
   }
   return { itens, reasons };
 }
@@ -128,17 +135,21 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
   }
 
   const token = uuidv7();
-  const claimed = await claimOrderPush(deps.db, intent.id, token, now(), deps.leaseMs ?? DEFAULT_LEASE_MS);
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const claimed = await claimOrderPush(deps.db, intent.id, token, now(), leaseMs);
   if (!claimed) return { push: intent, inProgress: true, calls: 0 };
 
   let calls = 0;
   const api = tinyOrderApi(deps.client);
-  const counted = <T>(p: () => Promise<T>) => {
+  // No Tiny call leaves without a live lease: it is renewed before each one, so a push may take
+  // any number of calls as long as one call (with its quota wait) fits in the lease.
+  const counted = async <T>(p: () => Promise<T>) => {
+    await checkpoint({});
     calls++;
     return p();
   };
   const save = async (change: OrderPushChange & { release?: boolean }) => {
-    const row = await updateClaimedPush(deps.db, claimed.id, token, { ...change, addCalls: calls }, now());
+    const row = await updateClaimedPush(deps.db, claimed.id, token, { ...change, addCalls: calls, renewMs: leaseMs }, now());
     calls = 0;
     if (!row) throw new AppError("conflict", "The order push lease expired while Tiny was being called; another push took over.", { retryable: true });
     return row;
@@ -172,21 +183,36 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
       }
       const numero = String(request.mlOrderId);
 
+      const adopt = (existing: { id: number; numeroPedido: string }) =>
+        checkpoint({ status: "created", tinyOrderId: existing.id, tinyOrderNumber: existing.numeroPedido, createdInTinyAt: now(), lastError: null, lastErrorAt: null, failureReasons: [] });
+
       // A previous attempt may have created it: find it before sending anything.
-      if (push.status === "sending" || push.status === "unknown") {
+      const mayHaveSent = push.status === "sending" || push.status === "unknown";
+      if (mayHaveSent) {
         const existing = await lookup(api, numero, channel, counted, deps.log);
-        if (existing) push = await checkpoint({ status: "created", tinyOrderId: existing.id, tinyOrderNumber: existing.numeroPedido, createdInTinyAt: now(), lastError: null, failureReasons: [] });
+        if (existing) push = await adopt(existing);
         else if (isCancelledMlStatus(mlStatus)) return await finish({ status: "cancelled", lastError: null, lastErrorAt: null, failureReasons: [] });
       }
 
+      let itens: TinyOrderInput["itens"] = [];
       if (push.tinyOrderId === null) {
         const links = await findLinksForItems(deps.db, request.userId, request.tinyAccountId, [...new Set(found.items.map((i) => i.mlItemId))]);
-        const { itens, reasons } = mapItems(found.items, links);
+        const mapped = mapItems(found.items, links);
+        itens = mapped.itens;
+        const reasons = mapped.reasons;
         if (!found.order.buyer && found.order.buyerId === null) reasons.push({ code: "no_buyer", message: "The ML order has no buyer stored yet; sync it first." });
         if (reasons.length > 0) {
           return await finish({ status: "failed", lastError: reasons.map((r) => r.message).join(" "), lastErrorAt: now(), failureReasons: reasons });
         }
+        // Tiny's 409 only catches an identical payload, and the order may already be in Tiny by
+        // another road (Tiny's own Mercado Livre integration, a record we lost): look before the first create too.
+        if (!mayHaveSent) {
+          const existing = await lookup(api, numero, channel, counted, deps.log);
+          if (existing) push = await adopt(existing);
+        }
+      }
 
+      if (push.tinyOrderId === null) {
         let contactId = push.tinyContactId;
         if (contactId === null) {
           contactId = await buyerContact(deps, request.tinyAccountId, found.order, (order) => findOrCreateContact(api, order, counted));
@@ -230,7 +256,7 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
               failureReasons: [{ code: "outcome_unknown", message: "Tiny's answer to the create was lost or ambiguous and the order is not visible yet; the next attempt looks it up before creating." }],
             });
           }
-          push = await checkpoint({ status: "created", tinyOrderId: existing.id, tinyOrderNumber: existing.numeroPedido, createdInTinyAt: now(), lastError: null, lastErrorAt: null, failureReasons: [] });
+          push = await adopt(existing);
         }
       }
     }

@@ -103,15 +103,25 @@ export type OrderPushChange = Partial<
   >
 >;
 
-/** Applies a transition only while `token` still holds the lease; undefined = the lease was lost. */
-export async function updateClaimedPush(db: Database, id: string, token: string, change: OrderPushChange & { addCalls?: number; release?: boolean }, now: Date): Promise<TinyOrderPush | undefined> {
-  const { addCalls, release, ...values } = change;
+/**
+ * Applies a transition only while `token` still holds the lease; undefined = the lease was lost.
+ * `renewMs` extends the lease from now: a push renews it at every step, so only a single call
+ * (with its quota wait) has to fit in the lease, however many calls the push makes.
+ */
+export async function updateClaimedPush(
+  db: Database,
+  id: string,
+  token: string,
+  change: OrderPushChange & { addCalls?: number; release?: boolean; renewMs?: number },
+  now: Date,
+): Promise<TinyOrderPush | undefined> {
+  const { addCalls, release, renewMs, ...values } = change;
   const [row] = await db
     .update(tinyOrderPushes)
     .set({
       ...values,
       ...(addCalls ? { tinyCalls: sql`${tinyOrderPushes.tinyCalls} + ${addCalls}` } : {}),
-      ...(release ? { claimToken: null, claimedUntil: null } : {}),
+      ...(release ? { claimToken: null, claimedUntil: null } : renewMs ? { claimedUntil: new Date(now.getTime() + renewMs) } : {}),
       updatedAt: now,
     })
     .where(and(eq(tinyOrderPushes.id, id), eq(tinyOrderPushes.claimToken, token)))
@@ -162,6 +172,7 @@ export async function listOrderPushes(db: Database, userId: string, filters: Ord
  * (nothing was created in Tiny), and an unknown one must still be looked up first.
  */
 export async function clearPushRefusals(db: Database, id: string, now: Date): Promise<void> {
+  // Only between pushes: a push in flight owns the row until it lets go.
   await db
     .update(tinyOrderPushes)
     .set({
@@ -170,7 +181,7 @@ export async function clearPushRefusals(db: Database, id: string, now: Date): Pr
       failureReasons: sql`case when ${tinyOrderPushes.status} = 'created' then '[]'::jsonb else ${tinyOrderPushes.failureReasons} end`,
       updatedAt: now,
     })
-    .where(eq(tinyOrderPushes.id, id));
+    .where(and(eq(tinyOrderPushes.id, id), or(isNull(tinyOrderPushes.claimedUntil), lt(tinyOrderPushes.claimedUntil, now))));
 }
 
 /** The Tiny products an ML order's items are linked to on one account (what its stock posting moved). */

@@ -135,9 +135,9 @@ export async function findStockLinks(db: Database, accountId: string, productIds
 
 /**
  * Units of each product that ML has sold and Tiny has not taken out of its stock yet: items of
- * the user's non-cancelled ML orders on any listing linked to the product, placed after the
- * link existed and within `since`, whose order push to this Tiny account has no stock posting
- * (or no push at all). ML already took them off the listing that sold them; every listing of
+ * the user's non-cancelled ML orders on any listing linked to the product whose order push to
+ * this Tiny account has no stock posting — at any age — or, with no push at all, placed after
+ * the link existed and within `since`. ML already took them off the listing that sold them; every listing of
  * the product must show them gone until Tiny's own number does.
  */
 export async function pendingSaleUnits(db: Database, accountId: string, productIds: number[], since: Date): Promise<Map<number, number>> {
@@ -154,7 +154,10 @@ export async function pendingSaleUnits(db: Database, accountId: string, productI
         eq(tinyProductLinks.tinyAccountId, accountId),
         inArray(tinyProductLinks.tinyProductId, productIds),
         notInArray(mlOrders.status, ["cancelled", "invalid"]),
-        sql`coalesce(${mlOrders.mlDateCreated}, ${mlOrders.createdAt}) >= greatest(${since.toISOString()}::timestamptz, ${tinyProductLinks.linkedAt})`,
+        // A sale being pushed counts until Tiny has its stock posting, however old (a failed or
+        // unknown push still holds those units in Tiny's eyes as sold-but-not-posted); a sale
+        // never pushed counts only inside the window, after the link existed.
+        sql`(${tinyOrderPushes.id} is not null or coalesce(${mlOrders.mlDateCreated}, ${mlOrders.createdAt}) >= greatest(${since.toISOString()}::timestamptz, ${tinyProductLinks.linkedAt}))`,
         isNull(tinyOrderPushes.stockPostedAt),
       ),
     )

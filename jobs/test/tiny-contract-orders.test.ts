@@ -79,7 +79,7 @@ describe.sequential("order push and order helpers against Tiny's published v3 sp
     expect(recorder.unexplainedSince(before)).toBe("");
   });
 
-  it("Tiny's 409 on a create whose order exists, then the lookup by e-commerce number", async () => {
+  it("an order already in Tiny is found by its e-commerce number before the first create; Tiny's 409 on a repeated payload passes the check", async () => {
     const before = recorder.violations.length;
     const mlOrderId = newMlOrderId();
     await seedMlOrder(database.db, seller, { mlOrderId, buyerId: 310_000_003, items });
@@ -89,11 +89,20 @@ describe.sequential("order push and order helpers against Tiny's published v3 sp
       body: JSON.stringify({ itens: [{ sku: "SKU-1", quantidade: 2 }], numeroPedidoEcommerce: String(mlOrderId) }),
     }).then((r) => r.json() as Promise<{ id: number }>);
     const lookupsBefore = recorder.calls.get("GET /pedidos") ?? 0;
+    const createsBefore = recorder.calls.get("POST /pedidos") ?? 0;
     const { push: row } = await push(mlOrderId);
     expect(row).toMatchObject({ status: "created", tinyOrderId: existing.id });
-    expect(recorder.violations.slice(before).some((v) => v.route === "/pedidos" && v.status === 409)).toBe(true);
     expect(recorder.calls.get("GET /pedidos")).toBe(lookupsBefore + 1);
+    expect(recorder.calls.get("POST /pedidos") ?? 0).toBe(createsBefore);
     expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+
+    // The same payload twice within Tiny's window: the second answer is the id-less 409.
+    const api = tinyOrderApi(tiny.client.forAccount(seller.tinyAccountId));
+    const contactId = await api.createContact({ nome: "Duplicado", codigo: `DUP-${mlOrderId}` });
+    const body = { idContato: contactId, numeroOrdemCompra: `DUP-${mlOrderId}`, itens: [{ produto: { id: [...sandbox.state().products.values()][0]!.id }, quantidade: 1, valorUnitario: 10 }] };
+    await api.createOrder(body);
+    await expect(api.createOrder(body)).rejects.toMatchObject({ code: "conflict", tinyStatus: 409 });
+    expect(recorder.violations.slice(before).some((v) => v.route === "/pedidos" && v.status === 409)).toBe(true);
     expect(recorder.unexplainedSince(before)).toBe("");
   });
 

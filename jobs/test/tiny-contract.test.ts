@@ -137,6 +137,13 @@ describe("the Tiny client against Tiny's published v3 spec (Prism validating pro
     await client.addVariation(varied.id, { sku: "CT-GTIN-V-M", gtin: "7891000000052", precos: { preco: 20 }, grade: [{ chave: "Tamanho", valor: "M" }] });
     const stock = await client.getStock(first.id);
     expect(stock.depositos.length).toBeGreaterThan(0);
+    // The stock sync reads kit compositions: that call goes through the spec check too.
+    const kit = (await fetch(`${sandbox.url}/_sandbox/products`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sku: "CT-KIT", tipo: "K", kit: [{ id: first.id, quantidade: 2 }] }),
+    }).then((r) => r.json())) as { id: number };
+    expect(await client.getKit(kit.id)).toEqual([expect.objectContaining({ quantidade: 2 })]);
 
     // A token Tiny no longer accepts: 401 through the proxy, one refresh (Keycloak, outside the spec), one retry.
     await database.db.update(tinyAccounts).set({ accessTokenEnc: await cipher.seal("stale-token", tinyTokenContext(id, "access")) }).where(eq(tinyAccounts.id, id));

@@ -5,7 +5,7 @@ import { uuidv7 } from "../../core/ids";
 import { createMemoryQuotaStore, createTinyServices, pushOrderToTiny, tinyDefaults, type OrderPushResult, type TinyConfig, type TinyServices } from "../../core/tiny";
 import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";
-import { setMlEcommerceChannel } from "../../db/queries/tiny-orders";
+import { clearPushRefusals, setMlEcommerceChannel } from "../../db/queries/tiny-orders";
 import { mlAccounts, mlOrderItems, mlOrders, tinyAccounts, tinyOrderPushes, tinyProductLinks } from "../../db/schema";
 import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
 import { tinyOrderPush } from "../src/processors/tiny/order-push";
@@ -24,7 +24,7 @@ let database: ReturnType<typeof createNodeDb>;
 let tiny: TinyServices;
 let channelId: number;
 
-async function services(): Promise<TinyServices> {
+async function services(quota: Partial<TinyConfig["quota"]> = {}): Promise<TinyServices> {
   const config: TinyConfig = {
     apiUrl: sandbox.apiUrl,
     authUrl: sandbox.authUrl.replace(/\/auth$/, ""),
@@ -34,7 +34,7 @@ async function services(): Promise<TinyServices> {
     timeoutMs,
     maxAttempts: 3,
     refreshMarginSeconds: tinyDefaults.refreshMarginSeconds,
-    quota: { ...tinyDefaults.quota, readsPerMinute: 10_000, writesPerMinute: 10_000, burstPerSecond: 10_000 },
+    quota: { ...tinyDefaults.quota, readsPerMinute: 10_000, writesPerMinute: 10_000, burstPerSecond: 10_000, ...quota },
   };
   return createTinyServices({ db: database.db, transaction: (fn) => database.db.transaction((tx) => fn(tx)), cipher: await createTokenCipher(key), config, quotaStore: createMemoryQuotaStore(), log: memoryLogger() });
 }
@@ -129,10 +129,11 @@ describe("order push to Tiny (exactly once)", () => {
     expect(first.push.receivablesPostedAt).not.toBeNull();
     // Invoicing is off by default: emitting an NF-e needs the seller's certificate set up in Tiny.
     expect(first.push.invoiceId).toBeNull();
-    // A new buyer: find contact, create contact, create order, add markers, post stock, post receivables.
-    expect(first.calls).toBe(6);
-    expect(first.push.tinyCalls).toBe(6);
+    // A new buyer: look for the order, find contact, create contact, create order, add markers, post stock, post receivables.
+    expect(first.calls).toBe(7);
+    expect(first.push.tinyCalls).toBe(7);
     expect(sandbox.counters.counts()).toEqual({
+      "GET /public-api/v3/pedidos": 1,
       "GET /public-api/v3/contatos": 1,
       "POST /public-api/v3/contatos": 1,
       "POST /public-api/v3/pedidos": 1,
@@ -162,10 +163,10 @@ describe("order push to Tiny (exactly once)", () => {
     expect(sandbox.counters.total()).toBe(0);
     expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
 
-    // The same buyer's next order reuses the contact without asking Tiny: 4 calls, the writes every paid order needs.
+    // The same buyer's next order reuses the contact without asking Tiny: the lookup and the 4 writes every paid order needs.
     const second = await seedOrder(seller, { buyerDoc: "52998224725" });
     const secondPush = await push(seller, second.mlOrderId);
-    expect(secondPush.calls).toBe(4);
+    expect(secondPush.calls).toBe(5);
     expect(tinyOrdersOf(second.mlOrderId)[0]!.idContato).toBe(order.idContato);
   });
 
@@ -195,17 +196,17 @@ describe("order push to Tiny (exactly once)", () => {
     const { mlOrderId } = await seedOrder(seller);
     // The create is slow but lands while our lookup is itself delayed.
     sandbox.faults.add(undefined, { match: { method: "POST", path: "/public-api/v3/pedidos" }, latencyMs: timeoutMs + 200, times: 1 });
-    sandbox.faults.add(undefined, { match: { method: "GET", path: "/public-api/v3/pedidos" }, latencyMs: 600, times: 1 });
+    // Both lookups are slow: the one before the create, and the one after its timeout while the order lands.
+    sandbox.faults.add(undefined, { match: { method: "GET", path: "/public-api/v3/pedidos" }, latencyMs: 600, times: 2 });
     const result = await push(seller, mlOrderId);
     expect(result.push.status).toBe("created");
     expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
     expect(result.push.tinyOrderId).toBe(tinyOrdersOf(mlOrderId)[0]!.id);
   });
 
-  it("Tiny's 409 (no id in it) → lookup by e-commerce number → the existing order, still one", async () => {
+  it("an order already in Tiny (Tiny's own ML integration, a lost record) is found before the first create: no second order", async () => {
     const seller = await seedSeller();
     const { mlOrderId } = await seedOrder(seller);
-    // Someone (Tiny's own ML integration, a lost record) already created it on the channel.
     const existing = await fetch(`${sandbox.url}/_sandbox/orders`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -213,8 +214,36 @@ describe("order push to Tiny (exactly once)", () => {
     }).then((r) => r.json() as Promise<{ id: number }>);
     sandbox.counters.reset();
     const result = await push(seller, mlOrderId);
-    expect(sandbox.counters.snapshot()["POST /public-api/v3/pedidos"]?.byStatus).toEqual({ "409": 1 });
+    expect(sandbox.counters.get("POST /public-api/v3/pedidos")).toBe(0);
     expect(result.push).toMatchObject({ status: "created", tinyOrderId: existing.id });
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+  });
+
+  it("Tiny's 409 (no id in it) is an ambiguous outcome: looked up, still unknown, and the next push looks again before creating once", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller);
+    sandbox.faults.add(undefined, { match: { method: "POST", path: "/public-api/v3/pedidos" }, errorRate: 1, errorStatus: 409, times: 1 });
+    sandbox.counters.reset();
+    const first = await push(seller, mlOrderId);
+    expect(first.push.status).toBe("unknown");
+    expect(sandbox.counters.get("GET /public-api/v3/pedidos")).toBe(2);
+    const second = await push(seller, mlOrderId);
+    expect(second.push.status).toBe("created");
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+  });
+
+  it("our own quota gives up before the create is sent: back to intent (not 'unknown'), and the next push creates once", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller);
+    const starved = await services({ writesPerMinute: 1, maxWaitMs: 50 });
+    const client = starved.client.forAccount(seller.tinyAccountId);
+    // The contact create spends the only write of the minute; the order create cannot get one.
+    const first = await pushOrderToTiny({ db: database.db, client, log: memoryLogger() }, { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId });
+    expect(first.push).toMatchObject({ status: "intent", tinyOrderId: null });
+    expect(first.push.failureReasons[0]?.code).toBe("tiny_rejected");
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(0);
+    const second = await push(seller, mlOrderId);
+    expect(second.push.status).toBe("created");
     expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
   });
 
@@ -244,6 +273,32 @@ describe("order push to Tiny (exactly once)", () => {
     expect(sandbox.counters.get("POST /public-api/v3/contatos")).toBe(1);
     const contacts = new Set([first, ...others].map((o) => tinyOrdersOf(o.mlOrderId)[0]!.idContato));
     expect(contacts.size).toBe(1);
+  });
+
+  it("the lease is renewed at every step: a push slower than its lease keeps the order, a second pusher stays out", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId } = await seedOrder(seller);
+    for (const [method, path] of [["GET", "/public-api/v3/pedidos"], ["GET", "/public-api/v3/contatos"], ["POST", "/public-api/v3/contatos"], ["POST", "/public-api/v3/pedidos"]] as const) {
+      sandbox.faults.add(undefined, { match: { method, path }, latencyMs: 500, times: 1 });
+    }
+    const slow = pushOrderToTiny({ db: database.db, client: tiny.client.forAccount(seller.tinyAccountId), log: memoryLogger(), leaseMs: 900 }, { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId });
+    // Past the first lease, while the slow push is still working through its calls.
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    const second = await push(seller, mlOrderId);
+    expect(second.inProgress).toBe(true);
+    expect((await slow).push.status).toBe("created");
+    expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
+  });
+
+  it("an item without a unit price fails the push before any Tiny call instead of billing it at zero", async () => {
+    const seller = await seedSeller();
+    const { mlOrderId, items } = await seedOrder(seller);
+    await database.db.update(mlOrderItems).set({ unitPrice: null }).where(eq(mlOrderItems.mlItemId, items[0]!.mlItemId));
+    sandbox.counters.reset();
+    const result = await push(seller, mlOrderId);
+    expect(result.push.status).toBe("failed");
+    expect(result.push.failureReasons).toEqual([expect.objectContaining({ code: "missing_price", mlItemId: items[0]!.mlItemId })]);
+    expect(sandbox.counters.total()).toBe(0);
   });
 
   it("an unlinked item fails the push with a listed reason, before any Tiny call; linking it and pushing again works", async () => {
@@ -412,7 +467,12 @@ describe("after the order exists: stock, invoice, receivables, cancellation", ()
     // Rejections are not retried by themselves: the seller fixes the data in Tiny first.
     expect((await push(seller, mlOrderId)).calls).toBe(0);
 
-    await database.db.update(tinyOrderPushes).set({ invoiceError: null }).where(eq(tinyOrderPushes.id, rejected.push.id));
+    // A resend clears the refusal only between pushes, never under a push that holds the order.
+    await database.db.update(tinyOrderPushes).set({ claimedUntil: new Date(Date.now() + 60_000) }).where(eq(tinyOrderPushes.id, rejected.push.id));
+    await clearPushRefusals(database.db, rejected.push.id, new Date());
+    expect((await database.db.select().from(tinyOrderPushes).where(eq(tinyOrderPushes.id, rejected.push.id)))[0]!.invoiceError).toContain("Rejeição 539");
+    await database.db.update(tinyOrderPushes).set({ claimedUntil: null }).where(eq(tinyOrderPushes.id, rejected.push.id));
+    await clearPushRefusals(database.db, rejected.push.id, new Date());
     const resent = await push(seller, mlOrderId);
     expect(resent.push).toMatchObject({ invoiceSituation: 6, invoiceError: null });
     expect(invoicesOf(resent.push.tinyOrderId!)).toHaveLength(1);

@@ -310,6 +310,26 @@ describe.sequential("Tiny stock → MercadoLibre listings", () => {
     expect(mlCalls()).toBe(0);
   }, 60_000);
 
+  it("an old sale whose push failed still holds its units back; an old sale never pushed no longer does", async () => {
+    const [listing] = pickListings(DEMO_SELLER_ID, 1, "plain");
+    await importListing(seller.demoAccountId, DEMO_SELLER_ID, listing!.id);
+    const product = await tinyProduct(10);
+    // Linked long ago, so both sales below happened while the link existed.
+    await database.db.insert(tinyProductLinks).values({ userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlItemId: listing!.id, tinyProductId: product, source: "manual", linkedAt: new Date("2020-01-01T00:00:00Z") });
+    const weekAgo = new Date(Date.now() - 7 * 24 * 3_600_000);
+    const storeOldSale = async (mlOrderId: number, quantity: number) => {
+      const [row] = await database.db.insert(mlOrders).values({ accountId: seller.demoAccountId, mlOrderId, status: "paid", mlDateCreated: weekAgo, mlLastUpdated: weekAgo, fetchedAt: weekAgo }).returning({ id: mlOrders.id });
+      await database.db.insert(mlOrderItems).values({ orderId: row!.id, position: 0, mlItemId: listing!.id, quantity });
+    };
+    const failedPush = 9_100_000_000 + Math.floor(Math.random() * 1e8);
+    await storeOldSale(failedPush, 3);
+    await storeOldSale(failedPush + 1, 4);
+    // The first was pushed and failed (an unlinked item, a Tiny refusal): Tiny never posted its 3 units.
+    await database.db.insert(tinyOrderPushes).values({ userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId: failedPush, status: "failed" });
+    await runJob("tinyerp.stock.sync", { accountId: seller.tinyAccountId, productIds: [product], trigger: "api" });
+    expect(mlItem(listing!.id).qty).toBe(7);
+  }, 60_000);
+
   it("a Full listing is refused and recorded on its link, while the product's listings on another ML account still move", async () => {
     const [full] = pickListings(DEMO_SELLER_ID, 1, "full");
     const [other] = pickListings(SECOND_SELLER_ID, 1, "plain");

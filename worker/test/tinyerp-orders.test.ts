@@ -68,8 +68,8 @@ describe.sequential("POST /tinyerp/orders and GET /tinyerp/orders/{id}", () => {
     const pushed = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
     expect(pushed.status).toBe(200);
     expect(pushed.body).toMatchObject({ status: "created", inProgress: false, mlOrderId, markersAdded: true, failureReasons: [], invoice: null, cancelledInTinyAt: null });
-    // Find + create contact, create order, markers, then the paid sale's stock and receivables.
-    expect(pushed.body.tinyCalls).toBe(6);
+    // Look for the order, find + create contact, create order, markers, then the paid sale's stock and receivables.
+    expect(pushed.body.tinyCalls).toBe(7);
     expect(pushed.body.stock.postedAt).not.toBeNull();
     expect(pushed.body.receivables.postedAt).not.toBeNull();
     const inTiny = await tinyOrdersWithNumber(mlOrderId);
@@ -77,7 +77,7 @@ describe.sequential("POST /tinyerp/orders and GET /tinyerp/orders/{id}", () => {
 
     const again = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
     expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ id: pushed.body.id, tinyOrderId: pushed.body.tinyOrderId, tinyCalls: 6 });
+    expect(again.body).toMatchObject({ id: pushed.body.id, tinyOrderId: pushed.body.tinyOrderId, tinyCalls: 7 });
     expect(await tinyOrdersWithNumber(mlOrderId)).toHaveLength(1);
 
     const view = await api<PushDto>(`/tinyerp/orders/${pushed.body.id}`, { token: user.accessToken });
@@ -117,6 +117,7 @@ describe.sequential("POST /tinyerp/orders and GET /tinyerp/orders/{id}", () => {
     expect(problemFields(bad.body)).toContain("body.mlOrderId");
     const anonymous = await api("/tinyerp/orders", { method: "POST", json: { mlOrderId: 1 } });
     expect(anonymous.status).toBe(401);
+    expect((await api("/tinyerp/orders/0190a0a0-0000-7000-8000-000000000000")).status).toBe(401);
     const missing = await api("/tinyerp/orders/0190a0a0-0000-7000-8000-000000000000", { token: user.accessToken });
     expect(missing.status).toBe(404);
     // With two companies the account must be named, and the error points at the body field it belongs to.

@@ -1,11 +1,9 @@
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { inject } from "vitest";
 import { uuidv7 } from "../../core/ids";
 import { problemFields, registerUser } from "./support/api";
+import { published } from "./support/qstash";
 import { api, seedAccount, testServices } from "./support/tiny";
 
-const bindings = env as unknown as Record<string, string>;
 
 describe("POST /tinyerp/products/sync", () => {
   it("wants a session on both endpoints", async () => {
@@ -35,9 +33,9 @@ describe("POST /tinyerp/products/sync", () => {
     expect(run.status).toBe(200);
     expect(run.body).toMatchObject({ id: first.body.run.id, status: "queued" });
 
-    const events = await fetch(`${inject("stackUrls").qstash}/v2/events?count=1000`, { headers: { authorization: `Bearer ${bindings.QSTASH_TOKEN}` } });
-    const published = ((await events.json()) as { events: { url: string }[] }).events.filter((e) => e.url === `${bindings.JOBS_PUBLIC_URL}/qstash/tinyerp.products.sync`);
-    expect(published.length).toBeGreaterThan(0);
+    // Exactly one message for this run: the 409 above published nothing.
+    const messages = await published("tinyerp.products.sync", (payload) => payload.runId === first.body.run.id);
+    expect(messages.map((m) => m.payload)).toEqual([{ runId: first.body.run.id }]);
   });
 
   it("keeps tenants apart: another user's account and run are 404s", async () => {

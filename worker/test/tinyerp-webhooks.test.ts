@@ -1,6 +1,5 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { inject } from "vitest";
 import { sha256Hex } from "../../core/crypto";
 import { AppError } from "../../core/errors";
 import { uuidv7 } from "../../core/ids";
@@ -12,39 +11,13 @@ import { buildServices } from "../src/services";
 import { requestStockSync } from "../src/services/tinyerp-stock-sync";
 import { ingestTinyWebhook } from "../src/services/tinyerp-webhooks";
 import { problemFields, registerUser, type Session } from "./support/api";
+import { published } from "./support/qstash";
 import { api, rawAccountRow, seedAccount, setAccountColumns, testServices } from "./support/tiny";
 
 const bindings = env as unknown as Record<string, string>;
-const jobUrl = (job: string) => `${bindings.JOBS_PUBLIC_URL}/qstash/${job}`;
-const qstashAuth = { authorization: `Bearer ${bindings.QSTASH_TOKEN}` };
 
-/** A message's body from the QStash stand-in: pending, or dead-lettered (nothing listens at JOBS_PUBLIC_URL). */
-async function messageBody(messageId: string): Promise<Record<string, unknown>> {
-  const base = inject("stackUrls").qstash;
-  const pending = await fetch(`${base}/v2/messages/${messageId}`, { headers: qstashAuth });
-  if (pending.ok) return JSON.parse(((await pending.json()) as { body: string }).body) as Record<string, unknown>;
-  await pending.body?.cancel();
-  const dlq = await fetch(`${base}/v2/dlq?messageId=${messageId}`, { headers: qstashAuth });
-  const [entry] = ((await dlq.json()) as { messages: Array<{ body: string }> }).messages;
-  if (!entry) throw new Error(`QStash message ${messageId} is neither pending nor dead-lettered`);
-  return JSON.parse(entry.body) as Record<string, unknown>;
-}
-
-/** What reached QStash for this job and account, oldest first. */
-async function published(job: string, accountId: string): Promise<Array<{ messageId: string; payload: Record<string, unknown> }>> {
-  const query = new URLSearchParams({ url: jobUrl(job), state: "CREATED", count: "1000" });
-  const response = await fetch(`${inject("stackUrls").qstash}/v2/events?${query}`, { headers: qstashAuth });
-  const events = ((await response.json()) as { events: Array<{ messageId: string }> }).events.reverse();
-  const out = [];
-  for (const event of events) {
-    const payload = await messageBody(event.messageId);
-    if (payload.accountId === accountId) out.push({ messageId: event.messageId, payload });
-  }
-  return out;
-}
-
-const webhooksOf = (accountId: string) => published("tinyerp.webhook", accountId);
-const stockSyncsOf = (accountId: string) => published("tinyerp.stock.sync", accountId);
+const webhooksOf = (accountId: string) => published("tinyerp.webhook", (p) => p.accountId === accountId);
+const stockSyncsOf = (accountId: string) => published("tinyerp.stock.sync", (p) => p.accountId === accountId);
 
 async function seller(): Promise<{ user: Session; account: { id: string; cnpj: string } }> {
   const user = await registerUser();

@@ -425,6 +425,7 @@ describe.sequential("Tiny ERP", () => {
       // Every endpoint wants a session.
       for (const [method, path] of [
         ["GET", "/tinyerp/accounts"],
+        ["GET", `/tinyerp/accounts/${account.id}/events`],
         ["DELETE", `/tinyerp/accounts/${account.id}`],
         ["GET", "/tinyerp/products"],
         ["GET", "/tinyerp/product-links"],

@@ -57,12 +57,13 @@ describe("Tiny orders, stock and invoices", () => {
     expect((await t.api("POST", "/pedidos", body)).status).toBe(201);
   });
 
-  it("answers 409 for the same e-commerce order number on a registered channel, and drops the number without a channel", async () => {
+  it("accepts a repeated e-commerce order number on a registered channel (only the payload hash is checked), and drops the number without a channel", async () => {
     const channel = t.sb.state().lookups.ecommerces[0]?.id;
     expect((await newOrder({ ecommerce: { id: channel, numeroPedidoEcommerce: "ML-2000001" } })).status).toBe(201);
-    expect((await newOrder({ ecommerce: { id: channel, numeroPedidoEcommerce: "ML-2000001" } })).status).toBe(409);
+    // A different payload with the same number: Tiny creates a second order (tiny-api.md §7.7), so integrators must look before creating.
+    expect((await newOrder({ ecommerce: { id: channel, numeroPedidoEcommerce: "ML-2000001" } })).status).toBe(201);
     const found = await t.api("GET", "/pedidos?numeroPedidoEcommerce=ML-2000001");
-    expect(found.json.paginacao.total).toBe(1);
+    expect(found.json.paginacao.total).toBe(2);
     const orphan = await newOrder({ ecommerce: { id: 999, numeroPedidoEcommerce: "ML-X" } });
     expect(orphan.status).toBe(201);
     expect((await t.api("GET", `/pedidos/${orphan.json.id}`)).json.ecommerce.numeroPedidoEcommerce).toBe("");

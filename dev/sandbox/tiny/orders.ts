@@ -251,9 +251,8 @@ export function createOrder(ctx: TinyContext, input: CreateOrderInput, opts: Cre
   if (!opts.skipDuplicateCheck) {
     for (const [hash, expires] of state.orderHashes) if (expires <= now) state.orderHashes.delete(hash);
     const hash = createHash("sha256").update(canonical(opts.rawBody ?? input)).digest("hex");
-    const sameChannelNumber =
-      channel && numeroEcommerce !== "" && [...state.orders.values()].some((o) => o.ecommerce.id === channel.id && o.ecommerce.numeroPedidoEcommerce === numeroEcommerce);
-    if (state.orderHashes.has(hash) || sameChannelNumber) throw new TinyError(409, "Esse registro já existe");
+    // Only the payload hash (tiny-api.md §7.7): Tiny does not refuse a repeated e-commerce number.
+    if (state.orderHashes.has(hash)) throw new TinyError(409, "Esse registro já existe");
     state.orderHashes.set(hash, now + ctx.settings.duplicateWindowMs);
   }
 
