@@ -1,5 +1,5 @@
-import { and, asc, eq, gt, inArray, isNull, lt, notInArray, or, sql } from "drizzle-orm";
-import type { Database } from "../database";
+import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { rowsOf, type Database } from "../database";
 import {
   mlAccounts,
   mlListings,
@@ -142,27 +142,41 @@ export async function findStockLinks(db: Database, accountId: string, productIds
  */
 export async function pendingSaleUnits(db: Database, accountId: string, productIds: number[], since: Date): Promise<Map<number, number>> {
   if (productIds.length === 0) return new Map();
-  const rows = await db
-    .select({ id: tinyProductLinks.tinyProductId, units: sql<number>`sum(${mlOrderItems.quantity})::int`.mapWith(Number) })
-    .from(tinyProductLinks)
-    .innerJoin(mlOrderItems, and(eq(mlOrderItems.mlItemId, tinyProductLinks.mlItemId), sql`${mlOrderItems.mlVariationId} is not distinct from ${tinyProductLinks.mlVariationId}`))
-    .innerJoin(mlOrders, eq(mlOrders.id, mlOrderItems.orderId))
-    .innerJoin(mlAccounts, and(eq(mlAccounts.id, mlOrders.accountId), eq(mlAccounts.userId, tinyProductLinks.userId)))
-    .leftJoin(tinyOrderPushes, and(eq(tinyOrderPushes.mlOrderId, mlOrders.mlOrderId), eq(tinyOrderPushes.tinyAccountId, tinyProductLinks.tinyAccountId)))
-    .where(
-      and(
-        eq(tinyProductLinks.tinyAccountId, accountId),
-        inArray(tinyProductLinks.tinyProductId, productIds),
-        notInArray(mlOrders.status, ["cancelled", "invalid"]),
-        // A sale being pushed counts until Tiny has its stock posting, however old (a failed or
-        // unknown push still holds those units in Tiny's eyes as sold-but-not-posted); a sale
-        // never pushed counts only inside the window, after the link existed.
-        sql`(${tinyOrderPushes.id} is not null or coalesce(${mlOrders.mlDateCreated}, ${mlOrders.createdAt}) >= greatest(${since.toISOString()}::timestamptz, ${tinyProductLinks.linkedAt}))`,
-        isNull(tinyOrderPushes.stockPostedAt),
-      ),
-    )
-    .groupBy(tinyProductLinks.tinyProductId);
-  return new Map(rows.map((r) => [r.id, r.units]));
+  const ids = sql.join(productIds.map((id) => sql`${id}`), sql`, `);
+  // A listing's sale counts for the product it is linked to, and — when that product is a kit —
+  // for each component, times the component's quantity in the kit: the component's own listings
+  // must not offer the units a kit sale took until Tiny posts it.
+  const result = await db.execute(sql`
+    select product_id as id, sum(units)::float8 as units from (
+      select l.tiny_product_id as product_id, i.quantity::numeric as units
+      ${pendingSalesFrom(accountId, since)} and l.tiny_product_id in (${ids})
+      union all
+      select k.component_product_id, i.quantity * k.quantity
+      ${pendingSalesFrom(accountId, since, sql`join ${tinyKitComponents} k on k.account_id = l.tiny_account_id and k.kit_product_id = l.tiny_product_id`)}
+        and k.component_product_id in (${ids})
+    ) pending
+    group by product_id`);
+  return new Map(rowsOf<{ id: string | number; units: number }>(result).map((r) => [Number(r.id), Number(r.units)]));
+}
+
+/**
+ * Order items of the user's non-cancelled ML orders on listings linked in this Tiny account whose
+ * sale Tiny has not posted. A sale being pushed counts until its stock posting, however old (a
+ * failed or unknown push still holds those units in Tiny's eyes as sold-but-not-posted); a sale
+ * never pushed counts only inside the window, after the link existed.
+ */
+function pendingSalesFrom(accountId: string, since: Date, extraJoin = sql``) {
+  return sql`
+    from ${tinyProductLinks} l
+    join ${mlOrderItems} i on i.ml_item_id = l.ml_item_id and i.ml_variation_id is not distinct from l.ml_variation_id
+    join ${mlOrders} o on o.id = i.order_id
+    join ${mlAccounts} a on a.id = o.account_id and a.user_id = l.user_id
+    left join ${tinyOrderPushes} p on p.ml_order_id = o.ml_order_id and p.tiny_account_id = l.tiny_account_id
+    ${extraJoin}
+    where l.tiny_account_id = ${accountId}
+      and o.status not in ('cancelled', 'invalid')
+      and (p.id is not null or coalesce(o.ml_date_created, o.created_at) >= greatest(${since.toISOString()}::timestamptz, l.linked_at))
+      and p.stock_posted_at is null`;
 }
 
 /**

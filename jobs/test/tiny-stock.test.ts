@@ -310,6 +310,26 @@ describe.sequential("Tiny stock → MercadoLibre listings", () => {
     expect(mlCalls()).toBe(0);
   }, 60_000);
 
+  it("a kit sold on ML and not yet posted in Tiny holds its components back from the components' own listings", async () => {
+    const [kitListing, componentListing] = pickListings(DEMO_SELLER_ID, 2, "plain");
+    await importListing(seller.demoAccountId, DEMO_SELLER_ID, kitListing!.id);
+    await importListing(seller.demoAccountId, DEMO_SELLER_ID, componentListing!.id);
+    const component = await tinyProduct(10);
+    const kit = (await tinyControl<{ id: number }>("/products", { sku: `STK-KIT2-${Date.now() % 1e6}`, tipo: "K", kit: [{ id: component, quantidade: 2 }] })).id;
+    await link(kitListing!.id, kit);
+    await link(componentListing!.id, component);
+    await runJob("tinyerp.stock.sync", { accountId: seller.tinyAccountId, productIds: [kit, component], trigger: "api" });
+    expect([mlItem(kitListing!.id).qty, mlItem(componentListing!.id).qty]).toEqual([5, 10]);
+
+    // One kit sold on ML: 2 components are gone, though Tiny still says 10 until it posts the sale.
+    const now = new Date();
+    const mlOrderId = 9_200_000_000 + Math.floor(Math.random() * 1e8);
+    const [row] = await database.db.insert(mlOrders).values({ accountId: seller.demoAccountId, mlOrderId, status: "paid", mlDateCreated: now, mlLastUpdated: now, fetchedAt: now }).returning({ id: mlOrders.id });
+    await database.db.insert(mlOrderItems).values({ orderId: row!.id, position: 0, mlItemId: kitListing!.id, quantity: 1 });
+    await runJob("tinyerp.stock.sync", { accountId: seller.tinyAccountId, productIds: [component], trigger: "api" });
+    expect(mlItem(componentListing!.id).qty).toBe(8);
+  }, 60_000);
+
   it("an old sale whose push failed still holds its units back; an old sale never pushed no longer does", async () => {
     const [listing] = pickListings(DEMO_SELLER_ID, 1, "plain");
     await importListing(seller.demoAccountId, DEMO_SELLER_ID, listing!.id);
