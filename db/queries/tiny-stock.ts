@@ -86,6 +86,7 @@ export interface StockLink {
   mlVariationId: number | null;
   linkedAt: Date;
   mlPushedQuantity: number | null;
+  mlPushedAt: Date | null;
   stockError: string | null;
   /** The link owner's ML account holding the listing; null when the listing is not in our data. */
   mlAccountId: string | null;
@@ -124,6 +125,7 @@ export async function findStockLinks(db: Database, accountId: string, productIds
       mlVariationId: link.mlVariationId,
       linkedAt: link.linkedAt,
       mlPushedQuantity: link.mlPushedQuantity,
+      mlPushedAt: link.mlPushedAt,
       stockError: link.stockError,
       mlAccountId: r.mlAccountId,
       listingStatus: owned ? r.listingStatus : null,
@@ -296,4 +298,27 @@ export async function productsDueForPoll(db: Database, accountId: string, option
     .orderBy(sql`${tinyStockLevels.fetchedAt} asc nulls first`, asc(tinyProductLinks.tinyProductId))
     .limit(options.limit);
   return rows.map((r) => r.id);
+}
+
+export interface StoredStockRow extends TinyStockLevel {
+  sku: string | null;
+  name: string | null;
+  unit: string | null;
+}
+
+/** The stock the sync last read for an account, product by product: what `GET /tinyerp/inventory` shows without a live read. */
+export async function listStoredStock(db: Database, accountId: string, page: { limit: number; offset: number }): Promise<{ items: StoredStockRow[]; total: number }> {
+  const where = eq(tinyStockLevels.accountId, accountId);
+  const [rows, [count]] = await Promise.all([
+    db
+      .select({ level: tinyStockLevels, sku: tinyProducts.sku, name: tinyProducts.name, unit: tinyProducts.unit })
+      .from(tinyStockLevels)
+      .leftJoin(tinyProducts, and(eq(tinyProducts.accountId, tinyStockLevels.accountId), eq(tinyProducts.tinyProductId, tinyStockLevels.tinyProductId)))
+      .where(where)
+      .orderBy(asc(tinyStockLevels.tinyProductId))
+      .limit(page.limit)
+      .offset(page.offset),
+    db.select({ n: sql<number>`count(*)::int` }).from(tinyStockLevels).where(where),
+  ]);
+  return { items: rows.map((r) => ({ ...r.level, sku: r.sku, name: r.name, unit: r.unit })), total: count?.n ?? 0 };
 }

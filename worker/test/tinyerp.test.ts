@@ -1,9 +1,10 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../core/crypto";
 import { TinyAccountUnavailableError, tinyTokenContext } from "../../core/tiny";
 import { createTokenCipher } from "../../core/token-cipher";
 import { findTinyAccount, listTinyAccountEvents } from "../../db/queries/tiny";
+import { tinyProductLinks, tinyStockLevels } from "../../db/schema";
 import { problemFields, registerUser } from "./support/api";
 import {
   api,
@@ -260,6 +261,54 @@ describe.sequential("Tiny ERP", () => {
       expect(problemFields(tooMany.body)).toEqual(["query.productIds"]);
       const malformed = await api(`/tinyerp/inventory?productIds=1,abc`, { token: user.accessToken });
       expect(malformed.status).toBe(400);
+    });
+
+    it("without product ids: the stock sync's last reads, paged, with the ML listings each product feeds — and no Tiny call", async () => {
+      const user = await registerUser();
+      const services = testServices();
+      const account = await seedAccount(services, user.user.id);
+      const ml = await seedListings(services, user.user.id);
+      const products = await sandboxProducts();
+      const productId = products.get("SKU-1")!;
+      await api("/tinyerp/product-links", { method: "PUT", token: user.accessToken, json: { links: [{ mlItemId: ml.simple, tinyAccountId: account.id, tinyProductId: productId }] } });
+      const readAt = new Date("2026-11-29T12:00:00Z");
+      await services.db.insert(tinyStockLevels).values({
+        accountId: account.id,
+        tinyProductId: productId,
+        physical: "12",
+        reserved: "2",
+        available: "10",
+        deposits: [{ id: 1, name: "Geral", physical: 12, reserved: 2, available: 10, counted: true }],
+        fetchedAt: readAt,
+        changedAt: readAt,
+      });
+      await services.db.update(tinyProductLinks).set({ mlPushedQuantity: 10, mlPushedAt: readAt }).where(eq(tinyProductLinks.tinyAccountId, account.id));
+      const stockReads = async () => (await sandbox<{ counts: Record<string, number> }>("/_sandbox/counters")).counts["GET /public-api/v3/estoque/:idProduto"] ?? 0;
+      const before = await stockReads();
+      const stored = await api<{ items: Array<Record<string, unknown>>; pagination: unknown }>("/tinyerp/inventory", { token: user.accessToken });
+      expect(stored.status).toBe(200);
+      expect(stored.body.pagination).toEqual({ limit: 50, offset: 0, total: 1 });
+      expect(stored.body.items).toEqual([
+        expect.objectContaining({
+          productId,
+          source: "stored",
+          physical: 12,
+          available: 10,
+          readAt: readAt.toISOString(),
+          deposits: [{ id: 1, name: "Geral", excludedFromTotals: false, physical: 12, reserved: 2, available: 10 }],
+          links: [{ mlItemId: ml.simple, mlVariationId: null, mlQuantity: 10, mlUpdatedAt: readAt.toISOString(), error: null }],
+        }),
+      ]);
+      expect(await stockReads()).toBe(before);
+
+      // A live read of the same product carries its links too.
+      const live = await api<{ items: Array<{ source: string; links: unknown[] }>; pagination: unknown }>(`/tinyerp/inventory?productIds=${productId}`, { token: user.accessToken });
+      expect(live.body.pagination).toBeNull();
+      expect(live.body.items[0]).toMatchObject({ source: "live", links: [expect.objectContaining({ mlItemId: ml.simple })] });
+
+      const stranger = await registerUser();
+      expect((await api(`/tinyerp/inventory?accountId=${account.id}`, { token: stranger.accessToken })).status).toBe(404);
+      expect((await api("/tinyerp/inventory?limit=0", { token: user.accessToken })).status).toBe(400);
     });
 
     it("Tiny's 429 (empty body, no Retry-After) becomes our 429 with Retry-After, and blocks the company's budget for every caller", async () => {

@@ -39,6 +39,7 @@ import {
   type UnlinkedListing,
 } from "../../../db/queries/tiny";
 import { findOwnTinyAccountAnyStatus, updateTinyAccountSettings, type TinyAccountSettings } from "../../../db/queries/tiny-account-settings";
+import { findStockLinks, listStoredStock, type StockLink, type StoredStockRow } from "../../../db/queries/tiny-stock";
 import type { Principal } from "../lib/types";
 import { connectFailure as fail, connectOutcomeUrl, consumeOAuthState, issueOAuthState, type ConnectOutcome } from "./oauth-state";
 import type { Services } from ".";
@@ -387,17 +388,46 @@ async function verifyTinyProducts(services: Services, changes: LinkChange[], acc
 // ---------------------------------------------------------------------------------------------
 // Inventory
 
+export interface InventoryEntry {
+  source: "live" | "stored";
+  readAt: Date;
+  changedAt: Date | null;
+  stock: { kind: "live"; value: TinyStock } | { kind: "stored"; value: StoredStockRow };
+  links: StockLink[];
+}
+
 export interface InventoryResult {
   accountId: string;
-  items: TinyStock[];
+  items: InventoryEntry[];
+  /** Stored reads are paged; a live read answers the products asked for. */
+  page: { limit: number; offset: number; total: number } | null;
 }
 
 /**
- * Tiny has no batch stock read: one GET /estoque per product, in order, each through the
- * shared quota. The list is capped by the route so one request cannot drain the budget.
+ * With product ids: one live Tiny read each (at most 10). Without: what the stock sync last read,
+ * with no Tiny call at all — the seller's overview, and the quota stays with the sync.
+ * Either way each product carries the ML listings it feeds and what they were last given.
  */
-export async function getInventory(services: Services, principal: Principal, query: { accountId?: string | undefined; productIds: number[] }): Promise<InventoryResult> {
+export async function getInventory(
+  services: Services,
+  principal: Principal,
+  query: { accountId?: string | undefined; productIds?: number[] | undefined; limit: number; offset: number },
+): Promise<InventoryResult> {
   const account = await resolveAccount(services, principal, query.accountId);
+  const linksOf = async (productIds: number[]) => {
+    const byProduct = new Map<number, StockLink[]>();
+    for (const link of await findStockLinks(services.db, account.id, productIds)) byProduct.set(link.tinyProductId, [...(byProduct.get(link.tinyProductId) ?? []), link]);
+    return byProduct;
+  };
+  if (!query.productIds) {
+    const stored = await listStoredStock(services.db, account.id, { limit: query.limit, offset: query.offset });
+    const links = await linksOf(stored.items.map((row) => row.tinyProductId));
+    return {
+      accountId: account.id,
+      items: stored.items.map((row) => ({ source: "stored", readAt: row.fetchedAt, changedAt: row.changedAt, stock: { kind: "stored", value: row }, links: links.get(row.tinyProductId) ?? [] })),
+      page: { limit: query.limit, offset: query.offset, total: stored.total },
+    };
+  }
   const client = (await services.tiny()).client.forAccount(account.id);
   const items: TinyStock[] = [];
   for (const id of query.productIds) {
@@ -412,5 +442,11 @@ export async function getInventory(services: Services, principal: Principal, que
       throw error;
     }
   }
-  return { accountId: account.id, items };
+  const links = await linksOf(query.productIds);
+  const readAt = services.now();
+  return {
+    accountId: account.id,
+    items: items.map((stock) => ({ source: "live", readAt, changedAt: null, stock: { kind: "live", value: stock }, links: links.get(stock.id) ?? [] })),
+    page: null,
+  };
 }

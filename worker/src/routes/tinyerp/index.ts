@@ -10,7 +10,7 @@ import { productSyncRunRoute, startProductSyncRoute } from "./products-sync.rout
 import { toProductSyncRunDto } from "./products-sync.schemas";
 import { accountEvents, completeConnect, connectRedirect, disconnectAccount, getInventory, getProductLinks, listAccounts, listProducts, putProductLinks, startConnect } from "../../services/tinyerp";
 import { accountEventsRoute, callbackRoute, connectRoute, deleteAccountRoute, getLinksRoute, inventoryRoute, listAccountsRoute, productsRoute, putLinksRoute } from "./tinyerp.routes";
-import { toInventoryItemDto, toProductLinkDto, toTinyAccountDto, toTinyAccountEventDto, toTinyProductDto, toUnlinkedDto } from "./tinyerp.schemas";
+import { toInventoryEntryDto, toProductLinkDto, toTinyAccountDto, toTinyAccountEventDto, toTinyProductDto, toUnlinkedDto } from "./tinyerp.schemas";
 
 export const tinyerpRouter = createRouter()
   .openapi(connectRoute, async (c) => {
@@ -68,7 +68,7 @@ export const tinyerpRouter = createRouter()
   })
   .openapi(inventoryRoute, async (c) => {
     const inventory = await getInventory(c.get("services"), c.get("principal"), c.req.valid("query"));
-    return c.json({ accountId: inventory.accountId, items: inventory.items.map(toInventoryItemDto) }, 200);
+    return c.json({ accountId: inventory.accountId, items: inventory.items.map(toInventoryEntryDto), pagination: inventory.page }, 200);
   });
 
 tinyerpRouter.route("/", tinyerpOrdersRouter);

@@ -112,7 +112,7 @@ export const inventoryRoute = createRoute({
   ...authenticated,
   method: "get",
   path: "/tinyerp/inventory",
-  summary: "Stock per product and deposit, live from Tiny (one read per product)",
+  summary: "Stock per product and deposit: live from Tiny for named products, else the stock sync's last reads",
   request: { query: InventoryQuery },
   responses: { 200: jsonResponse(InventorySchema, "Stock"), 404: problem("No such account or product"), ...tinyErrors, ...authErrorResponses },
 });

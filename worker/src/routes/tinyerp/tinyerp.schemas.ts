@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { parseTinyDateTime, type TinyProductListItem, type TinyStock } from "../../../../core/tiny";
 import type { ProductLinkView, TinyAccountEvent, TinyAccountSummary, TinyProductLink, UnlinkedListing } from "../../../../db/queries/tiny";
+import type { StockLink, StoredStockRow } from "../../../../db/queries/tiny-stock";
+import type { InventoryEntry } from "../../services/tinyerp";
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 const uuidParam = (name: string) => z.string().uuid("must be a UUID").openapi({ param: { name, in: "path" } });
@@ -247,7 +249,13 @@ export const InventoryQuery = z.object({
     .regex(/^\d{1,15}(,\d{1,15})*$/, "must be a comma-separated list of Tiny product ids")
     .transform((value) => [...new Set(value.split(",").map(Number))])
     .refine((ids) => ids.length <= INVENTORY_MAX_PRODUCTS, `at most ${INVENTORY_MAX_PRODUCTS} products per request (one Tiny call each)`)
-    .openapi({ description: `Up to ${INVENTORY_MAX_PRODUCTS} Tiny product ids, comma-separated`, example: "357281337,357281338" }),
+    .optional()
+    .openapi({
+      description: `Up to ${INVENTORY_MAX_PRODUCTS} Tiny product ids, comma-separated: read live from Tiny (one call each). Without it: the stock the sync last read, paginated, no Tiny call.`,
+      example: "357281337,357281338",
+    }),
+  limit: limit(200, 50),
+  offset,
 });
 
 const qty = z.number().nullable();
@@ -274,9 +282,53 @@ export const InventoryItemSchema = z
   })
   .openapi("TinyInventoryItem");
 
-export const InventorySchema = z.object({ accountId: z.string().uuid(), items: z.array(InventoryItemSchema) }).openapi("TinyInventory");
+const InventoryLinkSchema = z.object({
+  mlItemId: z.string(),
+  mlVariationId: z.number().nullable(),
+  mlQuantity: z.number().int().nullable().openapi({ description: "What the stock sync last wrote to (or found on) the ML listing" }),
+  mlUpdatedAt: z.string().datetime().nullable(),
+  error: z.string().nullable().openapi({ description: "Why the last stock push to this listing failed (closed, Full, refused)" }),
+});
 
-export function toInventoryItemDto(s: TinyStock): z.infer<typeof InventoryItemSchema> {
+export const InventoryEntrySchema = InventoryItemSchema.extend({
+  source: z.enum(["live", "stored"]).openapi({ description: "live: read from Tiny now; stored: the stock sync's last read" }),
+  readAt: z.string().datetime(),
+  changedAt: z.string().datetime().nullable().openapi({ description: "When the available quantity last changed (stored reads)" }),
+  links: z.array(InventoryLinkSchema).openapi({ description: "The ML listings this product's stock is pushed to" }),
+}).openapi("TinyInventoryEntry");
+
+export const InventorySchema = z
+  .object({
+    accountId: z.string().uuid(),
+    items: z.array(InventoryEntrySchema),
+    pagination: z.object({ limit: z.number().int(), offset: z.number().int(), total: z.number().int() }).nullable().openapi({ description: "Stored reads only" }),
+  })
+  .openapi("TinyInventory");
+
+export function toInventoryEntryDto(entry: InventoryEntry): z.infer<typeof InventoryEntrySchema> {
+  const stock = entry.stock.kind === "live" ? toInventoryItemDto(entry.stock.value) : storedToInventoryItemDto(entry.stock.value);
+  return { ...stock, source: entry.source, readAt: entry.readAt.toISOString(), changedAt: iso(entry.changedAt), links: entry.links.map(toInventoryLinkDto) };
+}
+
+function toInventoryLinkDto(link: StockLink): z.infer<typeof InventoryLinkSchema> {
+  return { mlItemId: link.mlItemId, mlVariationId: link.mlVariationId, mlQuantity: link.mlPushedQuantity, mlUpdatedAt: iso(link.mlPushedAt), error: link.stockError };
+}
+
+/** A stored read in the live read's shape: the sync keeps the same numbers per deposit. */
+function storedToInventoryItemDto(row: StoredStockRow): z.infer<typeof InventoryItemSchema> {
+  return {
+    productId: row.tinyProductId,
+    sku: row.sku,
+    name: row.name,
+    unit: row.unit,
+    physical: Number(row.physical),
+    reserved: Number(row.reserved),
+    available: Number(row.available),
+    deposits: row.deposits.map((d) => ({ id: d.id, name: d.name, excludedFromTotals: !d.counted, physical: d.physical, reserved: d.reserved, available: d.available })),
+  };
+}
+
+function toInventoryItemDto(s: TinyStock): z.infer<typeof InventoryItemSchema> {
   return {
     productId: s.id,
     sku: s.codigo,
