@@ -160,6 +160,8 @@ export interface TinyVariationWrite {
 /** POST /produtos: `tipo` S (simple) or V (with variations; Tiny also infers V from `variacoes`). */
 export interface TinyProductCreate extends TinyProductWrite {
   tipo: "S" | "V";
+  /** The long description. Create only: the sync cannot tell a changed ML description without reading every listing's. */
+  descricaoComplementar?: string | undefined;
   variacoes?: TinyVariationWrite[] | undefined;
 }
 

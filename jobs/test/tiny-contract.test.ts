@@ -123,11 +123,12 @@ describe("the Tiny client against Tiny's published v3 spec (Prism validating pro
     const product = await client.getProduct(first.id);
     expect(product.id).toBe(first.id);
     // The writes of the product sync, GTINs included, in the shapes it sends them.
-    const simple = await client.createProduct({ sku: "CT-GTIN-S", descricao: "Contrato simples", tipo: "S", unidade: "UN", gtin: "7891000000014", precos: { preco: 10 } });
+    const simple = await client.createProduct({ sku: "CT-GTIN-S", descricao: "Contrato simples", descricaoComplementar: "Descrição longa do anúncio.\nSegunda linha.", tipo: "S", unidade: "UN", gtin: "7891000000014", precos: { preco: 10 } });
     await client.updateProduct(simple.id, { sku: "CT-GTIN-S", descricao: "Contrato simples", gtin: "7891000000021", precos: { preco: 11 } });
     const varied = await client.createProduct({
       sku: "CT-GTIN-V",
       descricao: "Contrato com variações",
+      descricaoComplementar: "Descrição longa do anúncio com variações.",
       tipo: "V",
       unidade: "UN",
       precos: { preco: 20 },

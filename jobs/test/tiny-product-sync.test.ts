@@ -1,7 +1,6 @@
 import { Queue } from "bullmq";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uuidv7 } from "../../core/ids";
 import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyConfig, type TinyServices } from "../../core/tiny";
 import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";
@@ -9,7 +8,10 @@ import { upsertManualLink } from "../../db/queries/tiny";
 import { claimProductSyncRun, findProductSyncRun } from "../../db/queries/tiny-product-sync";
 import { mlAccounts, mlListings, mlListingVariations, tinyProductLinks, tinyProductSyncRuns, type TinyProductSyncRun } from "../../db/schema";
 import { ean13 } from "../../dev/sandbox/common";
+import { DEMO_SELLER_ID, SECOND_SELLER_ID, startMlSandbox, type MlSandbox } from "../../dev/sandbox/ml";
+import { FIRST_BUYER_ID } from "../../dev/sandbox/ml/seed";
 import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
+import { connectSandboxSeller } from "../../test/support/ml-seller";
 import { startJobs } from "../src/start";
 import { seedUserWithTinyAccount } from "./support/tiny";
 import { createTestResources, memoryLogger, waitFor, type TestResources } from "./support/resources";
@@ -18,18 +20,23 @@ const key = generateTokenKey("tk1");
 
 let resources: TestResources;
 let sandbox: TinySandbox;
+let mlSandbox: MlSandbox;
 let database: ReturnType<typeof createNodeDb>;
 let tiny: TinyServices;
 let tinyConfig: TinyConfig;
 let running: Awaited<ReturnType<typeof startJobs>>;
 let queue: Queue;
 
-async function seedSeller() {
-  const { userId, tinyAccountId } = await seedUserWithTinyAccount(database.db, tiny, sandbox, "psync");
-  const mlAccountId = uuidv7();
-  const mlUserId = 600_000_000 + Math.floor(Math.random() * 99_000_000);
-  await database.db.insert(mlAccounts).values({ id: mlAccountId, userId, mlUserId, nickname: `SELLER_${mlUserId}`, siteId: "MLB" });
-  return { userId, tinyAccountId, mlAccountId };
+/**
+ * The ML sandbox has two sellers, and an ML user connects to one of our users only: tests that
+ * need real listings take a seller, the others a sandbox buyer, whose made-up item ids ML
+ * answers 404 for (a listing without description).
+ */
+let nextBuyer = FIRST_BUYER_ID;
+async function seedSeller(mlUserId = nextBuyer++) {
+  const { userId, accountId: mlAccountId } = await connectSandboxSeller({ databaseUrl: resources.databaseUrl, tokenKeys: key, sandbox: mlSandbox, mlUserId });
+  const { tinyAccountId } = await seedUserWithTinyAccount(database.db, tiny, sandbox, "psync", userId);
+  return { userId, tinyAccountId, mlAccountId, mlUserId };
 }
 
 type Seller = Awaited<ReturnType<typeof seedSeller>>;
@@ -54,6 +61,20 @@ async function addListing(
     });
   }
 }
+
+/** A real listing of the seller in the ML sandbox, with this description (an empty one is none). */
+async function mlItem(seller: Seller, title: string, description: string): Promise<string> {
+  const created = await fetch(`${mlSandbox.url}/_sandbox/items`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ seller_id: seller.mlUserId, title }) });
+  const { id } = (await created.json()) as { id: string };
+  const put = await fetch(`${mlSandbox.url}/items/${id}/description`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${mlSandbox.issueToken(seller.mlUserId).access_token}`, "content-type": "application/json" },
+    body: JSON.stringify({ plain_text: description }),
+  });
+  expect(put.status).toBe(200);
+  return id;
+}
+const descriptionReads = () => mlSandbox.counters.get("GET /items/:id/description");
 
 /** Writes to /produtos as the sandbox counted them (the network, not our counters). */
 function tinyWrites(): number {
@@ -102,6 +123,7 @@ const gtins = {
 beforeAll(async () => {
   resources = await createTestResources();
   sandbox = await startTinySandbox({ port: 0, seed: 7, products: 5, quotas: { enabled: false } });
+  mlSandbox = await startMlSandbox({ port: 0, seed: 7, listings: 1, secondSellerListings: 1, orders: 0 });
   database = createNodeDb(resources.databaseUrl, { max: 16 });
   tinyConfig = {
     apiUrl: sandbox.apiUrl,
@@ -131,6 +153,10 @@ beforeAll(async () => {
       TINY_CLIENT_ID: tinyConfig.clientId,
       TINY_CLIENT_SECRET: tinyConfig.clientSecret,
       TOKEN_ENCRYPTION_KEYS: key,
+      ML_API_URL: mlSandbox.url,
+      ML_APP_ID: mlSandbox.appId,
+      ML_CLIENT_SECRET: mlSandbox.clientSecret,
+      ML_ACCOUNT_RATE_PER_SECOND: "1000",
       TINY_QUOTA_READS_PER_MINUTE: "100000",
       TINY_QUOTA_WRITES_PER_MINUTE: "100000",
       TINY_QUOTA_BURST_PER_SECOND: "10000",
@@ -145,14 +171,15 @@ afterAll(async () => {
   await running?.close();
   await database?.close();
   await sandbox?.close();
+  await mlSandbox?.close();
   await resources?.cleanup();
 });
 
 describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
-  it("creates missing products (variations as Tiny variations), links them, and a rerun writes nothing", async () => {
-    const seller = await seedSeller();
-    const simple = itemId();
-    const varied = itemId();
+  it("creates missing products (variations as Tiny variations) with the ML description, links them, and a rerun writes nothing", async () => {
+    const seller = await seedSeller(DEMO_SELLER_ID);
+    const simple = await mlItem(seller, "Caneca Azul", "Caneca de cerâmica, 350 ml.\nVai ao micro-ondas.");
+    const varied = await mlItem(seller, "Camiseta Básica", "Camiseta 100% algodão.");
     const [v1, v2] = [varId(), varId()];
     await addListing(seller, { itemId: simple, title: "Caneca Azul", price: "39.90", sku: "PS-CANECA", gtin: gtins.caneca });
     await addListing(seller, {
@@ -167,9 +194,12 @@ describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
     });
 
     sandbox.counters.reset();
+    mlSandbox.counters.reset();
     const run = await runSync(seller);
     expect(run.status, run.lastError ?? "").toBe("succeeded");
     expect(run.counts).toMatchObject({ listings: 2, items: 3, created: 3, linked: 3, problems: 0 });
+    // One ML read per Tiny product created (the parent carries its variations).
+    expect(descriptionReads()).toBe(2);
     const firstWrites = tinyWrites();
     const firstReads = tinyReads();
     // Minimum: one lookup and one write per Tiny product created (the parent carries its variations).
@@ -178,10 +208,10 @@ describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
     expect(run.counts).toMatchObject({ tinyReads: firstReads, tinyWrites: firstWrites });
 
     const caneca = bySku("PS-CANECA")[0]!;
-    expect(caneca).toMatchObject({ descricao: "Caneca Azul", unidade: "UN", tipo: "S", gtin: gtins.caneca });
+    expect(caneca).toMatchObject({ descricao: "Caneca Azul", descricaoComplementar: "Caneca de cerâmica, 350 ml.\nVai ao micro-ondas.", unidade: "UN", tipo: "S", gtin: gtins.caneca });
     expect(caneca.precos.preco).toBe(39.9);
     const parent = bySku(varied)[0]!;
-    expect(parent.tipo).toBe("V");
+    expect(parent).toMatchObject({ tipo: "V", descricaoComplementar: "Camiseta 100% algodão." });
     const m = bySku("PS-CAM-M")[0]!;
     expect(m.parentId).toBe(parent.id);
     expect(m.precos.preco).toBe(62);
@@ -199,18 +229,49 @@ describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
     );
 
     sandbox.counters.reset();
+    mlSandbox.counters.reset();
     const rerun = await runSync(seller);
     expect(rerun.status).toBe("succeeded");
     expect(rerun.counts).toMatchObject({ items: 3, created: 0, updated: 0, unchanged: 3, linked: 0, tinyWrites: 0 });
     expect(tinyWrites()).toBe(0);
+    expect(descriptionReads()).toBe(0);
     expect(bySku("PS-CANECA")).toHaveLength(1);
     console.info(
       JSON.stringify({
         measurement: "tiny product sync: calls per item (3 items: 1 simple + 1 listing with 2 variations)",
-        firstRun: { reads: firstReads, writes: firstWrites, callsPerItem: (firstReads + firstWrites) / 3, minimumPerNewProduct: 2 },
-        rerun: { reads: tinyReads(), writes: 0 },
+        firstRun: { reads: firstReads, writes: firstWrites, callsPerItem: (firstReads + firstWrites) / 3, minimumPerNewProduct: 2, mlDescriptionReads: 2 },
+        rerun: { reads: tinyReads(), writes: 0, mlDescriptionReads: 0 },
       }),
     );
+  });
+
+  it("a listing without description (ML's 404, or an empty one) is created without one", async () => {
+    const seller = await seedSeller(SECOND_SELLER_ID);
+    const unknownToMl = itemId();
+    const empty = await mlItem(seller, "Tigela", "");
+    await addListing(seller, { itemId: unknownToMl, title: "Pires", price: "7.00", sku: "PS-PIRES" });
+    await addListing(seller, { itemId: empty, title: "Tigela", price: "12.00", sku: "PS-TIGELA" });
+    mlSandbox.counters.reset();
+    const run = await runSync(seller);
+    expect(run.status, run.lastError ?? "").toBe("succeeded");
+    expect(run.counts).toMatchObject({ items: 2, created: 2, linked: 2, problems: 0 });
+    expect(descriptionReads()).toBe(2);
+    expect(bySku("PS-PIRES")).toEqual([expect.objectContaining({ descricao: "Pires", descricaoComplementar: "" })]);
+    expect(bySku("PS-TIGELA")).toEqual([expect.objectContaining({ descricao: "Tigela", descricaoComplementar: "" })]);
+  });
+
+  it("an ML account that must be reconnected reports the new item as failed instead of creating it without its description", async () => {
+    const seller = await seedSeller();
+    const item = itemId();
+    await addListing(seller, { itemId: item, title: "Jarra", price: "25.00", sku: "PS-JARRA" });
+    await database.db.update(mlAccounts).set({ status: "reauth_required" }).where(eq(mlAccounts.id, seller.mlAccountId));
+    sandbox.counters.reset();
+    const run = await runSync(seller);
+    expect(run.status, run.lastError ?? "").toBe("succeeded");
+    expect(run.problems).toEqual([expect.objectContaining({ mlItemId: item, code: "failed", message: expect.stringMatching(/description from MercadoLibre.*reconnected/) })]);
+    expect(run.counts).toMatchObject({ created: 0, problems: 1, tinyWrites: 0 });
+    expect(bySku("PS-JARRA")).toHaveLength(0);
+    expect(tinyWrites()).toBe(0);
   });
 
   it("a price change in ML updates Tiny (one PUT), and a new variation is added to the existing product", async () => {

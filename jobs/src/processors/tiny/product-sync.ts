@@ -1,6 +1,9 @@
 import { AppError } from "../../../../core/errors";
 import { errorFields } from "../../../../core/log";
+import { MlApiError, type MlClient } from "../../../../core/mercadolibre";
 import { TinyAccountUnavailableError, TinyApiError, type TinyAccountClient, type TinyProductListItem, type TinyVariationWrite } from "../../../../core/tiny";
+import { listMlAccountsOfUser } from "../../../../db/queries/ml-accounts";
+import { findListing } from "../../../../db/queries/ml-read";
 import { findTinyAccount, upsertSyncLink, upsertTinyProducts, type TinyProductLink } from "../../../../db/queries/tiny";
 import {
   accountsForScheduledProductSync,
@@ -16,6 +19,8 @@ import {
   type SyncListing,
 } from "../../../../db/queries/tiny-product-sync";
 import type { TinyProductSyncCounts, TinyProductSyncProblem } from "../../../../db/schema";
+import { sleep } from "../ml-sync/engine";
+import { accountLimits } from "../ml-webhook/account-limits";
 import type { JobContext, Processor } from "../types";
 
 const pageSize = 100;
@@ -69,6 +74,8 @@ interface RunState {
   duplicates: Set<string>;
   client: TinyAccountClient;
   db: JobContext["db"];
+  ml: MlClient | null;
+  mlLimits: ReturnType<typeof accountLimits>;
 }
 
 /** Every Tiny call of the run goes through here, so the run reports what it spent. */
@@ -103,6 +110,38 @@ function counted(client: TinyAccountClient, counts: Counts): TinyAccountClient {
 async function findBySku(state: RunState, sku: string, signal: AbortSignal): Promise<TinyProductListItem[]> {
   const page = await state.client.listProducts({ codigo: sku, limit: 100 }, { signal });
   return page.itens.filter((p) => p.sku === sku && p.situacao !== "E");
+}
+
+/**
+ * The listing's long description (ML's `plain_text`), read only for a product about to be
+ * created, through the listing's own ML account and its per-account call budget. ML answers
+ * 404 for a listing without one. An ML account that cannot be used reports the item instead
+ * of creating it bare: the description is sent on create only, so it would never arrive.
+ */
+async function mlDescription(state: RunState, mlItemId: string, signal: AbortSignal): Promise<string | undefined> {
+  const ml = state.ml;
+  if (!ml) throw new AppError("unavailable", "MercadoLibre is not configured in the jobs container; new Tiny products need their listing's description.", { retryable: false });
+  const mlAccounts = await listMlAccountsOfUser(state.db, state.userId);
+  const found = await findListing(
+    state.db,
+    mlAccounts.map((a) => a.id),
+    mlItemId,
+  );
+  if (!found) throw new ItemProblem("failed", "The listing is no longer among your MercadoLibre listings.");
+  const accountId = found.listing.accountId;
+  for (;;) {
+    const wait = await state.mlLimits.takeCall(accountId);
+    if (wait <= 0) break;
+    await sleep(wait, signal);
+  }
+  try {
+    const { data } = await ml.request<{ plain_text?: string | null }>(accountId, "GET", `/items/${encodeURIComponent(mlItemId)}/description`, { signal });
+    return data.plain_text?.trim() || undefined;
+  } catch (error) {
+    if (error instanceof MlApiError && error.mlStatus === 404) return undefined;
+    if (error instanceof AppError && !error.retryable) throw new ItemProblem("failed", `Could not read the listing's description from MercadoLibre: ${error.message}`);
+    throw error;
+  }
 }
 
 function report(state: RunState, problem: TinyProductSyncProblem): void {
@@ -153,7 +192,11 @@ async function syncSimple(state: RunState, listing: SyncListing, links: Map<stri
     let productId: number;
     const match = matches[0];
     if (!match) {
-      const created = await state.client.createProduct({ sku, descricao: listing.title, tipo: "S", unidade: defaultUnit, gtin: listing.gtin ?? undefined, precos: toPrice(listing.price) }, { signal });
+      const descricaoComplementar = await mlDescription(state, listing.mlItemId, signal);
+      const created = await state.client.createProduct(
+        { sku, descricao: listing.title, descricaoComplementar, tipo: "S", unidade: defaultUnit, gtin: listing.gtin ?? undefined, precos: toPrice(listing.price) },
+        { signal },
+      );
       productId = created.id;
       state.counts.created++;
       await upsertTinyProducts(state.db, state.accountId, [{ tinyProductId: created.id, sku, name: listing.title, type: "S", status: "A", unit: defaultUnit, gtin: listing.gtin, price: listing.price, tinyUpdatedAt: null }], now);
@@ -196,8 +239,9 @@ async function syncWithVariations(state: RunState, listing: SyncListing, links: 
     if (matches.length > 1) throw new ItemProblem("ambiguous_tiny_sku", `Tiny has ${matches.length} products with SKU ${parentSku}.`);
     const match = matches[0];
     if (!match) {
+      const descricaoComplementar = await mlDescription(state, listing.mlItemId, signal);
       const created = await state.client.createProduct(
-        { sku: parentSku, descricao: listing.title, tipo: "V", unidade: defaultUnit, gtin: listing.gtin ?? undefined, precos: toPrice(listing.price), variacoes: eligible.map(toWrite) },
+        { sku: parentSku, descricao: listing.title, descricaoComplementar, tipo: "V", unidade: defaultUnit, gtin: listing.gtin ?? undefined, precos: toPrice(listing.price), variacoes: eligible.map(toWrite) },
         { signal },
       );
       state.counts.created += eligible.length;
@@ -271,6 +315,8 @@ export const tinyProductSync: Processor<"tinyerp.products.sync"> = async (payloa
     duplicates: await duplicateSkusOfUser(ctx.db, run.userId),
     client: counted(tiny.client.forAccount(run.tinyAccountId), counts),
     db: ctx.db,
+    ml: ctx.services.ml,
+    mlLimits: accountLimits(ctx.services),
   };
   const started = Date.now();
   let cursor = run.cursor;
