@@ -7,6 +7,7 @@ import { mlOrders, tinyAccounts, tinyOrderPushes, tinyProductLinks, webhookEvent
 import { DEMO_SELLER_ID, startMlSandbox, type MlSandbox } from "../../dev/sandbox/ml";
 import { startReceiver, type Receiver } from "../../dev/sandbox/ml/test-helpers";
 import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
+import { startSpecGate, type SpecGate } from "../../dev/sandbox/tiny/contract/gate";
 import { connectSandboxSeller, randomTokenKeys } from "../../test/support/ml-seller";
 import { localQstashSigningKeys } from "../src/env";
 import { startJobs, type RunningJobs } from "../src/start";
@@ -22,6 +23,7 @@ import { createTestResources, memoryLogger, publicUrl, waitFor, type TestResourc
 let resources: TestResources;
 let ml: MlSandbox;
 let tinySandbox: TinySandbox;
+let gate: SpecGate;
 let receiver: Receiver;
 let jobs: RunningJobs;
 let database: ReturnType<typeof createNodeDb>;
@@ -65,6 +67,7 @@ beforeAll(async () => {
   receiver = await startReceiver();
   ml = await startMlSandbox({ port: 0, seed: 5, listings: 20, orders: 0, callbackUrl: receiver.url, timeScale: 0.0005 });
   tinySandbox = await startTinySandbox({ port: 0, seed: 5, products: 5, quotas: { enabled: false } });
+  gate = await startSpecGate(tinySandbox.apiUrl);
   const tokenKeys = randomTokenKeys();
   const demo = await connectSandboxSeller({ databaseUrl: resources.databaseUrl, tokenKeys, sandbox: ml, mlUserId: DEMO_SELLER_ID });
   database = createNodeDb(resources.databaseUrl, { max: 4 });
@@ -79,7 +82,8 @@ beforeAll(async () => {
       ML_CLIENT_SECRET: ml.clientSecret,
       TOKEN_ENCRYPTION_KEYS: tokenKeys,
       ML_ACCOUNT_RATE_PER_SECOND: "1000",
-      TINY_API_URL: tiny.config.apiUrl,
+      // The jobs' Tiny calls go through Tiny's published spec (dev/sandbox/tiny/contract/gate.ts).
+      TINY_API_URL: gate.url,
       TINY_AUTH_URL: tiny.config.authUrl,
       TINY_CLIENT_ID: tiny.config.clientId,
       TINY_CLIENT_SECRET: tiny.config.clientSecret,
@@ -95,6 +99,7 @@ afterAll(async () => {
   await jobs?.close();
   await database?.close();
   await ml?.close();
+  await gate?.close();
   await tinySandbox?.close();
   await receiver?.close();
   await resources?.cleanup();
@@ -166,5 +171,12 @@ describe.sequential("ML order events forward orders to Tiny", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await pushOf(off.id)).toBeUndefined();
     await database.db.update(tinyAccounts).set({ forwardOrders: true }).where(eq(tinyAccounts.id, seller.tinyAccountId));
+  });
+});
+
+describe("Tiny's published spec", () => {
+  // Runs last in this file: every request the jobs sent to Tiny above went through the gate.
+  it("no request of the tests above broke it in a way no known deviation explains", () => {
+    expect(gate.unexplained("requests")).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { createNodeDb } from "../../db/client-node";
 import { clearPushRefusals, setMlEcommerceChannel } from "../../db/queries/tiny-orders";
 import { mlAccounts, mlOrderItems, mlOrders, tinyAccounts, tinyOrderPushes, tinyProductLinks } from "../../db/schema";
 import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
+import { startSpecGate, type SpecGate } from "../../dev/sandbox/tiny/contract/gate";
 import { tinyOrderPush } from "../src/processors/tiny/order-push";
 import type { JobContext } from "../src/processors/types";
 import { JobMetrics } from "../src/runtime/metrics";
@@ -23,10 +24,12 @@ let sandbox: TinySandbox;
 let database: ReturnType<typeof createNodeDb>;
 let tiny: TinyServices;
 let channelId: number;
+let gate: SpecGate;
 
 async function services(quota: Partial<TinyConfig["quota"]> = {}): Promise<TinyServices> {
   const config: TinyConfig = {
-    apiUrl: sandbox.apiUrl,
+    // Through Tiny's published spec: a request that breaks it fails here (dev/sandbox/tiny/contract/gate.ts).
+    apiUrl: gate.url,
     authUrl: sandbox.authUrl.replace(/\/auth$/, ""),
     clientId: sandbox.clientId,
     clientSecret: sandbox.clientSecret,
@@ -102,6 +105,7 @@ async function until(check: () => boolean, timeout = 10_000): Promise<void> {
 beforeAll(async () => {
   resources = await createTestResources();
   sandbox = await startTinySandbox({ port: 0, seed: 21, products: 10, quotas: { enabled: false } });
+  gate = await startSpecGate(sandbox.apiUrl);
   database = createNodeDb(resources.databaseUrl, { max: 24 });
   channelId = sandbox.state().lookups.ecommerces[0]!.id;
   tiny = await services();
@@ -113,6 +117,7 @@ afterEach(() => {
 
 afterAll(async () => {
   await database?.close();
+  await gate?.close();
   await sandbox?.close();
   await resources?.cleanup();
 });
@@ -527,5 +532,13 @@ describe("after the order exists: stock, invoice, receivables, cancellation", ()
     expect(result.push).toMatchObject({ status: "created", tinyOrderId: tinyOrdersOf(mlOrderId)[0]!.id });
     expect(result.push.tinyCancelledAt).not.toBeNull();
     expect(tinyOrdersOf(mlOrderId)[0]!.situacao).toBe(2);
+  });
+});
+
+describe("Tiny's published spec", () => {
+  // Runs last in this file: every request above went through the gate. (Responses are the
+  // sandbox's, including the faults these tests inject on purpose, such as a bare 502.)
+  it("no request of the tests above broke it in a way no known deviation explains", () => {
+    expect(gate.unexplained("requests")).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { startQStashServer } from "../../dev/qstash/server";
 import { startRedisRestServer } from "../../dev/redis-rest";
 import { startMlSandbox } from "../../dev/sandbox/ml";
 import { startTinySandbox } from "../../dev/sandbox/tiny";
+import { startSpecGate } from "../../dev/sandbox/tiny/contract/gate";
 import { deleteKeysWithPrefix } from "../../dev/stack/redis-keys";
 
 declare module "vitest" {
@@ -39,6 +40,9 @@ export default async function setup(project: TestProject) {
   const ml = await startMlSandbox({ port: 0, seed: 7, listings: 30, orders: 10, redirectUris: ["http://api.test/ml/auth/callback"], requirePkce: true });
   // Quotas relaxed so the suite never trips them by accident; quota tests lower them through /_sandbox/quotas.
   const tiny = await startTinySandbox({ port: 0, seed: 11, products: 40, redirectUris: ["http://api.test/tinyerp/auth/callback"], quotas: { readPerMinute: 10_000, writePerMinute: 10_000, burstPerSecond: null } });
+  // Every Tiny API call the Worker makes goes through Prism with Tiny's published spec: a request
+  // that breaks it fails the test that sent it (OAuth is Keycloak's, outside the spec: direct).
+  const tinyGate = await startSpecGate(tiny.apiUrl);
   project.provide("stackUrls", { qstash: qstash.url, mlSandbox: ml.url, tinySandbox: tiny.url });
 
   project.provide("workerBindings", {
@@ -61,7 +65,7 @@ export default async function setup(project: TestProject) {
     ML_DASHBOARD_URL: "http://dashboard.test/settings/mercadolibre",
     // Two keys, the first current: tests seal under "k2" and can still open rows sealed under "k1".
     TOKEN_ENCRYPTION_KEYS: `k2:${randomBytes(32).toString("base64")},k1:${randomBytes(32).toString("base64")}`,
-    TINY_API_URL: tiny.apiUrl,
+    TINY_API_URL: tinyGate.url,
     TINY_AUTH_URL: tiny.authUrl.replace(/\/auth$/, ""),
     TINY_CLIENT_ID: tiny.clientId,
     TINY_CLIENT_SECRET: tiny.clientSecret,
@@ -81,8 +85,12 @@ export default async function setup(project: TestProject) {
   });
 
   return async () => {
-    await Promise.all([neonHttp.close(), neonWs.close(), redisRest.close(), qstash.close(), ml.close(), tiny.close()]);
+    const findings = tinyGate.unexplained();
+    console.info(JSON.stringify({ measurement: "worker tests' Tiny calls through Prism", calls: tinyGate.calls(), unexplained: findings.length }));
+    await Promise.all([neonHttp.close(), neonWs.close(), redisRest.close(), qstash.close(), ml.close(), tiny.close(), tinyGate.close()]);
     await dropDatabase(databaseUrl);
     await deleteKeysWithPrefix(redisUrl, prefix);
+    // Response-side findings are the sandbox drifting from Tiny's spec: fail the run on them too.
+    if (findings.length > 0) throw new Error(`Tiny calls broke Tiny's published spec (no known deviation explains them):\n${findings.join("\n")}`);
   };
 }
