@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CallOptions, TinyAccountClient } from "./client";
 import { paginationModel } from "./schemas";
+import { callSignal, tinyId as id, tinyNum as num, tinyOptStr as optStr } from "./wire";
 
 /**
  * Typed helpers for the order, contact and invoice endpoints (tiny-v3-openapi.json models
@@ -9,9 +10,6 @@ import { paginationModel } from "./schemas";
  * can grow without editing one interface.
  */
 
-const num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
-const id = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
-const optStr = z.string().nullish().transform((v) => v ?? null);
 
 /** ListagemContatoModelResponse (GET /contatos items). */
 export const contactListItemModel = z.looseObject({ id, nome: optStr, codigo: optStr, cpfCnpj: optStr, tipoPessoa: optStr });
@@ -84,56 +82,54 @@ export const tinyOrderSituacao: Record<number, string> = {
   9: "nao_entregue",
 };
 
-const signal = (options?: CallOptions) => (options?.signal ? { signal: options.signal } : {});
-
 export function tinyOrderApi(client: TinyAccountClient) {
   return {
     /** GET /contatos?cpfCnpj= or ?codigo= — first page is enough: both are meant to be unique. */
     findContacts: async (filters: { cpfCnpj?: string; codigo?: string }, options?: CallOptions) =>
-      (await client.request({ method: "GET", path: "/contatos", query: { cpfCnpj: filters.cpfCnpj, codigo: filters.codigo, limit: 10 }, schema: contactListModel, ...signal(options) })).data.itens,
+      (await client.request({ method: "GET", path: "/contatos", query: { cpfCnpj: filters.cpfCnpj, codigo: filters.codigo, limit: 10 }, schema: contactListModel, ...callSignal(options) })).data.itens,
     /** POST /contatos → {id}. */
     createContact: async (input: TinyContactInput, options?: CallOptions) =>
-      (await client.request({ method: "POST", path: "/contatos", body: input, schema: createdIdModel, ...signal(options) })).data.id,
+      (await client.request({ method: "POST", path: "/contatos", body: input, schema: createdIdModel, ...callSignal(options) })).data.id,
     /** POST /pedidos → 201 {id, numeroPedido}; 409 (no id) on a repeated payload or channel number. */
     createOrder: async (input: TinyOrderInput, options?: CallOptions) =>
-      (await client.request({ method: "POST", path: "/pedidos", body: input, schema: createdOrderModel, ...signal(options) })).data,
+      (await client.request({ method: "POST", path: "/pedidos", body: input, schema: createdOrderModel, ...callSignal(options) })).data,
     /** GET /pedidos?numeroPedidoEcommerce= — the number is only kept with a registered channel. */
     findOrdersByEcommerceNumber: async (numero: string, options?: CallOptions) =>
-      (await client.request({ method: "GET", path: "/pedidos", query: { numeroPedidoEcommerce: numero, limit: 10 }, schema: orderListModel, ...signal(options) })).data.itens,
+      (await client.request({ method: "GET", path: "/pedidos", query: { numeroPedidoEcommerce: numero, limit: 10 }, schema: orderListModel, ...callSignal(options) })).data.itens,
     /** GET /pedidos/{id}. */
-    getOrder: async (orderId: number, options?: CallOptions) => (await client.request({ method: "GET", path: `/pedidos/${orderId}`, schema: orderModel, ...signal(options) })).data,
+    getOrder: async (orderId: number, options?: CallOptions) => (await client.request({ method: "GET", path: `/pedidos/${orderId}`, schema: orderModel, ...callSignal(options) })).data,
     /** PUT /pedidos/{id}/situacao → 204; setting the current situação again is harmless. */
     setOrderSituation: async (orderId: number, situacao: number, options?: CallOptions) => {
-      await client.request({ method: "PUT", path: `/pedidos/${orderId}/situacao`, body: { situacao }, ...signal(options) });
+      await client.request({ method: "PUT", path: `/pedidos/${orderId}/situacao`, body: { situacao }, ...callSignal(options) });
     },
     /** POST /pedidos/{id}/lancar-estoque → 204; a second call is 400 "Estoque já lançado." (see isStockAlreadyPosted). */
     postOrderStock: async (orderId: number, options?: CallOptions) => {
-      await client.request({ method: "POST", path: `/pedidos/${orderId}/lancar-estoque`, ...signal(options) });
+      await client.request({ method: "POST", path: `/pedidos/${orderId}/lancar-estoque`, ...callSignal(options) });
     },
     /** POST /pedidos/{id}/estornar-estoque → 204, also when nothing was posted. */
     reverseOrderStock: async (orderId: number, options?: CallOptions) => {
-      await client.request({ method: "POST", path: `/pedidos/${orderId}/estornar-estoque`, ...signal(options) });
+      await client.request({ method: "POST", path: `/pedidos/${orderId}/estornar-estoque`, ...callSignal(options) });
     },
     /** POST /pedidos/{id}/lancar-contas → 204: the order's receivables in Tiny's finance. */
     postOrderReceivables: async (orderId: number, options?: CallOptions) => {
-      await client.request({ method: "POST", path: `/pedidos/${orderId}/lancar-contas`, ...signal(options) });
+      await client.request({ method: "POST", path: `/pedidos/${orderId}/lancar-contas`, ...callSignal(options) });
     },
     /** POST /pedidos/{id}/estornar-contas → 204. */
     reverseOrderReceivables: async (orderId: number, options?: CallOptions) => {
-      await client.request({ method: "POST", path: `/pedidos/${orderId}/estornar-contas`, ...signal(options) });
+      await client.request({ method: "POST", path: `/pedidos/${orderId}/estornar-contas`, ...callSignal(options) });
     },
     /** POST /pedidos/{id}/gerar-nota-fiscal → {id, numero, serie}; 400 when the order already has a live one. */
     generateInvoice: async (orderId: number, options?: CallOptions) =>
-      (await client.request({ method: "POST", path: `/pedidos/${orderId}/gerar-nota-fiscal`, schema: generatedInvoiceModel, ...signal(options) })).data,
+      (await client.request({ method: "POST", path: `/pedidos/${orderId}/gerar-nota-fiscal`, schema: generatedInvoiceModel, ...callSignal(options) })).data,
     /** POST /notas/{id}/emitir → authorisation at SEFAZ; emitting an authorised one again answers it unchanged. */
     emitInvoice: async (invoiceId: number, options?: CallOptions) =>
-      (await client.request({ method: "POST", path: `/notas/${invoiceId}/emitir`, body: { enviarEmail: false }, schema: emittedInvoiceModel, ...signal(options) })).data,
+      (await client.request({ method: "POST", path: `/notas/${invoiceId}/emitir`, body: { enviarEmail: false }, schema: emittedInvoiceModel, ...callSignal(options) })).data,
     /** GET /notas/{id}/link → the DANFE link (only once authorised). */
     getInvoiceLink: async (invoiceId: number, options?: CallOptions) =>
-      (await client.request({ method: "GET", path: `/notas/${invoiceId}/link`, schema: invoiceLinkModel, ...signal(options) })).data.link,
+      (await client.request({ method: "GET", path: `/notas/${invoiceId}/link`, schema: invoiceLinkModel, ...callSignal(options) })).data.link,
     /** POST /pedidos/{id}/marcadores → 204; adds (keeps existing ones), so repeating it is harmless. */
     addOrderMarkers: async (orderId: number, markers: string[], options?: CallOptions) => {
-      await client.request({ method: "POST", path: `/pedidos/${orderId}/marcadores`, body: markers.map((descricao) => ({ descricao })), ...signal(options) });
+      await client.request({ method: "POST", path: `/pedidos/${orderId}/marcadores`, body: markers.map((descricao) => ({ descricao })), ...callSignal(options) });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tinyId as id, tinyNum as num, tinyOptNum as optNum, tinyOptStr as optStr } from "./wire";
 
 /**
  * Response models of the endpoints we call, named and shaped after Tiny's published v3 spec
@@ -7,11 +8,6 @@ import { z } from "zod";
  * through untouched. Numbers are accepted as strings too and "" as "no value", because the
  * real API sends both where the spec says number.
  */
-
-const num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
-const optNum = z.union([num, z.literal("")]).nullish().transform((v) => (v === "" || v === undefined ? null : v));
-const optStr = z.string().nullish().transform((v) => v ?? null);
-const id = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
 
 /** ObterInfoContaModelResponse (GET /info). */
 export const infoModel = z.looseObject({
