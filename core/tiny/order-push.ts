@@ -22,6 +22,8 @@ import type { TinyAccountClient } from "./client";
 import { toTinyDate } from "./dates";
 import { TinyApiError } from "./errors";
 import { isCancelledMlStatus, owedFollowUps, runFollowUps } from "./order-followups";
+import { buyerDocument, buyerName, documentDigits, mlContactCode, newBuyerContact } from "./buyer-contact";
+import { tinyContactsApi, type TinyContactsApi } from "./contacts-api";
 import { tinyOrderApi, type TinyOrderApi, type TinyOrderInput } from "./orders-api";
 
 /**
@@ -81,17 +83,6 @@ function refusedBeforeSending(error: unknown): boolean {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500);
-}
-
-function buyerName(order: MlOrder): string {
-  const b = order.buyer;
-  const full = [b?.firstName, b?.lastName].filter((x): x is string => !!x && x.trim() !== "").join(" ");
-  return full || b?.nickname || `Comprador Mercado Livre ${order.buyerId ?? ""}`.trim();
-}
-
-function buyerDocument(order: MlOrder): string | null {
-  const digits = (order.buyer?.docNumber ?? "").replace(/\D/g, "");
-  return digits.length === 11 || digits.length === 14 ? digits : null;
 }
 
 /** Every item must have a link; an unlinked one is listed, never guessed by SKU. */
@@ -215,7 +206,7 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
       if (push.tinyOrderId === null) {
         let contactId = push.tinyContactId;
         if (contactId === null) {
-          contactId = await buyerContact(deps, request.tinyAccountId, found.order, (order) => findOrCreateContact(api, order, counted));
+          contactId = await buyerContact(deps, request.tinyAccountId, found.order, (order) => findOrCreateContact(tinyContactsApi(deps.client), order, counted));
           push = await checkpoint({ tinyContactId: contactId });
         }
 
@@ -297,9 +288,11 @@ const contactWaitMs = 10_000;
 
 /** The contact key: the buyer's document when known, else our contact code for the ML buyer. */
 function contactKeyOf(order: MlOrder): string {
-  const doc = buyerDocument(order);
-  return doc ? `doc:${doc}` : `code:ML-${order.buyerId ?? order.mlOrderId}`;
+  const doc = buyerDocument(order.buyer?.docNumber);
+  return doc ? `doc:${doc}` : `code:${contactCodeOf(order)}`;
 }
+
+const contactCodeOf = (order: MlOrder) => mlContactCode(order.buyerId ?? order.mlOrderId);
 
 /**
  * One Tiny contact per buyer and account, also when several of the buyer's orders are pushed at
@@ -328,17 +321,12 @@ async function buyerContact(deps: OrderPushDeps, tinyAccountId: string, order: M
   }
 }
 
-async function findOrCreateContact(api: TinyOrderApi, order: MlOrder, counted: <T>(p: () => Promise<T>) => Promise<T>): Promise<number> {
-  const doc = buyerDocument(order);
-  const codigo = `ML-${order.buyerId ?? order.mlOrderId}`;
-  const matches = await counted(() => api.findContacts(doc ? { cpfCnpj: doc } : { codigo }));
-  const existing = matches.find((c) => (doc ? (c.cpfCnpj ?? "").replace(/\D/g, "") === doc : c.codigo === codigo));
+/** One lookup — by document when the buyer has one, else by our code — and a create when absent. */
+async function findOrCreateContact(api: TinyContactsApi, order: MlOrder, counted: <T>(p: () => Promise<T>) => Promise<T>): Promise<number> {
+  const doc = buyerDocument(order.buyer?.docNumber);
+  const codigo = contactCodeOf(order);
+  const page = await counted(() => api.list(doc ? { cpfCnpj: doc, limit: 10 } : { codigo, limit: 10 }));
+  const existing = page.itens.find((c) => (doc ? documentDigits(c.cpfCnpj) === doc : c.codigo === codigo));
   if (existing) return existing.id;
-  return counted(() =>
-    api.createContact({
-      nome: buyerName(order),
-      codigo,
-      ...(doc ? { cpfCnpj: doc, tipoPessoa: doc.length === 14 ? ("J" as const) : ("F" as const) } : { tipoPessoa: "F" as const }),
-    }),
-  );
+  return counted(() => api.create(newBuyerContact(buyerName(order.buyer, order.buyerId), codigo, doc)));
 }

@@ -4,18 +4,12 @@ import { paginationModel } from "./schemas";
 import { callSignal, tinyId as id, tinyNum as num, tinyOptStr as optStr } from "./wire";
 
 /**
- * Typed helpers for the order, contact and invoice endpoints (tiny-v3-openapi.json models
+ * Typed helpers for the order and invoice endpoints (tiny-v3-openapi.json models
  * named in each comment). Built on `request`, so every call keeps the client's quota, token
  * renewal and error mapping; kept apart from client.ts so the catalogue and the order halves
  * can grow without editing one interface.
  */
 
-
-/** ListagemContatoModelResponse (GET /contatos items). */
-export const contactListItemModel = z.looseObject({ id, nome: optStr, codigo: optStr, cpfCnpj: optStr, tipoPessoa: optStr });
-export const contactListModel = z.looseObject({ itens: z.array(contactListItemModel), paginacao: paginationModel });
-/** CriarContatoModelResponse. */
-export const createdIdModel = z.looseObject({ id });
 /** CriarPedidoModelResponse: 201 observed, numeroPedido a string here and an int in reads. */
 export const createdOrderModel = z.looseObject({ id, numeroPedido: z.union([z.string(), z.number()]).transform(String) });
 /** ListagemPedidoModelResponse (GET /pedidos items; no items, no markers). */
@@ -44,18 +38,8 @@ export const emittedInvoiceModel = z.looseObject({ id, chaveAcesso: optStr, link
 /** ObterLinkNotaFiscalModelResponse. */
 export const invoiceLinkModel = z.looseObject({ link: optStr });
 
-export type TinyContactListItem = z.output<typeof contactListItemModel>;
 export type TinyOrderListItem = z.output<typeof orderListItemModel>;
 export type TinyOrder = z.output<typeof orderModel>;
-
-/** CriarContatoModelRequest, the subset we send. */
-export interface TinyContactInput {
-  nome: string;
-  codigo?: string;
-  tipoPessoa?: "F" | "J" | "E" | "X";
-  cpfCnpj?: string;
-  email?: string;
-}
 
 /** CriarPedidoModelRequest, the subset we send. There is no markers field: they go afterwards. */
 export interface TinyOrderInput {
@@ -85,11 +69,6 @@ export const tinyOrderSituacao: Record<number, string> = {
 export function tinyOrderApi(client: TinyAccountClient) {
   return {
     /** GET /contatos?cpfCnpj= or ?codigo= — first page is enough: both are meant to be unique. */
-    findContacts: async (filters: { cpfCnpj?: string; codigo?: string }, options?: CallOptions) =>
-      (await client.request({ method: "GET", path: "/contatos", query: { cpfCnpj: filters.cpfCnpj, codigo: filters.codigo, limit: 10 }, schema: contactListModel, ...callSignal(options) })).data.itens,
-    /** POST /contatos → {id}. */
-    createContact: async (input: TinyContactInput, options?: CallOptions) =>
-      (await client.request({ method: "POST", path: "/contatos", body: input, schema: createdIdModel, ...callSignal(options) })).data.id,
     /** POST /pedidos → 201 {id, numeroPedido}; 409 (no id) on a repeated payload or channel number. */
     createOrder: async (input: TinyOrderInput, options?: CallOptions) =>
       (await client.request({ method: "POST", path: "/pedidos", body: input, schema: createdOrderModel, ...callSignal(options) })).data,
@@ -102,7 +81,7 @@ export function tinyOrderApi(client: TinyAccountClient) {
     setOrderSituation: async (orderId: number, situacao: number, options?: CallOptions) => {
       await client.request({ method: "PUT", path: `/pedidos/${orderId}/situacao`, body: { situacao }, ...callSignal(options) });
     },
-    /** POST /pedidos/{id}/lancar-estoque → 204; a second call is 400 "Estoque já lançado." (see isStockAlreadyPosted). */
+    /** POST /pedidos/{id}/lancar-estoque → 204; a second call is 400 "Estoque já lançado.", which order-followups.ts takes as done. */
     postOrderStock: async (orderId: number, options?: CallOptions) => {
       await client.request({ method: "POST", path: `/pedidos/${orderId}/lancar-estoque`, ...callSignal(options) });
     },

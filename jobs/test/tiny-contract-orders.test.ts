@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushOrderToTiny, toTinyDate, tinyOrderApi, type TinyServices } from "../../core/tiny";
+import { tinyContactsApi } from "../../core/tiny/contacts-api";
 import { createNodeDb } from "../../db/client-node";
 import { mlOrders, tinyAccounts } from "../../db/schema";
 import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
@@ -98,7 +99,7 @@ describe.sequential("order push and order helpers against Tiny's published v3 sp
 
     // The same payload twice within Tiny's window: the second answer is the id-less 409.
     const api = tinyOrderApi(tiny.client.forAccount(seller.tinyAccountId));
-    const contactId = await api.createContact({ nome: "Duplicado", codigo: `DUP-${mlOrderId}` });
+    const contactId = await tinyContactsApi(tiny.client.forAccount(seller.tinyAccountId)).create({ nome: "Duplicado", codigo: `DUP-${mlOrderId}` });
     const body = { idContato: contactId, numeroOrdemCompra: `DUP-${mlOrderId}`, itens: [{ produto: { id: [...sandbox.state().products.values()][0]!.id }, quantidade: 1, valorUnitario: 10 }] };
     await api.createOrder(body);
     await expect(api.createOrder(body)).rejects.toMatchObject({ code: "conflict", tinyStatus: 409 });
@@ -120,9 +121,11 @@ describe.sequential("order push and order helpers against Tiny's published v3 sp
     const channel = sandbox.state().lookups.ecommerces[0]!.id;
     const productId = (sku: string) => [...sandbox.state().products.values()].find((p) => p.sku === sku)!.id;
 
-    expect(await api.findContacts({ cpfCnpj: "11144477735" })).toEqual([]);
-    const contactId = await api.createContact({ nome: "Contrato Pedidos", codigo: "ML-CONTRACT-1", tipoPessoa: "F", cpfCnpj: "11144477735" });
-    expect((await api.findContacts({ codigo: "ML-CONTRACT-1" })).map((c) => c.id)).toEqual([contactId]);
+    // The order push's contact calls (core/tiny/contacts-api.ts), in the shapes the push sends them.
+    const contacts = tinyContactsApi(tiny.client.forAccount(seller.tinyAccountId));
+    expect((await contacts.list({ cpfCnpj: "11144477735", limit: 10 })).itens).toEqual([]);
+    const contactId = await contacts.create({ nome: "Contrato Pedidos", codigo: "ML-CONTRACT-1", tipoPessoa: "F", cpfCnpj: "11144477735" });
+    expect((await contacts.list({ codigo: "ML-CONTRACT-1", limit: 10 })).itens.map((c) => c.id)).toEqual([contactId]);
 
     const create = async () => {
       const numero = String(newMlOrderId());

@@ -1,5 +1,6 @@
 import { AppError } from "../../../core/errors";
 import { TinyApiError } from "../../../core/tiny";
+import { buyerDocument, buyerName, documentDigits, mlContactCode, mlContactCodePattern, newBuyerContact } from "../../../core/tiny/buyer-contact";
 import { tinyContactsApi, type TinyContact, type TinyContactsApi, type TinyContactWrite } from "../../../core/tiny/contacts-api";
 import { findMlBuyerOfUser, knownMlBuyers, type MlBuyerView } from "../../../db/queries/tiny-customers";
 import type { Principal } from "../lib/types";
@@ -13,21 +14,8 @@ import type { Services } from ".";
  * first (a seller may have registered the customer before), then by that code.
  */
 
-const CONTACT_CODE = /^ML-(\d{1,15})$/;
-const mlContactCode = (buyerId: number) => `ML-${buyerId}`;
-const digits = (value: string | null | undefined) => (value ?? "").replace(/\D/g, "");
-
-/** The buyer's CPF (11 digits) or CNPJ (14), or null when ML's billing info never gave one. */
-function buyerDocument(buyer: MlBuyerView): string | null {
-  const doc = digits(buyer.docNumber);
-  return doc.length === 11 || doc.length === 14 ? doc : null;
-}
-
-function buyerName(buyer: MlBuyerView): string {
-  const s = buyer.snapshot;
-  const full = [s?.firstName, s?.lastName].filter((x): x is string => !!x && x.trim() !== "").join(" ");
-  return full || s?.nickname || `Comprador Mercado Livre ${buyer.buyerId}`;
-}
+const buyerDocumentOf = (buyer: MlBuyerView) => buyerDocument(buyer.docNumber);
+const buyerNameOf = (buyer: MlBuyerView) => buyerName(buyer.snapshot, buyer.buyerId);
 
 export interface CustomerQuery {
   accountId?: string | undefined;
@@ -47,7 +35,7 @@ export async function listCustomers(services: Services, principal: Principal, qu
   const account = await resolveAccount(services, principal, query.accountId);
   const tiny = await services.tiny();
   const page = await tinyContactsApi(tiny.client.forAccount(account.id)).list({ nome: query.name, cpfCnpj: query.cpfCnpj, limit: query.limit, offset: query.offset });
-  const coded = new Map(page.itens.map((c) => [c.id, Number(CONTACT_CODE.exec(c.codigo ?? "")?.[1] ?? Number.NaN)]));
+  const coded = new Map(page.itens.map((c) => [c.id, Number(mlContactCodePattern.exec(c.codigo ?? "")?.[1] ?? Number.NaN)]));
   // A code alone could be anyone's (one Tiny company may serve two AutoEcom users): the buyer must be ours.
   const known = await knownMlBuyers(services.db, principal.userId, [...coded.values()].filter((id) => Number.isSafeInteger(id)));
   const items: CustomerRow[] = page.itens.map((contact) => {
@@ -61,9 +49,9 @@ type MatchedBy = "cpfCnpj" | "codigo";
 
 /** The buyer's Tiny contact: by document when we have one, then by our code. At most two reads. */
 async function findBuyerContact(api: TinyContactsApi, buyer: MlBuyerView): Promise<{ contact: TinyContact; matchedBy: MatchedBy } | null> {
-  const doc = buyerDocument(buyer);
+  const doc = buyerDocumentOf(buyer);
   if (doc) {
-    const byDoc = (await api.list({ cpfCnpj: doc, limit: 10 })).itens.find((c) => digits(c.cpfCnpj) === doc);
+    const byDoc = (await api.list({ cpfCnpj: doc, limit: 10 })).itens.find((c) => documentDigits(c.cpfCnpj) === doc);
     if (byDoc) return { contact: byDoc, matchedBy: "cpfCnpj" };
   }
   const code = mlContactCode(buyer.buyerId);
@@ -104,12 +92,12 @@ export type SyncResult = "created" | "updated" | "unchanged";
 function changesFor(contact: TinyContact, buyer: MlBuyerView): TinyContactWrite {
   const code = mlContactCode(buyer.buyerId);
   const ours = contact.codigo === code;
-  const doc = buyerDocument(buyer);
-  const name = buyerName(buyer);
+  const doc = buyerDocumentOf(buyer);
+  const name = buyerNameOf(buyer);
   const changes: TinyContactWrite = {};
   if (!contact.codigo) changes.codigo = code;
   if ((ours || !contact.nome) && contact.nome !== name) changes.nome = name;
-  if (doc && !digits(contact.cpfCnpj)) {
+  if (doc && !documentDigits(contact.cpfCnpj)) {
     changes.cpfCnpj = doc;
     changes.tipoPessoa = doc.length === 14 ? "J" : "F";
   }
@@ -137,17 +125,13 @@ export async function syncMlCustomer(services: Services, principal: Principal, i
     const tiny = await services.tiny();
     const api = tinyContactsApi(tiny.client.forAccount(account.id));
     const existing = await findBuyerContact(api, buyer);
-    const doc = buyerDocument(buyer);
+    const doc = buyerDocumentOf(buyer);
     let result: SyncResult;
     if (!existing) {
-      await api.create({
-        nome: buyerName(buyer),
-        codigo: mlContactCode(buyer.buyerId),
-        ...(doc ? { cpfCnpj: doc, tipoPessoa: doc.length === 14 ? ("J" as const) : ("F" as const) } : { tipoPessoa: "F" as const }),
-      });
+      await api.create(newBuyerContact(buyerNameOf(buyer), mlContactCode(buyer.buyerId), doc));
       result = "created";
     } else {
-      const other = digits(existing.contact.cpfCnpj);
+      const other = documentDigits(existing.contact.cpfCnpj);
       if (doc && other && other !== doc) {
         throw new AppError("conflict", `Tiny contact ${existing.contact.id} (${existing.contact.codigo ?? "no code"}) carries another CPF/CNPJ than this buyer's; fix it in Tiny, the sync never overwrites a document.`, {
           retryable: false,
