@@ -1,3 +1,4 @@
+import { paidMlOrderStatuses } from "../../db/queries/tiny-forwarding";
 import type { OrderPushChange, TinyOrderPush } from "../../db/queries/tiny-orders";
 import { TinyApiError } from "./errors";
 import type { TinyOrderApi } from "./orders-api";
@@ -13,8 +14,7 @@ import type { TinyOrderApi } from "./orders-api";
 
 export type FollowUpStep = "post_stock" | "generate_invoice" | "emit_invoice" | "post_receivables" | "cancel_order" | "return_stock" | "reverse_receivables";
 
-/** ML order statuses that mean the money is in: the sale is final unless it is later cancelled. */
-const paidStatuses = new Set(["paid", "partially_refunded"]);
+const paidStatuses = new Set<string>(paidMlOrderStatuses);
 
 export const isPaidMlStatus = (status: string) => paidStatuses.has(status);
 export const isCancelledMlStatus = (status: string) => status === "cancelled";

@@ -14,8 +14,12 @@ export interface ForwardTarget {
   mlOrderId: number;
 }
 
-/** ML order statuses of a final sale; the same set core/tiny/order-followups.ts posts stock for. */
-const paidStatuses = sql.raw(`('paid', 'partially_refunded')`);
+/**
+ * ML order statuses that mean the money is in: the sale is final unless it is later cancelled.
+ * Forwarding starts on them, and core/tiny/order-followups.ts posts the sale's stock on them.
+ */
+export const paidMlOrderStatuses = ["paid", "partially_refunded"] as const;
+const paidStatuses = sql`(${sql.join(paidMlOrderStatuses.map((status) => sql`${status}`), sql`, `)})`;
 
 /**
  * The accounts one stored ML order concerns: forwarding accounts of its seller when it is paid,

@@ -3,7 +3,7 @@ import { pushOrderToTiny } from "../../../../core/tiny";
 import type { Payload } from "../../../../core/jobs/catalog";
 import { linkedProductsOfOrder } from "../../../../db/queries/tiny-orders";
 import type { Processor, Processors } from "../types";
-import { stockCoalesceKey, stockCoalesceMs } from "./stock";
+import { enqueueProductStockSync } from "./stock";
 
 /**
  * Background push of one ML order. A definitive failure (unlinked item, Tiny's validation)
@@ -36,7 +36,7 @@ const movedAfter = (at: Date | null, startedAt: number) => at !== null && at.get
 async function syncOrderStock(ctx: Parameters<Processor<"tinyerp.order.push">>[1], payload: Payload<"tinyerp.order.push">): Promise<void> {
   const productIds = await linkedProductsOfOrder(ctx.db, payload.userId, payload.tinyAccountId, payload.mlOrderId);
   for (const productId of productIds) {
-    await ctx.enqueue("tinyerp.stock.sync", { accountId: payload.tinyAccountId, productIds: [productId], trigger: "order" }, { coalesceKey: stockCoalesceKey(payload.tinyAccountId, productId), delayMs: stockCoalesceMs });
+    await enqueueProductStockSync(ctx, payload.tinyAccountId, productId, "order");
   }
 }
 

@@ -36,11 +36,11 @@ import type { JobContext, Processor, Processors } from "../types";
  */
 
 /** Webhooks of one product within this window cost one Tiny read (docs/tiny-stock.md, "Coalescing"). */
-export const stockCoalesceMs = 1_000;
+const stockCoalesceMs = 1_000;
 /** The poll's period and batch: 10 reads per company every 5 minutes is 2 of Tiny's 30 reads a minute. */
 export const stockPollEveryMs = 5 * 60_000;
 const pollBatch = 10;
-/** ML sales older than this are taken to be posted in Tiny or lost to it: they stop holding stock back. */
+/** ML sales never pushed to Tiny stop holding stock back after this; pushed ones hold it until posted. */
 const pendingWindowMs = 3 * 24 * 3_600_000;
 /** A kit's composition rarely changes; it is read again once a day when the kit is synced. */
 const kitCompositionMaxAgeMs = 24 * 3_600_000;
@@ -52,7 +52,15 @@ const accountPage = 200;
  */
 const quotaWaitMs = 2_000;
 
-export const stockCoalesceKey = (accountId: string, productId: number) => `tiny-stock|${accountId}|${productId}`;
+const stockCoalesceKey = (accountId: string, productId: number) => `tiny-stock|${accountId}|${productId}`;
+
+/**
+ * Queues one product's stock sync, coalesced with any already waiting for it: whatever asks
+ * (a webhook, an order's stock posting) rides on one Tiny read.
+ */
+export function enqueueProductStockSync(ctx: Pick<JobContext, "enqueue">, accountId: string, productId: number, trigger: "webhook" | "order") {
+  return ctx.enqueue("tinyerp.stock.sync", { accountId, productIds: [productId], trigger }, { coalesceKey: stockCoalesceKey(accountId, productId), delayMs: stockCoalesceMs });
+}
 
 /** Tiny sends `idProduto` as a number or a digit string. */
 function productIdOf(value: unknown): number | undefined {
@@ -276,11 +284,7 @@ export const tinyWebhook: Processor<"tinyerp.webhook"> = async (payload, ctx) =>
     ctx.log.warn("tiny stock webhook without a product id", { idProduto: String(payload.dados.idProduto) });
     return { outcome: "ignored", tipo: payload.tipo };
   }
-  const queued = await ctx.enqueue(
-    "tinyerp.stock.sync",
-    { accountId: payload.accountId, productIds: [productId], trigger: "webhook" },
-    { coalesceKey: stockCoalesceKey(payload.accountId, productId), delayMs: stockCoalesceMs },
-  );
+  const queued = await enqueueProductStockSync(ctx, payload.accountId, productId, "webhook");
   return { outcome: "stock_sync", productId, jobId: queued.jobId, coalesced: queued.deduplicated };
 };
 
