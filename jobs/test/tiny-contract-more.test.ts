@@ -36,12 +36,6 @@ async function direct<T>(method: string, path: string, body?: unknown): Promise<
   return (response.status === 204 ? null : await response.json()) as T;
 }
 
-function unexplainedSince(before: number): string {
-  return classify(recorder.violations.slice(before))
-    .unexplained.map((v) => `${v.method} ${v.route} → ${v.status}: ${v.location.join(".")} ${v.message}`)
-    .join("\n");
-}
-
 /** Wraps a helper set so the test can tell that every helper was exercised (a new one without a call here fails). */
 function tracked<T extends object>(all: T): { api: T; unused: () => string[] } {
   const used = new Set<string>();
@@ -99,7 +93,7 @@ describe.sequential("shipping, contacts and finance helpers against Tiny's publi
     const [after] = (await api.list({ codigo: "ML-900000002" })).itens;
     expect(after).toMatchObject({ id, nome: "Contato Contrato Renomeado", cpfCnpj: "11144477735", endereco: expect.any(Object) });
     expect(unused()).toEqual([]);
-    expect(unexplainedSince(before)).toBe("");
+    expect(recorder.unexplainedSince(before)).toBe("");
   });
 
   it("shipping: groups by every filter, a group's contents, a shipment's labels, the order's shipping fields, and a 404", async () => {
@@ -120,7 +114,7 @@ describe.sequential("shipping, contacts and finance helpers against Tiny's publi
     expect(await api.shipmentLabels(group.id, shipment.id)).toHaveLength(1);
     await expect(api.getGroup(999_999_999)).rejects.toMatchObject({ code: "not_found", tinyStatus: 404 });
     expect(unused()).toEqual([]);
-    expect(unexplainedSince(before)).toBe("");
+    expect(recorder.unexplainedSince(before)).toBe("");
   });
 
   it("finance: receivables by order, by invoice and by every other filter we send; detail and a 404", async () => {
@@ -146,7 +140,7 @@ describe.sequential("shipping, contacts and finance helpers against Tiny's publi
     expect(filtered.itens.map((r) => r.id)).toEqual([byOrder!.id]);
     await expect(api.getReceivable(1)).rejects.toMatchObject({ code: "not_found", tinyStatus: 404 });
     expect(unused()).toEqual([]);
-    expect(unexplainedSince(before)).toBe("");
+    expect(recorder.unexplainedSince(before)).toBe("");
   });
 
   it("flags a receivables request that breaks the spec (the check is live for these routes)", async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KNOWN_DEVIATIONS, classify } from "./contract/known-deviations";
+import { describeViolation } from "./contract/recorder";
 import { startPrismProxy, type PrismProxy } from "./contract/prism";
 import { runContractScenario, type ScenarioResult } from "./contract/scenario";
 import { startTinySandbox, type TinySandbox } from "./index";
@@ -39,7 +40,7 @@ describe("Tiny sandbox against the official v3 spec (Prism proxy)", () => {
 
   it("produces no violation outside the named known deviations", () => {
     const { unexplained } = classify(result.violations);
-    const report = unexplained.map((v) => `${v.method} ${v.route} → ${v.status}: ${v.location.join(".")} ${v.message}`).join("\n");
+    const report = unexplained.map(describeViolation).join("\n");
     expect(report).toBe("");
   });
 

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { classify } from "./known-deviations";
 import { startPrismProxy, type PrismProxy } from "./prism";
-import { specRouteOf } from "./recorder";
-import type { ObservedViolation, PrismViolation } from "./scenario";
+import { describeViolation, specRouteOf, violationsOf } from "./recorder";
+import type { ObservedViolation } from "./scenario";
 
 // Puts Tiny's published spec between a runtime that cannot read Prism's verdict headers (the
 // Worker inside workerd) and the Tiny sandbox: every call goes through Prism, and a request that
@@ -41,16 +41,14 @@ export async function startSpecGate(upstreamApiUrl: string): Promise<SpecGate> {
       const headers = new Headers();
       for (const [name, value] of Object.entries(request.headers)) if (typeof value === "string" && !hopByHop.has(name)) headers.set(name, value);
       const upstream = await fetch(`${prism.url}${request.url ?? "/"}`, { method, headers, ...(body.length > 0 ? { body } : {}) });
-      const route = specRouteOf(new URL(request.url ?? "/", "http://gate").pathname);
-      const header = upstream.headers.get("sl-violations");
-      const found = (header ? (JSON.parse(header) as PrismViolation[]) : []).map((v) => ({ ...v, method, route, status: upstream.status }));
-      const fresh = classify(found).unexplained;
+      const path = new URL(request.url ?? "/", "http://gate").pathname;
+      const fresh = classify(violationsOf(upstream, method, path)).unexplained;
       unexplained.push(...fresh);
       const badRequest = fresh.filter((v) => v.location[0] === "request");
       if (badRequest.length > 0) {
         await upstream.arrayBuffer();
         response.writeHead(500, { "content-type": "text/plain" });
-        response.end(`Tiny spec gate: ${method} ${route} breaks Tiny's published spec: ${badRequest.map((v) => `${v.location.join(".")} ${v.message}`).join("; ")}`);
+        response.end(`Tiny spec gate: ${method} ${specRouteOf(path)} breaks Tiny's published spec: ${badRequest.map((v) => `${v.location.join(".")} ${v.message}`).join("; ")}`);
         return;
       }
       const out: Record<string, string> = {};
@@ -70,7 +68,7 @@ export async function startSpecGate(upstreamApiUrl: string): Promise<SpecGate> {
   return {
     url: `http://127.0.0.1:${port}`,
     unexplained: (side) =>
-      unexplained.filter((v) => side === undefined || v.location[0] === "request").map((v) => `${v.method} ${v.route} → ${v.status}: ${v.location.join(".")} ${v.message}`),
+      unexplained.filter((v) => side === undefined || v.location[0] === "request").map(describeViolation),
     calls: () => calls,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -16,6 +16,16 @@ export function specRouteOf(path: string): string {
   return candidates[0] ?? path;
 }
 
+/** Prism's verdict on one proxied call (its `sl-violations` header), named by method, spec route and status. */
+export function violationsOf(response: Response, method: string, path: string): ObservedViolation[] {
+  const header = response.headers.get("sl-violations");
+  const route = specRouteOf(path);
+  return (header ? (JSON.parse(header) as PrismViolation[]) : []).map((v) => ({ ...v, method, route, status: response.status }));
+}
+
+/** One line per violation, for reports and failure messages. */
+export const describeViolation = (v: ObservedViolation) => `${v.method} ${v.route} → ${v.status}: ${v.location.join(".")} ${v.message}`;
+
 export interface ViolationRecorder {
   /** Pass as the Tiny services' `fetch`; calls to other origins (Keycloak) pass unrecorded. */
   fetch: typeof fetch;
@@ -38,8 +48,7 @@ export function createViolationRecorder(proxyUrl: () => string): ViolationRecord
       const method = (init?.method ?? "GET").toUpperCase();
       const route = specRouteOf(url.pathname);
       calls.set(`${method} ${route}`, (calls.get(`${method} ${route}`) ?? 0) + 1);
-      const header = response.headers.get("sl-violations");
-      for (const v of header ? (JSON.parse(header) as PrismViolation[]) : []) violations.push({ ...v, method, route, status: response.status });
+      violations.push(...violationsOf(response, method, url.pathname));
     }
     return response;
   };
@@ -50,7 +59,7 @@ export function createViolationRecorder(proxyUrl: () => string): ViolationRecord
     total: () => [...calls.values()].reduce((n, c) => n + c, 0),
     unexplainedSince: (since) =>
       classify(violations.slice(since))
-        .unexplained.map((v) => `${v.method} ${v.route} → ${v.status}: ${v.location.join(".")} ${v.message}`)
+        .unexplained.map(describeViolation)
         .join("\n"),
   };
 }
