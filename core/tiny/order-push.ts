@@ -174,6 +174,7 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
       }
       const numero = String(request.mlOrderId);
 
+      // The order is in Tiny, whether our create made it or a lookup found it.
       const adopt = (existing: { id: number; numeroPedido: string }) =>
         checkpoint({ status: "created", tinyOrderId: existing.id, tinyOrderNumber: existing.numeroPedido, createdInTinyAt: now(), lastError: null, lastErrorAt: null, failureReasons: [] });
 
@@ -221,8 +222,7 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
         // Persisted before the call: a crash from here on leaves "look it up first" behind.
         push = await checkpoint({ status: "sending" });
         try {
-          const created = await counted(() => api.createOrder(body));
-          push = await checkpoint({ status: "created", tinyOrderId: created.id, tinyOrderNumber: created.numeroPedido, createdInTinyAt: now(), lastError: null, lastErrorAt: null, failureReasons: [] });
+          push = await adopt(await counted(() => api.createOrder(body)));
         } catch (error) {
           if (!isAmbiguous(error)) {
             if (!refusedBeforeSending(error)) {
