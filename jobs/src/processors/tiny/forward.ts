@@ -4,26 +4,17 @@ import { forwardTargetsForOrder, ordersOwingForward } from "../../../../db/queri
 import type { JobContext, Processor, Processors } from "../types";
 
 /**
- * Order forwarding: the ML order pipeline (webhook processing, sync, reconciliation) calls
- * `forwardStoredOrder` after it stores a changed order, which enqueues a push per Tiny account
- * the order concerns. The push itself decides what is owed (create, stock, invoice, cancel)
- * and is a no-op when nothing is, so enqueueing generously is cheap and safe.
- */
-export async function forwardStoredOrder(ctx: Pick<JobContext, "db" | "enqueue">, mlOrderId: number): Promise<number> {
-  const targets = await forwardTargetsForOrder(ctx.db, mlOrderId);
-  for (const target of targets) await ctx.enqueue("tinyerp.order.push", target);
-  return targets.length;
-}
-
-/**
  * How every ML order path (webhook, sync, reconciliation) stores an order: a change that was
- * applied is forwarded to Tiny. An enqueue that fails fails the caller, whose retry stores the
- * same state again (same-or-newer is applied) and so forwards again.
+ * applied enqueues a push per Tiny account the order concerns. The push itself decides what is
+ * owed (create, stock, invoice, cancel) and is a no-op when nothing is, so enqueueing generously
+ * is cheap and safe. An enqueue that fails fails the caller, whose retry stores the same state
+ * again (same-or-newer is applied) and so forwards again.
  */
 export async function storeOrderAndForward(ctx: Pick<JobContext, "db" | "enqueue">, accountId: string, row: ReturnType<typeof toOrderRow>): Promise<boolean> {
   const { applied } = await upsertOrder(ctx.db, accountId, row);
-  if (applied) await forwardStoredOrder(ctx, row.order.mlOrderId);
-  return applied;
+  if (!applied) return false;
+  for (const target of await forwardTargetsForOrder(ctx.db, row.order.mlOrderId)) await ctx.enqueue("tinyerp.order.push", target);
+  return true;
 }
 
 /** A push left alone this long without finishing is re-enqueued (its own retries are ~30 min of backoff). */
