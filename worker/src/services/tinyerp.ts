@@ -389,7 +389,6 @@ async function verifyTinyProducts(services: Services, changes: LinkChange[], acc
 // Inventory
 
 export interface InventoryEntry {
-  source: "live" | "stored";
   readAt: Date;
   changedAt: Date | null;
   stock: { kind: "live"; value: TinyStock } | { kind: "stored"; value: StoredStockRow };
@@ -424,7 +423,7 @@ export async function getInventory(
     const links = await linksOf(stored.items.map((row) => row.tinyProductId));
     return {
       accountId: account.id,
-      items: stored.items.map((row) => ({ source: "stored", readAt: row.fetchedAt, changedAt: row.changedAt, stock: { kind: "stored", value: row }, links: links.get(row.tinyProductId) ?? [] })),
+      items: stored.items.map((row) => ({ readAt: row.fetchedAt, changedAt: row.changedAt, stock: { kind: "stored", value: row }, links: links.get(row.tinyProductId) ?? [] })),
       page: { limit: query.limit, offset: query.offset, total: stored.total },
     };
   }
@@ -446,7 +445,7 @@ export async function getInventory(
   const readAt = services.now();
   return {
     accountId: account.id,
-    items: items.map((stock) => ({ source: "live", readAt, changedAt: null, stock: { kind: "live", value: stock }, links: links.get(stock.id) ?? [] })),
+    items: items.map((stock) => ({ readAt, changedAt: null, stock: { kind: "live", value: stock }, links: links.get(stock.id) ?? [] })),
     page: null,
   };
 }

@@ -307,7 +307,7 @@ export const InventorySchema = z
 
 export function toInventoryEntryDto(entry: InventoryEntry): z.infer<typeof InventoryEntrySchema> {
   const stock = entry.stock.kind === "live" ? toInventoryItemDto(entry.stock.value) : storedToInventoryItemDto(entry.stock.value);
-  return { ...stock, source: entry.source, readAt: entry.readAt.toISOString(), changedAt: iso(entry.changedAt), links: entry.links.map(toInventoryLinkDto) };
+  return { ...stock, source: entry.stock.kind, readAt: entry.readAt.toISOString(), changedAt: iso(entry.changedAt), links: entry.links.map(toInventoryLinkDto) };
 }
 
 function toInventoryLinkDto(link: StockLink): z.infer<typeof InventoryLinkSchema> {
