@@ -29,3 +29,9 @@ export function buyerName(snapshot: Pick<MlBuyerSnapshot, "firstName" | "lastNam
 export function newBuyerContact(name: string, code: string, doc: string | null): TinyContactWrite & { nome: string } {
   return { nome: name, codigo: code, ...(doc ? { cpfCnpj: doc, tipoPessoa: doc.length === 14 ? "J" : "F" } : { tipoPessoa: "F" }) };
 }
+
+/**
+ * The key of the buyer's row in tiny_buyer_contacts — the claim that makes the order push and the
+ * customer sync create one contact per buyer between them: the document when known, else our code.
+ */
+export const buyerContactKey = (doc: string | null, code: string) => (doc ? `doc:${doc}` : `code:${code}`);

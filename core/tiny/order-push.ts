@@ -22,7 +22,7 @@ import type { TinyAccountClient } from "./client";
 import { toTinyDate } from "./dates";
 import { TinyApiError } from "./errors";
 import { isCancelledMlStatus, owedFollowUps, runFollowUps } from "./order-followups";
-import { buyerDocument, buyerName, documentDigits, mlContactCode, newBuyerContact } from "./buyer-contact";
+import { buyerContactKey, buyerDocument, buyerName, documentDigits, mlContactCode, newBuyerContact } from "./buyer-contact";
 import { tinyContactsApi, type TinyContactsApi } from "./contacts-api";
 import { tinyOrderApi, type TinyOrderApi, type TinyOrderInput } from "./orders-api";
 
@@ -286,11 +286,7 @@ async function lookup(api: TinyOrderApi, numero: string, channel: number, counte
 const contactLeaseMs = 30_000;
 const contactWaitMs = 10_000;
 
-/** The contact key: the buyer's document when known, else our contact code for the ML buyer. */
-function contactKeyOf(order: MlOrder): string {
-  const doc = buyerDocument(order.buyer?.docNumber);
-  return doc ? `doc:${doc}` : `code:${contactCodeOf(order)}`;
-}
+const contactKeyOf = (order: MlOrder) => buyerContactKey(buyerDocument(order.buyer?.docNumber), contactCodeOf(order));
 
 const contactCodeOf = (order: MlOrder) => mlContactCode(order.buyerId ?? order.mlOrderId);
 

@@ -1,4 +1,7 @@
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { uuidv7 } from "../../core/ids";
+import { tinyBuyerContacts } from "../../db/schema";
 import { problemFields, registerUser } from "./support/api";
 import { api } from "./support/tiny";
 import { mlOrder, push, randomBuyerId, randomCpf, seller, stranger, tinyApi, type Seller } from "./support/tiny-pushes";
@@ -166,6 +169,25 @@ describe.sequential("POST /tinyerp/customers/sync", () => {
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((x) => x === 201)).toHaveLength(1);
     expect(statuses.every((x) => x === 201 || x === 200 || x === 409)).toBe(true);
+    expect(await tinyContactsWithCode(`ML-${buyerId}`)).toHaveLength(1);
+  });
+
+  it("shares the order push's claim on the buyer: a push creating the contact makes the sync wait, and the sync's contact is the one the next push uses", async () => {
+    const s = await seller();
+    const { buyerId } = await mlOrder(s);
+    // An order push of this buyer holds the claim while it creates the contact.
+    await s.services.db.insert(tinyBuyerContacts).values({ tinyAccountId: s.tinyAccountId, contactKey: `code:ML-${buyerId}`, claimToken: uuidv7(), claimedUntil: new Date(Date.now() + 60_000) });
+    const waiting = await sync(s, buyerId);
+    expect(waiting.status).toBe(409);
+    expect(await tinyContactsWithCode(`ML-${buyerId}`)).toHaveLength(0);
+
+    await s.services.db.update(tinyBuyerContacts).set({ claimToken: null, claimedUntil: null }).where(eq(tinyBuyerContacts.contactKey, `code:ML-${buyerId}`));
+    const created = await sync(s, buyerId);
+    expect(created.status).toBe(201);
+    const [row] = await s.services.db.select().from(tinyBuyerContacts).where(and(eq(tinyBuyerContacts.tinyAccountId, s.tinyAccountId), eq(tinyBuyerContacts.contactKey, `code:ML-${buyerId}`)));
+    expect(row).toMatchObject({ tinyContactId: created.body.tinyContact.id, claimToken: null });
+    const pushed = await push(s, (await mlOrder(s, { buyer: { id: buyerId } })).mlOrderId);
+    expect(pushed.tinyContactId).toBe(created.body.tinyContact.id);
     expect(await tinyContactsWithCode(`ML-${buyerId}`)).toHaveLength(1);
   });
 

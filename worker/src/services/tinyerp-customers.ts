@@ -1,8 +1,10 @@
 import { AppError } from "../../../core/errors";
 import { TinyApiError } from "../../../core/tiny";
-import { buyerDocument, buyerName, documentDigits, mlContactCode, mlContactCodePattern, newBuyerContact } from "../../../core/tiny/buyer-contact";
+import { uuidv7 } from "../../../core/ids";
+import { buyerContactKey, buyerDocument, buyerName, documentDigits, mlContactCode, mlContactCodePattern, newBuyerContact } from "../../../core/tiny/buyer-contact";
 import { tinyContactsApi, type TinyContact, type TinyContactsApi, type TinyContactWrite } from "../../../core/tiny/contacts-api";
 import { findMlBuyerOfUser, knownMlBuyers, type MlBuyerView } from "../../../db/queries/tiny-customers";
+import { claimBuyerContact, settleBuyerContact } from "../../../db/queries/tiny-orders";
 import type { Principal } from "../lib/types";
 import { resolveAccount } from "./tinyerp";
 import type { Services } from ".";
@@ -104,28 +106,31 @@ function changesFor(contact: TinyContact, buyer: MlBuyerView): TinyContactWrite 
   return changes;
 }
 
-const SYNC_LOCK_MS = 30_000;
-const RELEASE_IF_OURS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const CONTACT_CLAIM_MS = 30_000;
 
 /**
  * Creates or updates the buyer's Tiny contact. Idempotent: a repeat finds the contact and,
- * with nothing to change, writes nothing. Tiny has no unique key on contacts, so concurrent
- * syncs of one buyer are serialised by a short Redis lock rather than left to race into two.
+ * with nothing to change, writes nothing. Tiny has no unique key on contacts, so while the
+ * buyer has no known contact the sync takes the buyer's claim in tiny_buyer_contacts — the same
+ * one the order push takes — and a concurrent sync or push of that buyer waits instead of
+ * creating a second contact.
  */
 export async function syncMlCustomer(services: Services, principal: Principal, input: { buyerId: number; accountId?: string | undefined }) {
   const buyer = await findMlBuyerOfUser(services.db, principal.userId, input.buyerId);
   if (!buyer) throw new AppError("not_found", "No such Mercado Livre buyer among your orders.");
   const account = await resolveAccount(services, principal, input.accountId);
-  const lockKey = services.key("tiny-contact-sync", account.id, String(buyer.buyerId));
-  const token = crypto.randomUUID();
-  if ((await services.redis.set(lockKey, token, { nx: true, px: SYNC_LOCK_MS })) !== "OK") {
+  const doc = buyerDocumentOf(buyer);
+  const key = buyerContactKey(doc, mlContactCode(buyer.buyerId));
+  const token = uuidv7();
+  const claim = await claimBuyerContact(services.db, account.id, key, token, services.now(), CONTACT_CLAIM_MS);
+  if (!claim.claimed && claim.contactId === null) {
     throw new AppError("conflict", "This buyer's contact is being synced by another request; try again in a few seconds.", { retryable: true, retryAfterSeconds: 2 });
   }
+  let contactId: number | null = null;
   try {
     const tiny = await services.tiny();
     const api = tinyContactsApi(tiny.client.forAccount(account.id));
     const existing = await findBuyerContact(api, buyer);
-    const doc = buyerDocumentOf(buyer);
     let result: SyncResult;
     if (!existing) {
       await api.create(newBuyerContact(buyerNameOf(buyer), mlContactCode(buyer.buyerId), doc));
@@ -146,9 +151,11 @@ export async function syncMlCustomer(services: Services, principal: Principal, i
     }
     const after = await findBuyerContact(api, buyer);
     if (!after) throw new TinyApiError("bad_gateway", "Tiny accepted the contact but does not list it.", { endpoint: "GET /contatos", retryable: true });
+    contactId = after.contact.id;
     services.logger.info("tiny contact synced", { buyerId: buyer.buyerId, tinyAccountId: account.id, contactId: after.contact.id, result });
     return { result, buyer, accountId: account.id, contact: after.contact, matchedBy: after.matchedBy };
   } finally {
-    await services.redis.eval(RELEASE_IF_OURS, [lockKey], [token]).catch(() => undefined);
+    // Only the claim's holder settles it (a no-op otherwise): the contact's id, or null to let the next one try.
+    if (claim.claimed) await settleBuyerContact(services.db, account.id, key, token, contactId, services.now());
   }
 }
