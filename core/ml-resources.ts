@@ -5,6 +5,11 @@ import { z } from "zod";
  * deliberately loose about everything we do not keep (ML adds fields without notice) and
  * strict about what the upserts depend on: the id and the last-updated stamp. Shared by the
  * webhook processor and the sync jobs so both write identical rows.
+ *
+ * Every row carries `mlSellerId`, the seller ML names for the resource (an item's or question's
+ * `seller_id`, an order's `seller.id`, a claim's respondent, a shipment's sender). It is not
+ * stored: the upserts refuse a row whose seller is not the account's ML user (null included),
+ * because a notification's `user_id` is forgeable and many resources are readable by others.
  */
 
 /** Resource kinds we fetch, and how a notification's `resource` names them. */
@@ -68,6 +73,7 @@ function gtinFrom(...sources: Array<ReadonlyArray<Attribute> | null | undefined>
 
 export const mlItemSchema = z.looseObject({
   id: z.string(),
+  seller_id: optional(intId),
   title: z.string(),
   price: amount,
   currency_id: optional(z.string()),
@@ -150,6 +156,7 @@ export const mlOrderSchema = z.looseObject({
     ),
   ),
   shipping: optional(z.looseObject({ id: optional(intId) })),
+  seller: optional(z.looseObject({ id: optional(intId) })),
   buyer: optional(z.looseObject({ id: intId, nickname: optional(z.string()), first_name: optional(z.string()), last_name: optional(z.string()) })),
   tags: optional(z.array(z.string())),
   cancel_detail: optional(z.record(z.string(), z.unknown())),
@@ -157,6 +164,7 @@ export const mlOrderSchema = z.looseObject({
 
 export const mlQuestionSchema = z.looseObject({
   id: intId,
+  seller_id: optional(intId),
   item_id: z.string(),
   status: z.string(),
   text: optional(z.string()).transform((value) => value ?? ""),
@@ -184,6 +192,9 @@ export const mlClaimSchema = z.looseObject({
 export const mlShipmentSchema = z.looseObject({
   id: intId,
   status: z.string(),
+  // The new format names the seller under origin; the old one at the top.
+  origin: optional(z.looseObject({ sender_id: optional(intId) })),
+  sender_id: optional(intId),
   substatus: optional(z.string()),
   tracking_number: optional(z.string()),
   tracking_method: optional(z.string()),
@@ -197,6 +208,17 @@ export const mlShipmentSchema = z.looseObject({
 
 const toDate = (value: string | null) => (value === null ? null : new Date(value));
 
+const claimPlayer = z.looseObject({ role: optional(z.string()), type: optional(z.string()), user_id: optional(intId) });
+
+/** The seller in a claim is its respondent; a player we cannot read names no one. */
+function claimRespondent(players: readonly unknown[] | null): number | null {
+  for (const raw of players ?? []) {
+    const player = claimPlayer.safeParse(raw);
+    if (player.success && player.data.role === "respondent" && player.data.type !== "buyer") return player.data.user_id;
+  }
+  return null;
+}
+
 /**
  * Resources without a last-updated stamp fall back to the time of our fetch: better a
  * possibly-redundant write than a row that can never be updated.
@@ -208,6 +230,7 @@ function lastUpdated(value: string | null, fetchedAt: Date): Date {
 export function toListingRow(raw: unknown, fetchedAt: Date) {
   const item = mlItemSchema.parse(raw);
   return {
+    mlSellerId: item.seller_id,
     listing: {
       mlItemId: item.id,
       title: item.title,
@@ -243,6 +266,7 @@ export function toListingRow(raw: unknown, fetchedAt: Date) {
 export function toOrderRow(raw: unknown, fetchedAt: Date, missingFields: string[] = []) {
   const order = mlOrderSchema.parse(raw);
   return {
+    mlSellerId: order.seller?.id ?? null,
     order: {
       mlOrderId: order.id,
       packId: order.pack_id,
@@ -298,6 +322,7 @@ export function toOrderRow(raw: unknown, fetchedAt: Date, missingFields: string[
 export function toQuestionRow(raw: unknown, fetchedAt: Date) {
   const q = mlQuestionSchema.parse(raw);
   return {
+    mlSellerId: q.seller_id,
     mlQuestionId: q.id,
     mlItemId: q.item_id,
     buyerId: q.buyer_id ?? q.from?.id ?? null,
@@ -315,6 +340,7 @@ export function toQuestionRow(raw: unknown, fetchedAt: Date) {
 export function toClaimRow(raw: unknown, fetchedAt: Date) {
   const c = mlClaimSchema.parse(raw);
   return {
+    mlSellerId: claimRespondent(c.players),
     mlClaimId: c.id,
     resource: c.resource,
     resourceId: c.resource_id,
@@ -335,6 +361,7 @@ export function toShipmentRow(raw: unknown, fetchedAt: Date) {
   const mode = s.logistic?.mode ?? s.mode;
   const type = s.logistic?.type ?? s.logistic_type;
   return {
+    mlSellerId: s.origin?.sender_id ?? s.sender_id,
     mlShipmentId: s.id,
     status: s.status,
     substatus: s.substatus,

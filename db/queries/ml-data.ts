@@ -1,15 +1,63 @@
 import { and, eq, notInArray, sql, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import type { ClaimRowInput, ListingRowInput, OrderRowInput, QuestionRowInput, ShipmentRowInput } from "../../core/ml-resources";
+import { AppError } from "../../core/errors";
+import type { ClaimRowInput, ListingRowInput, MlResourceKind, OrderRowInput, QuestionRowInput, ShipmentRowInput } from "../../core/ml-resources";
 import type { Database } from "../database";
-import { mlClaims, mlListings, mlListingVariations, mlOrderItems, mlOrders, mlQuestions, mlShipments } from "../schema";
+import { mlAccounts, mlClaims, mlListings, mlListingVariations, mlOrderItems, mlOrders, mlQuestions, mlShipments } from "../schema";
 
 /**
  * Upserts keyed on ML's ids. The `setWhere` guard is the "older state never overwrites a newer
  * one" rule: a row is only replaced by a state whose ML last-updated stamp is the same or newer
  * (equal replaces too, so a full answer can complete a 206 fetched at the same stamp). Each
  * returns `applied: false` when the stored state was newer, so callers can count stale fetches.
+ *
+ * Tenancy is decided here, for every path that stores ML data (webhooks, replays, syncs,
+ * recovery, listing changes, the Worker's refreshes): a row is written only under the account
+ * whose ML user ML names as the resource's seller, and an upsert never moves a row from one
+ * account to another (`account_id` is not in the SET, and the conflict update only applies
+ * within the same account). Either refusal throws ForeignResourceError before anything is written.
  */
+
+export type ForeignReason = "not_the_seller" | "held_by_another_account";
+
+/** ML data that is not the account's to store. Permanent: fetching it again gives the same answer. */
+export class ForeignResourceError extends AppError {
+  constructor(
+    readonly kind: MlResourceKind,
+    readonly mlId: string,
+    readonly reason: ForeignReason,
+  ) {
+    super(
+      "conflict",
+      reason === "not_the_seller"
+        ? `MercadoLibre does not name this account's seller as the seller of ${kind} ${mlId}.`
+        : `${kind} ${mlId} belongs to another account.`,
+      { retryable: false },
+    );
+    this.name = "ForeignResourceError";
+  }
+}
+
+/** Throws unless ML's seller of the resource is the account's ML user. */
+async function assertSoldBy(db: Database, accountId: string, kind: MlResourceKind, mlId: string | number, mlSellerId: number | null): Promise<void> {
+  const [account] = await db.select({ mlUserId: mlAccounts.mlUserId }).from(mlAccounts).where(eq(mlAccounts.id, accountId)).limit(1);
+  if (!account) throw new AppError("not_found", "No such MercadoLibre account.", { retryable: false });
+  if (mlSellerId === null || mlSellerId !== account.mlUserId) throw new ForeignResourceError(kind, String(mlId), "not_the_seller");
+}
+
+type AccountOwned = typeof mlListings | typeof mlOrders | typeof mlQuestions | typeof mlClaims | typeof mlShipments;
+
+/**
+ * After an upsert changed nothing: stale (ours is newer), or refused because another account holds
+ * the ML id. The second cannot happen honestly (one ML seller is one account), so it is an error.
+ */
+async function assertNotHeldElsewhere(db: Database, kind: MlResourceKind, table: AccountOwned, idColumn: PgColumn, mlId: string | number, accountId: string): Promise<void> {
+  const [holder] = await db.select({ accountId: table.accountId }).from(table).where(eq(idColumn, mlId)).limit(1);
+  if (holder && holder.accountId !== accountId) throw new ForeignResourceError(kind, String(mlId), "held_by_another_account");
+}
+
+/** The conflict update's guard: same account, and the incoming state is not older than ours. */
+const sameAccountAndNewer = (table: AccountOwned, accountId: string, lastUpdated: PgColumn) => and(eq(table.accountId, accountId), newerOrSame(lastUpdated));
 
 export interface UpsertResult {
   applied: boolean;
@@ -27,6 +75,7 @@ const newerOrSame = (current: PgColumn) => sql`${current} <= ${excluded(current)
 
 export async function upsertOrder(db: Database, accountId: string, input: OrderRowInput): Promise<UpsertResult> {
   return db.transaction(async (tx) => {
+    await assertSoldBy(tx, accountId, "orders", input.order.mlOrderId, input.mlSellerId);
     const [row] = await tx
       .insert(mlOrders)
       .values({ accountId, ...input.order })
@@ -34,7 +83,6 @@ export async function upsertOrder(db: Database, accountId: string, input: OrderR
         target: mlOrders.mlOrderId,
         set: {
           ...setFrom({
-            accountId: mlOrders.accountId,
             packId: mlOrders.packId,
             status: mlOrders.status,
             statusDetail: mlOrders.statusDetail,
@@ -57,10 +105,13 @@ export async function upsertOrder(db: Database, accountId: string, input: OrderR
           shippingId: sql`coalesce(${excluded(mlOrders.shippingId)}, ${mlOrders.shippingId})`,
           updatedAt: sql`now()`,
         },
-        setWhere: newerOrSame(mlOrders.mlLastUpdated),
+        setWhere: sameAccountAndNewer(mlOrders, accountId, mlOrders.mlLastUpdated),
       })
       .returning({ id: mlOrders.id });
-    if (!row) return { applied: false, id: null };
+    if (!row) {
+      await assertNotHeldElsewhere(tx, "orders", mlOrders, mlOrders.mlOrderId, input.order.mlOrderId, accountId);
+      return { applied: false, id: null };
+    }
     const positions = input.items.map((item) => item.position);
     await tx
       .delete(mlOrderItems)
@@ -92,6 +143,7 @@ export async function upsertOrder(db: Database, accountId: string, input: OrderR
 
 export async function upsertListing(db: Database, accountId: string, input: ListingRowInput): Promise<UpsertResult> {
   return db.transaction(async (tx) => {
+    await assertSoldBy(tx, accountId, "items", input.listing.mlItemId, input.mlSellerId);
     const [row] = await tx
       .insert(mlListings)
       .values({ accountId, ...input.listing })
@@ -99,7 +151,6 @@ export async function upsertListing(db: Database, accountId: string, input: List
         target: mlListings.mlItemId,
         set: {
           ...setFrom({
-            accountId: mlListings.accountId,
             title: mlListings.title,
             price: mlListings.price,
             currencyId: mlListings.currencyId,
@@ -119,10 +170,13 @@ export async function upsertListing(db: Database, accountId: string, input: List
           }),
           updatedAt: sql`now()`,
         },
-        setWhere: newerOrSame(mlListings.mlLastUpdated),
+        setWhere: sameAccountAndNewer(mlListings, accountId, mlListings.mlLastUpdated),
       })
       .returning({ id: mlListings.id });
-    if (!row) return { applied: false, id: null };
+    if (!row) {
+      await assertNotHeldElsewhere(tx, "items", mlListings, mlListings.mlItemId, input.listing.mlItemId, accountId);
+      return { applied: false, id: null };
+    }
     // Variations are addressed by ML id: ones ML no longer lists are gone from the listing.
     const ids = input.variations.map((v) => v.mlVariationId);
     await tx
@@ -154,14 +208,15 @@ export async function upsertListing(db: Database, accountId: string, input: List
 }
 
 export async function upsertQuestion(db: Database, accountId: string, input: QuestionRowInput): Promise<UpsertResult & { inserted: boolean }> {
+  const { mlSellerId, ...values } = input;
+  await assertSoldBy(db, accountId, "questions", values.mlQuestionId, mlSellerId);
   const [row] = await db
     .insert(mlQuestions)
-    .values({ accountId, ...input })
+    .values({ accountId, ...values })
     .onConflictDoUpdate({
       target: mlQuestions.mlQuestionId,
       set: {
         ...setFrom({
-          accountId: mlQuestions.accountId,
           mlItemId: mlQuestions.mlItemId,
           buyerId: mlQuestions.buyerId,
           status: mlQuestions.status,
@@ -175,22 +230,25 @@ export async function upsertQuestion(db: Database, accountId: string, input: Que
         }),
         updatedAt: sql`now()`,
       },
-      setWhere: newerOrSame(mlQuestions.mlLastUpdated),
+      setWhere: sameAccountAndNewer(mlQuestions, accountId, mlQuestions.mlLastUpdated),
     })
     // xmax = 0 only for a freshly inserted tuple: tells "new question" from "question changed".
     .returning({ id: mlQuestions.id, inserted: sql<boolean>`(xmax = 0)` });
-  return row ? { applied: true, id: row.id, inserted: row.inserted } : { applied: false, id: null, inserted: false };
+  if (row) return { applied: true, id: row.id, inserted: row.inserted };
+  await assertNotHeldElsewhere(db, "questions", mlQuestions, mlQuestions.mlQuestionId, values.mlQuestionId, accountId);
+  return { applied: false, id: null, inserted: false };
 }
 
 export async function upsertClaim(db: Database, accountId: string, input: ClaimRowInput): Promise<UpsertResult> {
+  const { mlSellerId, ...values } = input;
+  await assertSoldBy(db, accountId, "claims", values.mlClaimId, mlSellerId);
   const [row] = await db
     .insert(mlClaims)
-    .values({ accountId, ...input })
+    .values({ accountId, ...values })
     .onConflictDoUpdate({
       target: mlClaims.mlClaimId,
       set: {
         ...setFrom({
-          accountId: mlClaims.accountId,
           resource: mlClaims.resource,
           resourceId: mlClaims.resourceId,
           type: mlClaims.type,
@@ -205,21 +263,24 @@ export async function upsertClaim(db: Database, accountId: string, input: ClaimR
         }),
         updatedAt: sql`now()`,
       },
-      setWhere: newerOrSame(mlClaims.mlLastUpdated),
+      setWhere: sameAccountAndNewer(mlClaims, accountId, mlClaims.mlLastUpdated),
     })
     .returning({ id: mlClaims.id });
-  return row ? { applied: true, id: row.id } : { applied: false, id: null };
+  if (row) return { applied: true, id: row.id };
+  await assertNotHeldElsewhere(db, "claims", mlClaims, mlClaims.mlClaimId, values.mlClaimId, accountId);
+  return { applied: false, id: null };
 }
 
 export async function upsertShipment(db: Database, accountId: string, input: ShipmentRowInput): Promise<UpsertResult> {
+  const { mlSellerId, ...values } = input;
+  await assertSoldBy(db, accountId, "shipments", values.mlShipmentId, mlSellerId);
   const [row] = await db
     .insert(mlShipments)
-    .values({ accountId, ...input })
+    .values({ accountId, ...values })
     .onConflictDoUpdate({
       target: mlShipments.mlShipmentId,
       set: {
         ...setFrom({
-          accountId: mlShipments.accountId,
           status: mlShipments.status,
           substatus: mlShipments.substatus,
           trackingNumber: mlShipments.trackingNumber,
@@ -233,10 +294,12 @@ export async function upsertShipment(db: Database, accountId: string, input: Shi
         }),
         updatedAt: sql`now()`,
       },
-      setWhere: newerOrSame(mlShipments.mlLastUpdated),
+      setWhere: sameAccountAndNewer(mlShipments, accountId, mlShipments.mlLastUpdated),
     })
     .returning({ id: mlShipments.id });
-  return row ? { applied: true, id: row.id } : { applied: false, id: null };
+  if (row) return { applied: true, id: row.id };
+  await assertNotHeldElsewhere(db, "shipments", mlShipments, mlShipments.mlShipmentId, values.mlShipmentId, accountId);
+  return { applied: false, id: null };
 }
 
 export async function findOrderByMlId(db: Database, mlOrderId: number) {

@@ -78,7 +78,7 @@ describe.sequential("the token lifecycle inside the Worker", () => {
     const meBefore = await endpointCalls("GET /users/me");
 
     const me = await (await services.ml()).client.get<{ id: number }>(seeded.id, "/users/me");
-    expect(me.id).toBe(410_000_001);
+    expect(me.id).toBe(seeded.mlUserId);
     expect((await tokenEndpointCalls()).count - tokensBefore.count).toBe(1);
     expect((await endpointCalls("GET /users/me")) - meBefore).toBe(2);
     const row = await findMlAccount(services.db, seeded.id);
@@ -99,7 +99,7 @@ describe.sequential("the token lifecycle inside the Worker", () => {
 
     // Until the access token needs replacing, the account is honestly active: its access token still works at ML.
     const ml = await services.ml();
-    expect((await ml.client.get<{ id: number }>(seeded.id, "/users/me")).id).toBe(410_000_001);
+    expect((await ml.client.get<{ id: number }>(seeded.id, "/users/me")).id).toBe(seeded.mlUserId);
 
     // The next refresh (a caller, the scheduler or a manual one) finds the grant dead and says so.
     await expireInDb(services, seeded.id);

@@ -6,12 +6,12 @@ import { toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } fr
 import { mlAccounts } from "../../db/schema";
 import { upsertClaim, upsertListing, upsertOrder, upsertQuestion, upsertShipment } from "../../db/queries/ml-data";
 import { api, problemFields, registerUser, type Session } from "./support/api";
-import { DEMO_SELLER_ID, sandbox, sandboxUrl, seedAccount, testServices } from "./support/ml";
+import { sandbox, sandboxUrl, seedAccount, testServices } from "./support/ml";
 
 /**
  * The /ml data API inside workerd. Rows are inserted for accounts made here (never the shared
- * sandbox sellers' ids); the few calls that reach ML (refresh, answer, label) use a grant of the
- * demo seller minted under a made-up ML user id, as the other ML tests do.
+ * sandbox sellers' ids); the few calls that reach ML (refresh, answer, label) use a grant of a
+ * sandbox test user of this file's own, as the other ML tests do.
  */
 const bindings = env as unknown as Record<string, string>;
 const services = testServices();
@@ -23,12 +23,27 @@ let accountId: string;
 let strangerAccountId: string;
 let live: { id: string; mlUserId: number; accessToken: string };
 
+/** Each account's ML user: the seller every fixture of that account names, as ML would. */
+const sellerOf = new Map<string, number>();
+
 async function plainAccount(userId: string): Promise<string> {
   const id = uuidv7();
   const mlUserId = 800_000_000 + Math.floor(Math.random() * 99_000_000);
   // No grant: these accounts only own rows; nothing here calls ML with them.
   await services.db.insert(mlAccounts).values({ id, userId, mlUserId, nickname: `DATA_${mlUserId}`, siteId: "MLB" });
+  sellerOf.set(id, mlUserId);
   return id;
+}
+
+/** A made-up ML body names its account's seller in every place ML puts one (item, order, question, claim, shipment). */
+function soldBy<T extends object>(accountId: string, body: T): T {
+  const seller = sellerOf.get(accountId)!;
+  return { ...body, seller_id: seller, seller: { id: seller }, sender_id: seller, players: [{ role: "respondent", type: "seller", user_id: seller }] };
+}
+
+/** A new listing of the live account's own sandbox seller. */
+async function liveListing(options: Record<string, unknown> = {}): Promise<string> {
+  return (await sandbox<{ id: string }>("/_sandbox/items", { json: { seller_id: live.mlUserId, ...options } })).id;
 }
 
 const itemId = () => `MLB${9_000_000_000 + Math.floor(Math.random() * 900_000_000)}`;
@@ -83,19 +98,20 @@ beforeAll(async () => {
   accountId = await plainAccount(owner.user.id);
   strangerAccountId = await plainAccount(stranger.user.id);
   live = await seedAccount(services, owner.user.id);
+  sellerOf.set(live.id, live.mlUserId);
   const fetchedAt = new Date();
   for (let i = 0; i < 30; i++) {
     const status = i % 5 === 0 ? "paused" : "active";
-    await services.transaction((tx) => upsertListing(tx, accountId, toListingRow(item({ title: `Produto ${String(i).padStart(2, "0")} azul`, status, price: 10 + i }), fetchedAt)));
+    await services.transaction((tx) => upsertListing(tx, accountId, toListingRow(soldBy(accountId, item({ title: `Produto ${String(i).padStart(2, "0")} azul`, status, price: 10 + i })), fetchedAt)));
   }
   await services.transaction((tx) =>
     upsertListing(
     tx,
     accountId,
-    toListingRow(item({ title: "Tênis com variações", variations: [{ id: 990_000_000_001, price: 200, available_quantity: 3, attributes: [{ id: "SELLER_SKU", value_name: "TEN-VAR-42" }], attribute_combinations: [{ id: "SIZE", name: "Tamanho", value_name: "42" }] }] }), fetchedAt),
+    toListingRow(soldBy(accountId, item({ title: "Tênis com variações", variations: [{ id: 990_000_000_001, price: 200, available_quantity: 3, attributes: [{ id: "SELLER_SKU", value_name: "TEN-VAR-42" }], attribute_combinations: [{ id: "SIZE", name: "Tamanho", value_name: "42" }] }] })), fetchedAt),
   ),
   );
-  for (let i = 0; i < 5; i++) await services.transaction((tx) => upsertListing(tx, strangerAccountId, toListingRow(item({ title: `Alheio ${i} azul` }), fetchedAt)));
+  for (let i = 0; i < 5; i++) await services.transaction((tx) => upsertListing(tx, strangerAccountId, toListingRow(soldBy(strangerAccountId, item({ title: `Alheio ${i} azul` })), fetchedAt)));
 });
 
 describe("auth and tenant isolation", () => {
@@ -133,18 +149,18 @@ describe("auth and tenant isolation", () => {
     expect((await api(`/ml/accounts/${strangerAccountId}/sync`, { method: "POST", json: { kind: "listings" }, token: owner.accessToken })).status).toBe(404);
 
     const foreignOrder = order();
-    await services.transaction((tx) => upsertOrder(tx, strangerAccountId, toOrderRow(foreignOrder, new Date())));
+    await services.transaction((tx) => upsertOrder(tx, strangerAccountId, toOrderRow(soldBy(strangerAccountId, foreignOrder), new Date())));
     expect((await api(`/ml/orders/${foreignOrder.id}`, { token: owner.accessToken })).status).toBe(404);
-    await upsertShipment(services.db, strangerAccountId, toShipmentRow({ id: foreignOrder.shipping.id, status: "shipped", last_updated: minutesAgo(1) }, new Date()));
+    await upsertShipment(services.db, strangerAccountId, toShipmentRow(soldBy(strangerAccountId, { id: foreignOrder.shipping.id, status: "shipped", last_updated: minutesAgo(1) }), new Date()));
     expect((await api(`/ml/shipments/${foreignOrder.shipping.id}`, { token: owner.accessToken })).status).toBe(404);
     expect((await api(`/ml/shipments/${foreignOrder.shipping.id}/label`, { token: owner.accessToken })).status).toBe(404);
     const q = { id: 14_000_000_000 + Math.floor(Math.random() * 1e6), item_id: itemId(), status: "UNANSWERED", text: "oi?", date_created: minutesAgo(3) };
-    await upsertQuestion(services.db, strangerAccountId, toQuestionRow(q, new Date()));
+    await upsertQuestion(services.db, strangerAccountId, toQuestionRow(soldBy(strangerAccountId, q), new Date()));
     expect((await api(`/ml/questions/${q.id}/answer`, { method: "POST", json: { text: "sim" }, token: owner.accessToken })).status).toBe(404);
     const questions = await api<{ items: { mlQuestionId: number }[] }>("/ml/questions", { token: owner.accessToken });
     expect(questions.body.items.some((x) => x.mlQuestionId === q.id)).toBe(false);
     const claim = { id: 5_300_000_000 + Math.floor(Math.random() * 1e6), status: "opened", resource: "order", resource_id: foreignOrder.id, date_created: minutesAgo(5), last_updated: minutesAgo(5) };
-    await upsertClaim(services.db, strangerAccountId, toClaimRow(claim, new Date()));
+    await upsertClaim(services.db, strangerAccountId, toClaimRow(soldBy(strangerAccountId, claim), new Date()));
     const claims = await api<{ items: { mlClaimId: number }[] }>("/ml/claims", { token: owner.accessToken });
     expect(claims.body.items.some((c) => c.mlClaimId === claim.id)).toBe(false);
   });
@@ -214,8 +230,8 @@ describe("GET /ml/listings", () => {
       seen.push(...response.body.items.map((l) => l.id));
       cursor = response.body.nextCursor;
       // Rows appear before and after the position, and a seen row changes: nothing repeats or goes missing.
-      await services.transaction((tx) => upsertListing(tx, accountId, toListingRow(item({ title: `AAA novo ${round}` }), new Date())));
-      await services.transaction((tx) => upsertListing(tx, accountId, toListingRow(item({ title: `zzz novo ${round}` }), new Date())));
+      await services.transaction((tx) => upsertListing(tx, accountId, toListingRow(soldBy(accountId, item({ title: `AAA novo ${round}` })), new Date())));
+      await services.transaction((tx) => upsertListing(tx, accountId, toListingRow(soldBy(accountId, item({ title: `zzz novo ${round}` })), new Date())));
       round++;
     } while (cursor);
     expect(new Set(seen).size).toBe(seen.length);
@@ -237,9 +253,8 @@ describe("GET /ml/listings", () => {
     const detail = await api<{ variations: { sellerSku: string; mlVariationId: number }[] }>(`/ml/listings/${bySku.body.items[0]!.mlItemId}`, { token: owner.accessToken });
     expect(detail.body.variations).toEqual([expect.objectContaining({ sellerSku: "TEN-VAR-42", mlVariationId: 990_000_000_001 })]);
 
-    const search = await fetch(`${sandboxUrl()}/users/${DEMO_SELLER_ID}/items/search?limit=1`, { headers: { authorization: `Bearer ${live.accessToken}` } });
-    const realId = ((await search.json()) as { results: string[] }).results[0]!;
-    await services.transaction((tx) => upsertListing(tx, live.id, toListingRow(item({ id: realId, title: "stale title", last_updated: "2000-01-01T00:00:00.000Z" }), new Date(0))));
+    const realId = await liveListing();
+    await services.transaction((tx) => upsertListing(tx, live.id, toListingRow(soldBy(live.id, item({ id: realId, title: "stale title", last_updated: "2000-01-01T00:00:00.000Z" })), new Date(0))));
     const stale = await api<{ title: string }>(`/ml/listings/${realId}`, { token: owner.accessToken });
     expect(stale.body.title).toBe("stale title");
     const fresh = await api<{ title: string; mlItemId: string }>(`/ml/listings/${realId}?refresh=true`, { token: owner.accessToken });
@@ -254,8 +269,8 @@ describe("orders, questions, claims, shipments", () => {
 
   beforeAll(async () => {
     for (let i = 0; i < 12; i++) orders.push(order({ status: i % 4 === 0 ? "cancelled" : "paid" }));
-    for (const o of orders) await services.transaction((tx) => upsertOrder(tx, accountId, toOrderRow(o, new Date())));
-    await upsertShipment(services.db, accountId, toShipmentRow({ id: orders[1]!.shipping.id, status: "ready_to_ship", substatus: "ready_to_print", logistic: { mode: "me2", type: "drop_off" }, tracking_number: null, last_updated: minutesAgo(2) }, new Date()));
+    for (const o of orders) await services.transaction((tx) => upsertOrder(tx, accountId, toOrderRow(soldBy(accountId, o), new Date())));
+    await upsertShipment(services.db, accountId, toShipmentRow(soldBy(accountId, { id: orders[1]!.shipping.id, status: "ready_to_ship", substatus: "ready_to_print", logistic: { mode: "me2", type: "drop_off" }, tracking_number: null, last_updated: minutesAgo(2) }), new Date()));
   });
 
   it("lists newest first with filters and a stable cursor, and shows one with items, payments and shipment", async () => {
@@ -286,13 +301,12 @@ describe("orders, questions, claims, shipments", () => {
 
   it("lists questions unanswered first and answers one on ML, storing the answer", async () => {
     const base = 15_000_000_000 + Math.floor(Math.random() * 1e6) * 10;
-    await upsertQuestion(services.db, accountId, toQuestionRow({ id: base + 1, item_id: itemId(), status: "ANSWERED", text: "newest but answered", date_created: minutesAgo(1), answer: { text: "sim", status: "ACTIVE", date_created: minutesAgo(0) } }, new Date()));
-    await upsertQuestion(services.db, accountId, toQuestionRow({ id: base + 2, item_id: itemId(), status: "UNANSWERED", text: "older, open", date_created: minutesAgo(50) }, new Date()));
+    await upsertQuestion(services.db, accountId, toQuestionRow(soldBy(accountId, { id: base + 1, item_id: itemId(), status: "ANSWERED", text: "newest but answered", date_created: minutesAgo(1), answer: { text: "sim", status: "ACTIVE", date_created: minutesAgo(0) } }), new Date()));
+    await upsertQuestion(services.db, accountId, toQuestionRow(soldBy(accountId, { id: base + 2, item_id: itemId(), status: "UNANSWERED", text: "older, open", date_created: minutesAgo(50) }), new Date()));
     const list = await api<{ items: { mlQuestionId: number; status: string }[] }>(`/ml/questions?account=${accountId}`, { token: owner.accessToken });
     expect(list.body.items.map((q) => q.status)).toEqual(["UNANSWERED", "ANSWERED"]);
 
-    const search = await fetch(`${sandboxUrl()}/users/${DEMO_SELLER_ID}/items/search?status=active&limit=1`, { headers: { authorization: `Bearer ${live.accessToken}` } });
-    const realItem = ((await search.json()) as { results: string[] }).results[0]!;
+    const realItem = await liveListing();
     const asked = await sandbox<{ id: number }>("/_sandbox/questions", { json: { item_id: realItem, text: "Serve no modelo X?" } });
     const raw = await (await fetch(`${sandboxUrl()}/questions/${asked.id}?api_version=4`)).json();
     await upsertQuestion(services.db, live.id, toQuestionRow(raw, new Date()));
@@ -311,7 +325,7 @@ describe("orders, questions, claims, shipments", () => {
 
   it("lists claims", async () => {
     const claim = { id: 5_400_000_000 + Math.floor(Math.random() * 1e6), status: "opened", resource: "order", resource_id: orders[3]!.id, type: "mediations", stage: "claim", date_created: minutesAgo(5), last_updated: minutesAgo(5) };
-    await upsertClaim(services.db, accountId, toClaimRow(claim, new Date()));
+    await upsertClaim(services.db, accountId, toClaimRow(soldBy(accountId, claim), new Date()));
     const claims = await api<{ items: { mlClaimId: number; status: string }[] }>(`/ml/claims?account=${accountId}&status=opened`, { token: owner.accessToken });
     expect(claims.body.items.map((c) => c.mlClaimId)).toContain(claim.id);
     expect(problemFields((await api(`/ml/claims?status=maybe`, { token: owner.accessToken })).body)).toEqual(["query.status"]);
@@ -323,18 +337,9 @@ describe("orders, questions, claims, shipments", () => {
     expect((await api(`/ml/shipments/123456`, { token: owner.accessToken })).status).toBe(404);
     expect(problemFields((await api(`/ml/shipments/abc`, { token: owner.accessToken })).body)).toEqual(["params.id"]);
 
-    // A fresh paid sale of the demo seller on a cross-docking listing: its label is printable.
-    const search = await fetch(`${sandboxUrl()}/users/${DEMO_SELLER_ID}/items/search?status=active&logistic_type=cross_docking&limit=20`, { headers: { authorization: `Bearer ${live.accessToken}` } });
-    const candidates = ((await search.json()) as { results: string[] }).results;
-    let sale: Record<string, unknown> | undefined;
-    for (const candidate of candidates) {
-      const response = await fetch(`${sandboxUrl()}/_sandbox/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ item_id: candidate }) });
-      if (response.ok) {
-        sale = (await response.json()) as Record<string, unknown>;
-        break;
-      }
-    }
-    expect(sale).toBeTruthy();
+    // A fresh paid sale of the live seller on a cross-docking listing: its label is printable.
+    const crossDocking = await liveListing({ user_product: true });
+    const sale = await sandbox<Record<string, unknown>>("/_sandbox/orders", { json: { seller_id: live.mlUserId, item_id: crossDocking } });
     await services.transaction((tx) => upsertOrder(tx, live.id, toOrderRow(sale, new Date())));
     const shipmentId = (sale!.shipping as { id: number }).id;
     // Not stored yet, but one of our orders names it: read from ML and stored.

@@ -34,20 +34,21 @@ async function labelFile(s: Seller, pushId: string, query = "") {
 
 const ascii = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 
-async function mlGet<T>(path: string): Promise<T> {
-  const minted = await mlSandbox<{ access_token: string }>("/_sandbox/tokens", { json: {} });
+async function mlGet<T>(s: Seller, path: string): Promise<T> {
+  const minted = await mlSandbox<{ access_token: string }>("/_sandbox/tokens", { json: { user_id: s.mlUserId } });
   const response = await fetch(`${mlSandboxUrl()}${path}`, { headers: { authorization: `Bearer ${minted.access_token}`, "x-format-new": "true" } });
   return (await response.json()) as T;
 }
 
 /**
- * A paid order of the ML sandbox's demo seller whose Mercado Envios shipment the seller prints
- * (Full shipments, about one in twenty, print nothing and are skipped).
+ * A paid order of the seller's own sandbox seller whose Mercado Envios shipment the seller prints
+ * (Full shipments, about one listing in twenty, print nothing and are skipped).
  */
-async function printableMlOrder(): Promise<{ mlOrderId: number; shipmentId: number }> {
+async function printableMlOrder(s: Seller): Promise<{ mlOrderId: number; shipmentId: number }> {
   for (let attempt = 0; attempt < 10; attempt++) {
-    const order = await mlSandbox<{ id: number; shipping: { id: number } }>("/_sandbox/orders", { json: { status: "paid" } });
-    const shipment = await mlGet<{ logistic: { type: string } }>(`/shipments/${order.shipping.id}`);
+    const item = await mlSandbox<{ id: string }>("/_sandbox/items", { json: { seller_id: s.mlUserId } });
+    const order = await mlSandbox<{ id: number; shipping: { id: number } }>("/_sandbox/orders", { json: { seller_id: s.mlUserId, item_id: item.id, status: "paid" } });
+    const shipment = await mlGet<{ logistic: { type: string } }>(s, `/shipments/${order.shipping.id}`);
     if (shipment.logistic.type !== "fulfillment") return { mlOrderId: order.id, shipmentId: order.shipping.id };
   }
   throw new Error("the ML sandbox kept creating Full shipments");
@@ -55,13 +56,13 @@ async function printableMlOrder(): Promise<{ mlOrderId: number; shipmentId: numb
 
 /** Stores the shipment as ML shows it now, as the webhook pipeline would. */
 async function storeShipment(s: Seller, shipmentId: number) {
-  await upsertShipment(s.services.db, s.mlAccountId, toShipmentRow(await mlGet(`/shipments/${shipmentId}`), new Date()));
+  await upsertShipment(s.services.db, s.mlAccountId, toShipmentRow(await mlGet(s, `/shipments/${shipmentId}`), new Date()));
 }
 
 describe.sequential("GET /tinyerp/orders/{id}/shipping-label", () => {
   it("Mercado Envios: ML's label passes through as PDF or as ML's ZPL zip", async () => {
     const s = await seller();
-    const ml = await printableMlOrder();
+    const ml = await printableMlOrder(s);
     await mlOrder(s, { mlOrderId: ml.mlOrderId, shippingId: ml.shipmentId });
     await storeShipment(s, ml.shipmentId);
     const pushed = await push(s, ml.mlOrderId);
@@ -82,7 +83,7 @@ describe.sequential("GET /tinyerp/orders/{id}/shipping-label", () => {
 
   it("a shipment our row has not seen yet is read from ML first", async () => {
     const s = await seller();
-    const ml = await printableMlOrder();
+    const ml = await printableMlOrder(s);
     await mlOrder(s, { mlOrderId: ml.mlOrderId, shippingId: ml.shipmentId });
     const pushed = await push(s, ml.mlOrderId);
     const pdf = await labelFile(s, pushed.id);
@@ -104,7 +105,7 @@ describe.sequential("GET /tinyerp/orders/{id}/shipping-label", () => {
     expect(cancelledLabel.status).toBe(409);
     expect(JSON.stringify(cancelledLabel.body)).toContain("cancelled");
 
-    const ml = await printableMlOrder();
+    const ml = await printableMlOrder(s);
     await mlSandbox(`/_sandbox/orders/${ml.mlOrderId}/ship`, { json: {} });
     await mlOrder(s, { mlOrderId: ml.mlOrderId, shippingId: ml.shipmentId });
     await storeShipment(s, ml.shipmentId);
@@ -114,7 +115,7 @@ describe.sequential("GET /tinyerp/orders/{id}/shipping-label", () => {
 
     const fullShipmentId = 90_000_000_000 + Math.floor(Math.random() * 1e9);
     await upsertShipment(s.services.db, s.mlAccountId, {
-      ...toShipmentRow({ id: fullShipmentId, status: "ready_to_ship", substatus: "ready_to_print", logistic: { mode: "me2", type: "fulfillment" }, last_updated: new Date().toISOString() }, new Date()),
+      ...toShipmentRow({ id: fullShipmentId, sender_id: s.mlUserId, status: "ready_to_ship", substatus: "ready_to_print", logistic: { mode: "me2", type: "fulfillment" }, last_updated: new Date().toISOString() }, new Date()),
     });
     const full = await mlOrder(s, { shippingId: fullShipmentId });
     const fullLabel = await label(s, (await push(s, full.mlOrderId)).id);

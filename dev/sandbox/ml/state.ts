@@ -56,6 +56,10 @@ export const DEMO_SELLER_ID = 410_000_001;
 export const SECOND_SELLER_ID = 410_000_002;
 export const OPERATOR_USER_ID = 410_000_003;
 export const MISSED_FEED_RETENTION_MS = 2 * 24 * 3600_000;
+/** Test users (POST /users/test_user) get ids from here on, and listing ids from their own range. */
+const TEST_USER_FIRST_ID = 600_000_001;
+const TEST_USER_ITEM_BASE = 6_000_000_000;
+const TEST_USER_ITEM_SPAN = 10_000_000;
 
 /** All sandbox data lives here; routes read and mutate it, nothing else holds state. */
 export class MlState {
@@ -83,6 +87,8 @@ export class MlState {
   createdItems: string[] = [];
   /** Seeded id ranges per seller; new listings continue each seller's range. */
   slots: SellerSlot[] = [];
+  /** Users made by POST /users/test_user, in creation order (their ids and ranges follow it). */
+  testUsers: UserRec[] = [];
   rng: Rng;
   onChange: () => void = () => {};
 
@@ -95,6 +101,30 @@ export class MlState {
     this.items = new ItemStore(itemFactory, function* () {
       for (const ids of sellerItems.values()) yield* ids;
     });
+  }
+
+  /**
+   * A new seller, as ML's `POST /users/test_user` makes one: no listings yet, and an id range of
+   * its own so the listings it creates never collide with anyone's.
+   */
+  addTestUser(registered: number, existing?: UserRec): UserRec {
+    const index = this.testUsers.length;
+    const id = existing?.id ?? TEST_USER_FIRST_ID + index;
+    const user: UserRec = existing ?? {
+      id,
+      nickname: `TESTUSER${id}`,
+      firstName: "Test",
+      lastName: `User ${index + 1}`,
+      email: `test_user_${id}@testuser.com`,
+      kind: "seller",
+      registered,
+      city: "São Paulo",
+      state: "BR-SP",
+    };
+    this.users.set(id, user);
+    this.testUsers.push(user);
+    this.slots.push({ sellerId: id, slot: this.slots.length, base: TEST_USER_ITEM_BASE + index * TEST_USER_ITEM_SPAN, count: 0 });
+    return user;
   }
 
   touchItem(item: ItemRec): void {
@@ -147,6 +177,8 @@ export interface MlSnapshot {
   partialOrders: Array<[number, string[]]>;
   callback: CallbackConfig;
   variants: NotificationVariants;
+  /** Absent in snapshots taken before test users existed. */
+  testUsers?: UserRec[];
 }
 
 export function toSnapshot(state: MlState): MlSnapshot {
@@ -172,11 +204,14 @@ export function toSnapshot(state: MlState): MlSnapshot {
     partialOrders: [...state.partialOrders],
     callback: state.callback,
     variants: state.variants,
+    testUsers: state.testUsers,
   };
 }
 
 /** Overlay a snapshot onto a state freshly seeded with snapshot.params. */
 export function applySnapshot(state: MlState, snap: MlSnapshot): void {
+  // Before the items: a created listing of a test user needs its seller's range back.
+  for (const user of snap.testUsers ?? []) state.addTestUser(user.registered, user);
   const created = new Set(snap.createdItems);
   for (const item of snap.items) {
     if (created.has(item.id)) state.addItem(item, false);

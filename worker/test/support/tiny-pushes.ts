@@ -7,8 +7,8 @@ import { api, sandbox, sandboxProducts, seedAccount, testServices, tinyUrl } fro
 
 /**
  * A seller with both sides connected, and ML orders that can be pushed: what the shipping,
- * customer and finance endpoints read. The ML account holds a real grant of the ML sandbox's
- * demo seller, so ML calls (shipments, labels) reach the sandbox; the Tiny account one of the
+ * customer and finance endpoints read. The ML account holds a real grant of a sandbox seller of
+ * its own (a test user), so ML calls (shipments, labels) reach the sandbox; the Tiny account one of the
  * Tiny sandbox, shared by every test file of the run — so ids, buyer ids and documents are
  * random, never fixed.
  */
@@ -18,6 +18,8 @@ export interface Seller {
   services: Services;
   tinyAccountId: string;
   mlAccountId: string;
+  /** The ML account's own sandbox seller (a test user). */
+  mlUserId: number;
 }
 
 export async function seller(): Promise<Seller> {
@@ -27,7 +29,7 @@ export async function seller(): Promise<Seller> {
   const info = await sandbox<{ lookups: { ecommerces: Array<{ id: number }> } }>("/_sandbox");
   await setMlEcommerceChannel(services.db, tiny.id, info.lookups.ecommerces[0]!.id);
   const ml = await seedMlAccount(services, user.user.id);
-  return { user, services, tinyAccountId: tiny.id, mlAccountId: ml.id };
+  return { user, services, tinyAccountId: tiny.id, mlAccountId: ml.id, mlUserId: ml.mlUserId };
 }
 
 let products: Promise<Map<string, number>> | undefined;

@@ -3,6 +3,7 @@ import { backoffDelay } from "../../../../core/http/retry";
 import { MlApiError, type MlClient, type MlMethod, type MlRequestOptions, type MlResponse } from "../../../../core/mercadolibre";
 import { saveSyncProgress } from "../../../../db/queries/ml-sync";
 import type { MlSyncRun, SyncCursor, SyncPhase, SyncPhaseCounts, SyncRunError } from "../../../../db/schema";
+import { noteForeignResource } from "../foreign-resource";
 import { accountLimits } from "../ml-webhook/account-limits";
 import type { JobContext } from "../types";
 
@@ -156,6 +157,19 @@ export class SyncSession {
     counts.seen++;
     if (applied) counts.applied++;
     else counts.stale++;
+  }
+
+  /**
+   * One upsert, tallied. A resource the upsert refuses as another seller's is counted as failed
+   * with its id, never stored, and the run goes on: one odd record must not stop a sync.
+   */
+  async store(phase: SyncPhase, id: string | number, write: () => Promise<boolean>): Promise<void> {
+    try {
+      this.tally(phase, await write());
+    } catch (error) {
+      if (!noteForeignResource(this.ctx, this.account.id, error, "sync")) throw error;
+      this.fail(phase, [String(id)], error.message, "foreign_resource");
+    }
   }
 
   fail(phase: SyncPhase, ids: string[], message: string, code?: string): void {

@@ -144,8 +144,7 @@ async function fetchAndStore(session: SyncSession, ids: string[], olderThan: num
         return;
       }
       if (olderThan !== null && row.listing.mlLastUpdated.getTime() < olderThan) sawOlder = true;
-      const result = await upsertListing(session.ctx.db, session.account.id, row);
-      session.tally("listings", result.applied);
+      await session.store("listings", id, async () => (await upsertListing(session.ctx.db, session.account.id, row)).applied);
     });
     if (entries.length < batch.length) session.fail("listings", batch.slice(entries.length), "Multiget left ids out.", "multiget_short");
   });

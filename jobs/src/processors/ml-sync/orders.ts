@@ -68,7 +68,7 @@ export async function syncOrders(session: SyncSession, since: Date | null): Prom
         session.fail("orders", [id], `Order ${id} could not be read: ${(error as Error).message.slice(0, 200)}`, "unreadable");
         return;
       }
-      session.tally("orders", await storeOrderAndForward(session.ctx, session.account.id, row));
+      await session.store("orders", row.order.mlOrderId, () => storeOrderAndForward(session.ctx, session.account.id, row));
     });
   };
 
@@ -124,7 +124,8 @@ export async function syncOrders(session: SyncSession, since: Date | null): Prom
         const response = await session.call<unknown>("GET", `/orders/${order.mlOrderId}`);
         // 206: ML could not fetch some parts (X-Content-Missing); the upsert keeps what we had for them.
         const missing = response.status === 206 ? (response.headers.get("x-content-missing") ?? "").split(",").map((f) => f.trim()).filter(Boolean) : [];
-        session.tally("orders", await storeOrderAndForward(session.ctx, session.account.id, toOrderRow(response.data, fetchedAt, missing)));
+        const row = toOrderRow(response.data, fetchedAt, missing);
+        await session.store("orders", order.mlOrderId, () => storeOrderAndForward(session.ctx, session.account.id, row));
       } catch (error) {
         if (error instanceof MlApiError && !error.retryable) {
           session.fail("orders", [String(order.mlOrderId)], `Order ${order.mlOrderId} could not be re-read: ${error.message}`, error.mlError ?? error.code);

@@ -64,7 +64,7 @@ export async function syncQuestions(session: SyncSession, since: Date | null): P
         return;
       }
       if (sinceMs !== null && row.mlDateCreated && row.mlDateCreated.getTime() < sinceMs) older = true;
-      session.tally("questions", (await upsertQuestion(session.ctx.db, session.account.id, row)).applied);
+      await session.store("questions", row.mlQuestionId, async () => (await upsertQuestion(session.ctx.db, session.account.id, row)).applied);
     });
     const total = page.data.total ?? state.total ?? 0;
     const done = state.done + questions.length;
@@ -109,7 +109,7 @@ export async function syncClaims(session: SyncSession): Promise<void> {
         return;
       }
       seen.add(row.mlClaimId);
-      session.tally("claims", (await upsertClaim(session.ctx.db, session.account.id, row)).applied);
+      await session.store("claims", row.mlClaimId, async () => (await upsertClaim(session.ctx.db, session.account.id, row)).applied);
     });
     offset += claims.length;
     const total = page.data.paging?.total ?? 0;
@@ -123,7 +123,8 @@ export async function syncClaims(session: SyncSession): Promise<void> {
     const fetchedAt = new Date();
     try {
       const response = await session.call<unknown>("GET", `/post-purchase/v1/claims/${id}`);
-      session.tally("claims", (await upsertClaim(session.ctx.db, session.account.id, toClaimRow(response.data, fetchedAt))).applied);
+      const row = toClaimRow(response.data, fetchedAt);
+      await session.store("claims", id, async () => (await upsertClaim(session.ctx.db, session.account.id, row)).applied);
     } catch (error) {
       if (error instanceof MlApiError && !error.retryable) {
         session.fail("claims", [String(id)], `Claim ${id} could not be re-read: ${error.message}`, error.mlError ?? error.code);

@@ -15,6 +15,7 @@ import {
   startProcessing,
   type NotificationFacts,
 } from "../../../../db/queries/webhooks";
+import { noteForeignResource } from "../foreign-resource";
 import { storeOrderAndForward } from "../tiny/forward";
 import type { JobContext } from "../types";
 import { accountLimits, jitter } from "./account-limits";
@@ -25,24 +26,15 @@ export const fetchedTopics = ["orders_v2", "items", "questions", "claims", "post
 export const recordedTopics = ["messages", "payments"] as const;
 export const handledTopics: readonly string[] = [...fetchedTopics, ...recordedTopics];
 
-export type Outcome = "fetched" | "coalesced" | "stale" | "recorded" | "not_found" | "no_account" | "unhandled_topic";
+export type Outcome = "fetched" | "coalesced" | "stale" | "recorded" | "not_found" | "no_account" | "unhandled_topic" | "foreign_resource";
+
+/** Outcomes that end the event `skipped`: nothing of the notification was stored. */
+const skippedOutcomes: readonly Outcome[] = ["unhandled_topic", "foreign_resource"];
 
 interface Account {
   id: string;
   userId: string;
   status: string;
-}
-
-// The account behind an ML user id changes only on connect/disconnect; a short cache spares a query per job.
-const accountCacheMs = 30_000;
-const accountCache = new Map<string, { account: Account | null; until: number }>();
-
-async function accountFor(ctx: JobContext, mlUserId: string): Promise<Account | null> {
-  const cached = accountCache.get(mlUserId);
-  if (cached && cached.until > Date.now()) return cached.account;
-  const account = (await findAccountByMlUserId(ctx.db, mlUserId)) ?? null;
-  accountCache.set(mlUserId, { account, until: Date.now() + accountCacheMs });
-  return account;
 }
 
 /**
@@ -60,7 +52,9 @@ export async function processNotification(
   const { services } = ctx;
   const metrics = services.metrics;
   const topicLabel = { topic: notification.topic };
-  const account = await accountFor(ctx, notification.userId);
+  // Read on every job, not cached in this process: a connect or disconnect in the Worker must
+  // reach every container at once, and the indexed lookup costs less than the ML call it guards.
+  const account = (await findAccountByMlUserId(ctx.db, notification.userId)) ?? null;
   if (!account) {
     await startProcessing(ctx.db, facts, { jobId: ctx.job.id, source: options.source, enqueuedAt: new Date(options.enqueuedAt) });
     await finishEvent(ctx.db, facts.notificationKey, { status: "skipped", outcome: "no_account" });
@@ -83,7 +77,7 @@ export async function processNotification(
     } else {
       outcome = await fetchAndStore(ctx, account, ref, options.enqueuedAt, limits);
     }
-    await finishEvent(ctx.db, facts.notificationKey, { status: outcome === "unhandled_topic" ? "skipped" : "processed", outcome });
+    await finishEvent(ctx.db, facts.notificationKey, { status: skippedOutcomes.includes(outcome) ? "skipped" : "processed", outcome });
     metrics.inc("autoecom_ml_notifications_total", { ...topicLabel, outcome });
     return outcome;
   } catch (error) {
@@ -154,7 +148,14 @@ async function fetchAndStore(
       throw error;
     }
     services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(response.status) });
-    const applied = await store(ctx, account, ref, response.data, response.headers, startedAt);
+    let applied: boolean;
+    try {
+      applied = await store(ctx, account, ref, response.data, response.headers, startedAt);
+    } catch (error) {
+      // A forged or misrouted notification: the resource exists, but ML does not say it is this seller's.
+      if (noteForeignResource(ctx, account.id, error, "webhook")) return "foreign_resource";
+      throw error;
+    }
     await recordFetch(ctx.db, account.id, resourceKey, startedAt, response.status);
     return applied ? "fetched" : "stale";
   } finally {

@@ -3,6 +3,7 @@ import { mlNotificationWire } from "../../../../core/jobs/ml-notification";
 import { errorFields } from "../../../../core/log";
 import { toOrderRow } from "../../../../core/ml-resources";
 import { activeMlAccounts, getReconcileCursor, recordEnqueued, recordFetch, saveReconcileCursor } from "../../../../db/queries/webhooks";
+import { noteForeignResource } from "../foreign-resource";
 import { storeOrderAndForward } from "../tiny/forward";
 import type { JobContext } from "../types";
 import { notificationFacts } from "./facts";
@@ -110,7 +111,13 @@ export async function reconcileOrders(ctx: JobContext, accountId: string | undef
           seen++;
           found++;
           const row = toOrderRow(raw, fetchedAt);
-          if (await storeOrderAndForward(ctx, account.id, row)) applied++;
+          try {
+            if (await storeOrderAndForward(ctx, account.id, row)) applied++;
+          } catch (error) {
+            // Refused, not stored; the rest of the account's orders still reconcile.
+            if (noteForeignResource(ctx, account.id, error, "reconcile")) continue;
+            throw error;
+          }
           await recordFetch(ctx.db, account.id, `orders:${row.order.mlOrderId}`, fetchedAt, 200);
         }
         const total = response.data.paging?.total ?? 0;
