@@ -3,6 +3,7 @@ import { upsertListing } from "../../db/queries/ml-data";
 import { recordListingChange } from "../../db/queries/ml-sync";
 import { AppError } from "../errors";
 import { toListingRow } from "../ml-resources";
+import { describeError } from "../redact";
 import type { MlClient } from "./client";
 import { MlApiError } from "./errors";
 
@@ -161,7 +162,7 @@ export async function changeListing(deps: ListingChangeDeps, request: ListingCha
     try {
       await client.put(`/items/${item.id}`, body);
     } catch (error) {
-      for (const change of planned) await record(change, "failed", (error as Error).message.slice(0, 500));
+      for (const change of planned) await record(change, "failed", describeError(error).slice(0, 500));
       throw error;
     }
     for (const change of planned) await record(change, "applied");
@@ -203,7 +204,7 @@ async function setUserProductStock(
     } catch (error) {
       // 409: someone changed the stock since our GET; read the new version and try again.
       if (error instanceof MlApiError && error.mlStatus === 409 && attempt < maxVersionRetries) continue;
-      await record(change, "failed", (error as Error).message.slice(0, 500));
+      await record(change, "failed", describeError(error).slice(0, 500));
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import { AppError } from "../../../../core/errors";
+import { redactText } from "../../../../core/redact";
 import { backoffDelay } from "../../../../core/http/retry";
 import { MlApiError, type MlClient, type MlMethod, type MlRequestOptions, type MlResponse } from "../../../../core/mercadolibre";
 import { saveSyncProgress } from "../../../../db/queries/ml-sync";
@@ -100,7 +101,8 @@ export class SyncSession {
   }
 
   error(phase: SyncPhase, message: string, extra: { code?: string; ids?: string[] } = {}): void {
-    this.pendingErrors.push({ at: new Date().toISOString(), phase, message: message.slice(0, 500), ...extra });
+    // Shown to the seller with the run: masked like any error text that leaves the process.
+    this.pendingErrors.push({ at: new Date().toISOString(), phase, message: redactText(message).slice(0, 500), ...extra });
   }
 
   async call<T>(method: MlMethod, path: string, options: MlRequestOptions = {}): Promise<MlResponse<T>> {

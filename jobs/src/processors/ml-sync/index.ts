@@ -1,6 +1,7 @@
 import { UnrecoverableError } from "bullmq";
 import { AppError } from "../../../../core/errors";
 import { errorFields } from "../../../../core/log";
+import { describeError } from "../../../../core/redact";
 import { findMlAccount } from "../../../../db/queries/ml-accounts";
 import { claimSyncSlot, failSyncRun, findSyncRun, finishSyncRun, lastFullSyncStart, lastSuccessfulSyncStart, startSyncRun } from "../../../../db/queries/ml-sync";
 import { activeMlAccounts } from "../../../../db/queries/webhooks";
@@ -68,7 +69,7 @@ export async function runSyncRun(ctx: JobContext, runId: string, overrides: Part
     await failSyncRun(
       ctx.db,
       runId,
-      { at: new Date().toISOString(), phase: session.cursor.phase, message: (error as Error).message.slice(0, 500), ...(error instanceof AppError ? { code: error.code } : {}) },
+      { at: new Date().toISOString(), phase: session.cursor.phase, message: describeError(error).slice(0, 500), ...(error instanceof AppError ? { code: error.code } : {}) },
       final,
       new Date(),
     ).catch((saveError: unknown) => log.error("sync failure not recorded", errorFields(saveError)));

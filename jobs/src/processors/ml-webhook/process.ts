@@ -2,6 +2,7 @@ import { UnrecoverableError } from "bullmq";
 import { AppError } from "../../../../core/errors";
 import type { MlNotification } from "../../../../core/jobs/ml-notification";
 import { errorFields } from "../../../../core/log";
+import { describeError } from "../../../../core/redact";
 import { MlApiError } from "../../../../core/mercadolibre";
 import { parseMlResource, toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow, type MlResourceRef } from "../../../../core/ml-resources";
 import { upsertClaim, upsertListing, upsertQuestion, upsertShipment } from "../../../../db/queries/ml-data";
@@ -98,10 +99,11 @@ function isDeferral(error: unknown): boolean {
   return error instanceof Error && error.name === "DelayedError";
 }
 
+/** What `webhook_events.last_error` keeps, which the API shows: redacted, never SQL parameters. */
 function describe(error: unknown): string {
-  if (error instanceof MlApiError) return `${error.code} (ML ${error.mlStatus ?? "no answer"}${error.mlError ? ` ${error.mlError}` : ""}): ${error.message}`;
-  if (error instanceof AppError) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof MlApiError) return `${error.code} (ML ${error.mlStatus ?? "no answer"}${error.mlError ? ` ${error.mlError}` : ""}): ${describeError(error)}`;
+  if (error instanceof AppError) return `${error.code}: ${describeError(error)}`;
+  return describeError(error);
 }
 
 // `return await ctx.defer(...)` throughout: a bare `return` of the rejecting promise from inside a
