@@ -18,13 +18,14 @@ const stack = await startStack(config, {
   quiet: true,
   sandboxes: false,
   // The limits protect real users; here one client logs in thousands of times on purpose.
-  workerVars: { LOGIN_RATE_LIMIT_PER_IP: "100000000", LOGIN_RATE_LIMIT_PER_EMAIL: "100000000", LOG_LEVEL: "warn" },
+  workerVars: { LOGIN_RATE_LIMIT_PER_IP: "100000000", LOGIN_RATE_LIMIT_PER_EMAIL: "100000000", API_RATE_LIMIT_PER_MINUTE: "100000000", LOG_LEVEL: "warn" },
 });
 try {
   const base = stack.urls.worker;
   const credentials = JSON.stringify({ email: "bench@example.com", password: "benchmark password" });
-  const registered = await fetch(`${base}/auth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: credentials });
-  if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
+  await fetch(`${base}/auth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: credentials });
+  const registered = await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: credentials });
+  if (registered.status !== 200) throw new Error(`register and login failed: ${registered.status} ${await registered.text()}`);
   const { accessToken } = (await registered.json()) as { accessToken: string };
 
   // Warm the isolate and connections so the first cold requests do not stand for the steady state.

@@ -13,11 +13,13 @@ import { load, machineLine, table, writeSection } from "./lib";
 const rows = Number(process.env.BENCH_READ_ROWS ?? 100_000);
 const durationSeconds = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const config = await isolatedStackConfig();
-const stack = await startStack(config, { quiet: true, sandboxes: false, workerVars: { LOG_LEVEL: "warn" } });
+// One reader on purpose far above the per-user limit, which protects real users from each other.
+const stack = await startStack(config, { quiet: true, sandboxes: false, workerVars: { API_RATE_LIMIT_PER_MINUTE: "100000000", LOG_LEVEL: "warn" } });
 try {
   const base = stack.urls.worker;
   const credentials = JSON.stringify({ email: "reader@example.com", password: "benchmark password" });
-  const registered = await fetch(`${base}/auth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: credentials });
+  await fetch(`${base}/auth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: credentials });
+  const registered = await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: credentials });
   const { accessToken, user } = (await registered.json()) as { accessToken: string; user: { id: string } };
   const auth = { authorization: `Bearer ${accessToken}` };
 

@@ -108,7 +108,7 @@ async function syncBench(kind: "listings" | "orders", listings: number, orders: 
       db: database.db,
       enqueue: () => Promise.reject(new Error("unused")),
       signal: new AbortController().signal,
-      services: { redis, keyPrefix: prefix, ml: ml.client, mlTokens: ml.tokens, mlAppId: sandbox.ready.appId, mlAccountLimits: { concurrency: 4, ratePerSecond: 100_000 }, metrics: new JobMetrics(), tiny: null },
+      services: { redis, keyPrefix: prefix, ml: ml.client, mlTokens: ml.tokens, mlAppId: sandbox.ready.appId, mlAccountLimits: { concurrency: 4, ratePerSecond: 100_000 }, metrics: new JobMetrics(), tiny: null, retention: { webhookEventsDays: 90 } },
       defer: () => Promise.reject(new Error("unused")),
       progress: async () => undefined,
     };

@@ -140,6 +140,7 @@ try {
     mlAccountLimits: { concurrency: 4, ratePerSecond: 1_000_000 },
     metrics: new JobMetrics(),
     tiny,
+    retention: { webhookEventsDays: 90 },
   };
 
   /** One run to the end, re-entering after each time slice as the job queue would. */

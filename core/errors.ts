@@ -16,6 +16,8 @@ export const errorCodes = {
   unprocessable: 422,
   rate_limited: 429,
   internal: 500,
+  // The deployment's configuration is unsafe or invalid: the operator's to fix, not the caller's.
+  bad_environment: 500,
   bad_gateway: 502,
   unavailable: 503,
 } as const;
@@ -68,6 +70,7 @@ const titles: Record<ErrorCode, string> = {
   unprocessable: "Unprocessable content",
   rate_limited: "Too many requests",
   internal: "Internal server error",
+  bad_environment: "Bad environment",
   bad_gateway: "Bad gateway",
   unavailable: "Service unavailable",
 };

@@ -1,3 +1,5 @@
+import { describeError } from "./redact";
+
 /**
  * One JSON object per line, for both runtimes (Workers Logs and docker logs parse it).
  * Callers pass fields, never secrets: tokens, passwords and bodies are not logged.
@@ -32,7 +34,8 @@ export function createLogger(base: LogFields = {}, minLevel: LogLevel = "info"):
   };
 }
 
+/** An error as log fields: its message goes through describeError, since messages quote SQL parameters, tokens and buyers' data. */
 export function errorFields(error: unknown): LogFields {
-  if (error instanceof Error) return { error: error.message, errorName: error.name };
-  return { error: String(error) };
+  if (error instanceof Error) return { error: describeError(error), errorName: error.name };
+  return { error: describeError(error) };
 }

@@ -1,5 +1,5 @@
 import bcrypt from "bcryptjs";
-import { utf8Length } from "../crypto";
+import { randomToken, utf8Length } from "../crypto";
 
 /** bcrypt reads only the first 72 bytes: longer passwords are refused rather than silently truncated. */
 export const PASSWORD_MAX_BYTES = 72;
@@ -20,8 +20,19 @@ export function verifyPassword(password: string, hash: string): Promise<boolean>
   return bcrypt.compare(password, hash);
 }
 
+const timingDecoys = new Map<number, Promise<string>>();
+
 /**
- * A real bcrypt hash (of a random string) to compare against when the email is unknown,
- * so an attacker cannot tell unknown emails from wrong passwords by timing.
+ * A real bcrypt hash (of a random string) to compare against when the email is unknown, so an
+ * attacker cannot tell unknown emails from wrong passwords by timing. It must cost what the
+ * stored hashes cost, so it is made at the configured cost, once per process (isolate) and cost.
  */
-export const TIMING_DECOY_HASH = "$2b$10$s.KC753XDe9Yd6jHLL2GROthg6exlI7ClaHHly0sNF2TyYE4w/PMW";
+export function timingDecoyHash(cost: number): Promise<string> {
+  const effective = Math.max(cost, BCRYPT_MIN_COST);
+  let decoy = timingDecoys.get(effective);
+  if (!decoy) {
+    decoy = bcrypt.hash(randomToken(16), effective);
+    timingDecoys.set(effective, decoy);
+  }
+  return decoy;
+}

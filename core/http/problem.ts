@@ -7,14 +7,22 @@ const codeByStatus = new Map<number, ErrorCode>(
   (Object.entries(errorCodes) as [ErrorCode, number][]).reverse().map(([code, status]) => [status, code]),
 );
 
-/** Hono's own HTTPExceptions (malformed JSON, wrong media type) keep their status; anything unknown is internal. */
+const unexpected = "An unexpected error occurred.";
+
+/**
+ * Hono's own HTTPExceptions (malformed JSON, wrong media type) keep their status; anything unknown
+ * is internal. A 5xx HTTPException keeps its status but not its message: it comes from code that is
+ * not ours and may quote a query, a host or a token.
+ */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof HTTPException) {
     const code = codeByStatus.get(error.status) ?? (error.status >= 500 ? "internal" : "bad_request");
-    return new AppError(code, error.message || "Request failed.", { cause: error });
+    // Hono's validators throw a 400 only for a body they cannot parse: the body is the field at fault.
+    const fields = error.status === 400 ? [{ path: "body", message: "cannot be parsed", code: "invalid_json" }] : [];
+    return new AppError(code, error.status >= 500 ? unexpected : error.message || "Request failed.", { cause: error, fields });
   }
-  return new AppError("internal", "An unexpected error occurred.", { cause: error });
+  return new AppError("internal", unexpected, { cause: error });
 }
 
 /** Both HTTP servers (the Worker and the jobs container) answer errors through this one function. */

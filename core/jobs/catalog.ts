@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { retentionPayload } from "./maintenance-jobs";
 import { mlNotification, mlNotificationKey, mlNotificationWire } from "./ml-notification";
 import { mlTokenRefreshKey, mlTokenRefreshPayload, mlTokenSweepPayload } from "./ml-token-jobs";
 import { mlSyncKey, mlSyncPayload, mlSyncSchedulePayload } from "./ml-sync-jobs";
@@ -253,6 +254,16 @@ export const jobs = {
   "tinyerp.stock.poll": defineJob({
     queue: "tinyerp-realtime",
     payload: tinyStockPollPayload,
+    options: scheduledSweep,
+  }),
+  /**
+   * Scheduled daily: deletes ended sessions and settled webhook events past their age, in
+   * bounded batches (docs/webhooks.md, "Retention"). On ml-sync, the queue of database-heavy
+   * sweeps, rather than a queue of its own: it runs for seconds a day.
+   */
+  "maintenance.retention": defineJob({
+    queue: "ml-sync",
+    payload: retentionPayload,
     options: scheduledSweep,
   }),
 } as const;

@@ -3,7 +3,7 @@ import type { Database } from "../database";
 import { refreshTokens, sessions, users } from "../schema";
 import { publicUserColumns, type PublicUser } from "./users";
 
-export type RevokeReason = "logout" | "refresh_reuse" | "password_change" | "user_deleted";
+export type RevokeReason = "logout" | "refresh_reuse" | "password_change" | "email_change" | "user_deleted";
 
 export async function createSession(
   db: Database,

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { HttpError } from "../lib/http";
 import { isBlocking, type Command } from "./commands";
 import { encodeReply, type JsonReply } from "./encoding";
+import { UpstashScripts } from "./scripts";
 
 export type Outcome = { result: JsonReply } | { error: string };
 
@@ -11,13 +12,15 @@ export type Outcome = { result: JsonReply } | { error: string };
  */
 export class RedisExecutor {
   private readonly dedicated = new Set<Redis>();
+  private readonly scripts = new UpstashScripts();
 
   constructor(private readonly redis: Redis) {}
 
   async one(cmd: Command, base64: boolean): Promise<Outcome> {
+    const { cmd: sent, reply } = this.scripts.translate(cmd);
     return this.withConnection(isBlocking(cmd), async (conn) => {
       try {
-        return { result: encodeReply(await conn.callBuffer(...cmd), base64) };
+        return { result: encodeReply(reply(await conn.callBuffer(...sent)), base64) };
       } catch (err) {
         return { error: errorText(err) };
       }
@@ -26,19 +29,21 @@ export class RedisExecutor {
 
   /** Not atomic; one failing command does not stop the rest (Upstash semantics). */
   async pipeline(cmds: Command[], base64: boolean): Promise<Outcome[]> {
+    const translated = cmds.map((cmd) => this.scripts.translate(cmd));
     return this.withConnection(cmds.some(isBlocking), async (conn) => {
       const p = conn.pipeline();
-      for (const cmd of cmds) p.callBuffer(...cmd);
-      return toOutcomes(await p.exec(), base64);
+      for (const { cmd } of translated) p.callBuffer(...cmd);
+      return toOutcomes(await p.exec(), translated, base64);
     });
   }
 
   /** MULTI/EXEC: blocking commands do not block inside a transaction, so the shared connection is fine. */
   async multi(cmds: Command[], base64: boolean): Promise<Outcome[]> {
+    const translated = cmds.map((cmd) => this.scripts.translate(cmd));
     const tx = this.redis.multi();
-    for (const cmd of cmds) tx.callBuffer(...cmd);
+    for (const { cmd } of translated) tx.callBuffer(...cmd);
     try {
-      return toOutcomes(await tx.exec(), base64);
+      return toOutcomes(await tx.exec(), translated, base64);
     } catch (err) {
       // A command that fails to queue makes Redis discard the whole transaction.
       throw new HttpError(400, errorText(err));
@@ -63,9 +68,9 @@ export class RedisExecutor {
   }
 }
 
-function toOutcomes(results: [Error | null, unknown][] | null, base64: boolean): Outcome[] {
+function toOutcomes(results: [Error | null, unknown][] | null, translated: { reply: (value: unknown) => unknown }[], base64: boolean): Outcome[] {
   if (results === null) throw new HttpError(400, "EXECABORT Transaction discarded");
-  return results.map(([err, reply]) => (err ? { error: errorText(err) } : { result: encodeReply(reply, base64) }));
+  return results.map(([err, value], i) => (err ? { error: errorText(err) } : { result: encodeReply(translated[i]!.reply(value), base64) }));
 }
 
 function errorText(err: unknown): string {

@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { Ratelimit } from "@upstash/ratelimit";
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,14 +76,44 @@ describe.each([
     expect(await redis.mget(k("m1"), k("m2"), k("none"))).toEqual(["one", "two", null]);
     await redis.zadd(k("z"), { score: 1, member: "a" }, { score: 2, member: "b" });
     expect(await redis.zrange(k("z"), 0, -1, { withScores: true })).toEqual(["a", 1, "b", 2]);
-    const [, keys] = await redis.scan(0, { match: `${k("m")}*`, count: 1000 });
-    expect(keys.sort()).toEqual([k("m1"), k("m2")]);
+    // One SCAN call covers `count` slots of the whole keyspace, not `count` matches: the shared
+    // Redis holds other runs' keys, so only following the cursor back to "0" sees every match
+    // (and SCAN may return a key twice while Redis rehashes).
+    const keys = new Set<string>();
+    let cursor = "0";
+    do {
+      const [next, page] = await redis.scan(cursor, { match: `${k("m")}*`, count: 1000 });
+      for (const key of page) keys.add(key);
+      cursor = next;
+    } while (cursor !== "0");
+    expect([...keys].sort()).toEqual([k("m1"), k("m2")]);
   });
 
   it("evaluates Lua", async () => {
     await redis.set(k("lua"), "from lua");
     expect(await redis.eval("return redis.call('GET', KEYS[1])", [k("lua")], [])).toBe("from lua");
     expect(await redis.eval("return {1, ARGV[1]}", [], ["two"])).toEqual([1, "two"]);
+  });
+
+  it("runs @upstash/ratelimit's scripts, whose shebang carries Upstash's own allow-key-locking flag", async () => {
+    const limiter = new Ratelimit({ redis, limiter: Ratelimit.slidingWindow(2, "1 m"), prefix: k("rl"), ephemeralCache: false, timeout: 0 });
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) outcomes.push((await limiter.limit("id")).success);
+    expect(outcomes).toEqual([true, true, false]);
+    expect((await limiter.getRemaining("other")).remaining).toBe(2);
+  });
+
+  it("answers a script's hash as Upstash does, so EVALSHA finds it after SCRIPT LOAD or EVAL", async () => {
+    const script = "#!lua flags=allow-key-locking,no-writes\nreturn ARGV[1]";
+    const sha = createHash("sha1").update(script).digest("hex");
+    expect(await redis.scriptLoad(script)).toBe(sha);
+    expect(await redis.scriptExists(sha)).toEqual([1]);
+    expect(await redis.evalsha(sha, [], ["loaded"])).toBe("loaded");
+    // Unique text per run: the stand-in remembers every script it has seen.
+    const other = `#!lua flags=allow-key-locking\nreturn redis.call('INCR', KEYS[1]) -- ${k("sha")}`;
+    await expect(redis.evalsha(createHash("sha1").update(other).digest("hex"), [k("sha")], [])).rejects.toThrow(/NOSCRIPT/);
+    expect(await redis.eval(other, [k("sha")], [])).toBe(1);
+    expect(await redis.evalsha(createHash("sha1").update(other).digest("hex"), [k("sha")], [])).toBe(2);
   });
 
   it("surfaces command errors", async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { localSecrets } from "../../core/unsafe-config";
 import { freePort } from "./ports";
 
 /** Everything the local stack needs to know; every field has a safe local default. */
@@ -10,6 +11,8 @@ export interface StackConfig {
   ports: {
     worker: number;
     jobs: number;
+    /** The jobs container's admin listener: Bull Board and /metrics. */
+    jobsAdmin: number;
     qstash: number;
     redisRest: number;
     neonHttp: number;
@@ -26,6 +29,7 @@ export interface StackConfig {
   jwtSecret: string;
   adminUsername: string;
   adminPassword: string;
+  metricsToken: string;
   sandbox: { seed: number; listings: number; orders: number; products: number; databaseUrl?: string | undefined };
 }
 
@@ -40,7 +44,7 @@ const num = (env: Env, name: string, fallback: number) => {
 };
 const str = (env: Env, name: string, fallback: string) => (env[name] ? env[name]! : fallback);
 
-export const QSTASH_DEV_TOKEN = "eyJVc2VySUQiOiJkZWZhdWx0VXNlciIsIlBhc3N3b3JkIjoiZGVmYXVsdFBhc3N3b3JkIn0=";
+export const QSTASH_DEV_TOKEN = localSecrets.qstashToken;
 
 export function stackConfigFromEnv(env: Env = process.env): StackConfig {
   return {
@@ -51,6 +55,7 @@ export function stackConfigFromEnv(env: Env = process.env): StackConfig {
     ports: {
       worker: num(env, "WORKER_PORT", 8787),
       jobs: num(env, "JOBS_PORT", 8788),
+      jobsAdmin: num(env, "JOBS_ADMIN_PORT", 8789),
       qstash: num(env, "QSTASH_PORT", 8080),
       redisRest: num(env, "REDIS_REST_PORT", 8079),
       neonHttp: num(env, "NEON_HTTP_PORT", 4444),
@@ -58,14 +63,15 @@ export function stackConfigFromEnv(env: Env = process.env): StackConfig {
       mlSandbox: num(env, "ML_SANDBOX_PORT", 8791),
       tinySandbox: num(env, "TINY_SANDBOX_PORT", 8792),
     },
-    redisRestToken: str(env, "UPSTASH_REDIS_REST_TOKEN", "local-redis-rest-token"),
+    redisRestToken: str(env, "UPSTASH_REDIS_REST_TOKEN", localSecrets.redisRestToken),
     qstashToken: str(env, "QSTASH_TOKEN", QSTASH_DEV_TOKEN),
-    qstashCurrentSigningKey: str(env, "QSTASH_CURRENT_SIGNING_KEY", "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r"),
-    qstashNextSigningKey: str(env, "QSTASH_NEXT_SIGNING_KEY", "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs"),
+    qstashCurrentSigningKey: str(env, "QSTASH_CURRENT_SIGNING_KEY", localSecrets.qstashSigningKeys.current),
+    qstashNextSigningKey: str(env, "QSTASH_NEXT_SIGNING_KEY", localSecrets.qstashSigningKeys.next),
     qstashBackoffScale: Number(str(env, "QSTASH_LOCAL_BACKOFF_SCALE", "0.001")),
-    jwtSecret: str(env, "JWT_SECRET", "local-dev-secret-change-me-0123456789abcdef"),
+    jwtSecret: str(env, "JWT_SECRET", localSecrets.jwtSecret),
     adminUsername: str(env, "ADMIN_USERNAME", "admin"),
     adminPassword: str(env, "ADMIN_PASSWORD", "admin"),
+    metricsToken: str(env, "METRICS_TOKEN", localSecrets.jobsMetricsToken),
     sandbox: {
       seed: num(env, "SANDBOX_SEED", 42),
       listings: num(env, "SANDBOX_LISTINGS", 200),

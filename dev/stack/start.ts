@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { localSecrets } from "../../core/unsafe-config";
 import { ensureDatabase, migrateDatabase } from "../../db/migrate";
 import type { RunningServer } from "../lib/server";
 import { startNeonHttpServer, startNeonWsProxy } from "../neon";
@@ -70,7 +71,7 @@ function tinyVars(config: StackConfig): Record<string, string> {
  * The local MercadoLibre sandbox's app credentials (its public defaults) and a fixed,
  * public, local-only token key: tokens stored by `npm run dev` are sandbox tokens anyway.
  */
-export const localTokenEncryptionKeys = "local1:bG9jYWwtb25seS10b2tlbi1rZXktMzItYnl0ZXMhISE";
+export const localTokenEncryptionKeys = localSecrets.tokenEncryptionKeys;
 
 function mlVars(config: StackConfig): Record<string, string> {
   return {
@@ -89,10 +90,13 @@ export function jobsEnv(config: StackConfig): Record<string, string> {
     JOBS_HOST: config.host,
     JOBS_PORT: String(config.ports.jobs),
     JOBS_PUBLIC_URL: `http://${config.host}:${config.ports.jobs}`,
+    JOBS_ADMIN_HOST: config.host,
+    JOBS_ADMIN_PORT: String(config.ports.jobsAdmin),
     QSTASH_CURRENT_SIGNING_KEY: config.qstashCurrentSigningKey,
     QSTASH_NEXT_SIGNING_KEY: config.qstashNextSigningKey,
     ADMIN_USERNAME: config.adminUsername,
     ADMIN_PASSWORD: config.adminPassword,
+    METRICS_TOKEN: config.metricsToken,
     ...mlVars(config),
     ...tinyVars(config),
   };
@@ -170,6 +174,7 @@ export async function startStack(config: StackConfig, options: StartStackOptions
     const urls = {
       worker: `http://${host}:${config.ports.worker}`,
       jobs: `http://${host}:${config.ports.jobs}`,
+      jobsAdmin: `http://${host}:${config.ports.jobsAdmin}`,
       qstash: `http://${host}:${config.ports.qstash}`,
       redisRest: `http://${host}:${config.ports.redisRest}`,
       neonHttp: `http://${host}:${config.ports.neonHttp}/sql`,

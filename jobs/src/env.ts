@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { includesPublishedTokenKey, isLoopbackHost, localSecrets } from "../../core/unsafe-config";
 import type { LogLevel } from "../../core/log";
 
 /**
@@ -7,13 +8,12 @@ import type { LogLevel } from "../../core/log";
  * the container in-process with their own values.
  */
 
-/** The local QStash keys (the SDK's dev-server constants); public, so never valid in production. */
-export const localQstashSigningKeys = {
-  current: "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r",
-  next: "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs",
-} as const;
+/** The local QStash keys (the SDK's dev-server constants); public, so never valid where the container is reachable. */
+export const localQstashSigningKeys = localSecrets.qstashSigningKeys;
 
-export const localAdminPassword = "autoecom-local-admin";
+export const localAdminPassword = localSecrets.jobsAdminPassword;
+export const localMetricsToken = localSecrets.jobsMetricsToken;
+const minSecretLength = 16;
 
 const urlWithProtocol = (protocols: string[]) =>
   z.url({ protocol: new RegExp(`^(${protocols.join("|")})$`), error: `must be a ${protocols.join(" or ")} URL` });
@@ -34,10 +34,15 @@ const schema = z.object({
   // 0 asks the OS for a free port (tests).
   JOBS_PORT: integer(0, 65_535).default(8788),
   JOBS_PUBLIC_URL: urlWithProtocol(["http", "https"]).optional(),
+  // Bull Board and /metrics: a listener of their own, so the one QStash reaches serves neither.
+  JOBS_ADMIN_HOST: z.string().min(1).default("127.0.0.1"),
+  JOBS_ADMIN_PORT: integer(0, 65_535).default(8789),
   QSTASH_CURRENT_SIGNING_KEY: z.string().min(1).default(localQstashSigningKeys.current),
   QSTASH_NEXT_SIGNING_KEY: z.string().min(1).default(localQstashSigningKeys.next),
   ADMIN_USERNAME: z.string().min(1).default("admin"),
   ADMIN_PASSWORD: z.string().min(1).default(localAdminPassword),
+  // Read-only: a Prometheus scraper holding it cannot retry or delete jobs in Bull Board.
+  METRICS_TOKEN: z.string().min(1).default(localMetricsToken),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(25_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   // MercadoLibre: without an app id and token keys the container runs, but ML jobs cannot call ML.
@@ -57,26 +62,54 @@ const schema = z.object({
   TINY_QUOTA_BURST_PER_SECOND: integer(1, 10_000).default(3),
   // Jobs wait out a quota window (Tiny's is one minute) rather than fail and retry.
   TINY_QUOTA_MAX_WAIT_MS: integer(0, 600_000).default(65_000),
+  // Processed and skipped ML notifications older than this are deleted daily; failed ones stay.
+  RETENTION_WEBHOOK_EVENTS_DAYS: integer(1, 3_650).default(90),
 });
 
 type Problem = { variable: string; message: string };
 
+function loopbackUrl(url: string): boolean {
+  try {
+    return isLoopbackHost(new URL(url).hostname);
+  } catch {
+    // An unparseable URL is reported by the schema; treat it as exposed so the secrets are checked too.
+    return false;
+  }
+}
+
 /**
- * Defaults that are fine on a laptop are a hole on a public host. Checked on the raw
- * values, so these are reported together with any other invalid variable.
+ * Where anyone but this machine can reach the container, the published local keys and passwords
+ * let them sign deliveries, open Bull Board or read sealed tokens. NODE_ENV is not trusted to
+ * say so (`docker run --env-file` overrides the image's), so where the container listens and where
+ * QStash reaches it decide. Checked on the raw values, so reported with any other invalid variable.
  */
-function productionProblems(raw: Record<string, string>): Problem[] {
-  if (raw.NODE_ENV !== "production") return [];
+function exposedProblems(raw: Record<string, string>): Problem[] {
+  const production = raw.NODE_ENV === "production";
+  const exposed =
+    production ||
+    !loopbackUrl(raw.JOBS_PUBLIC_URL ?? "http://127.0.0.1") ||
+    !isLoopbackHost(raw.JOBS_HOST ?? "127.0.0.1") ||
+    !isLoopbackHost(raw.JOBS_ADMIN_HOST ?? "127.0.0.1");
+  if (!exposed) return [];
+  const where = production ? "in production" : "when the container is reachable beyond loopback";
   const problems: Problem[] = [];
-  if (!raw.JOBS_PUBLIC_URL) problems.push({ variable: "JOBS_PUBLIC_URL", message: "required in production (the URL QStash delivers to)" });
-  if ((raw.ADMIN_PASSWORD ?? localAdminPassword) === localAdminPassword) {
-    problems.push({ variable: "ADMIN_PASSWORD", message: "the local default is not allowed in production" });
+  if (production && !raw.JOBS_PUBLIC_URL) problems.push({ variable: "JOBS_PUBLIC_URL", message: "required in production (the URL QStash delivers to)" });
+  const adminPassword = raw.ADMIN_PASSWORD ?? localAdminPassword;
+  if (adminPassword === localAdminPassword || adminPassword.length < minSecretLength) {
+    problems.push({ variable: "ADMIN_PASSWORD", message: `must be at least ${minSecretLength} characters and not the local default ${where}` });
+  }
+  const metricsToken = raw.METRICS_TOKEN ?? localMetricsToken;
+  if (metricsToken === localMetricsToken || metricsToken.length < minSecretLength || metricsToken === adminPassword) {
+    problems.push({ variable: "METRICS_TOKEN", message: `must be at least ${minSecretLength} characters, not the local default and not ADMIN_PASSWORD ${where}` });
   }
   if ((raw.QSTASH_CURRENT_SIGNING_KEY ?? localQstashSigningKeys.current) === localQstashSigningKeys.current) {
-    problems.push({ variable: "QSTASH_CURRENT_SIGNING_KEY", message: "the public local key is not allowed in production" });
+    problems.push({ variable: "QSTASH_CURRENT_SIGNING_KEY", message: `the public local key is not allowed ${where}` });
   }
   if ((raw.QSTASH_NEXT_SIGNING_KEY ?? localQstashSigningKeys.next) === localQstashSigningKeys.next) {
-    problems.push({ variable: "QSTASH_NEXT_SIGNING_KEY", message: "the public local key is not allowed in production" });
+    problems.push({ variable: "QSTASH_NEXT_SIGNING_KEY", message: `the public local key is not allowed ${where}` });
+  }
+  if (raw.TOKEN_ENCRYPTION_KEYS && includesPublishedTokenKey(raw.TOKEN_ENCRYPTION_KEYS)) {
+    problems.push({ variable: "TOKEN_ENCRYPTION_KEYS", message: `the published example key is not allowed ${where}` });
   }
   return problems;
 }
@@ -88,10 +121,13 @@ export interface JobsEnv {
   redisKeyPrefix: string;
   host: string;
   port: number;
+  /** Bull Board and /metrics listen here, never on host:port. */
+  admin: { host: string; port: number; username: string; password: string };
+  /** Bearer token that opens /metrics only. */
+  metricsToken: string;
   /** Base URL QStash delivers to, without a trailing slash; signatures are checked against it. */
   publicUrl: string;
   qstash: { currentSigningKey: string; nextSigningKey: string };
-  admin: { username: string; password: string };
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
   ml: {
@@ -109,6 +145,7 @@ export interface JobsEnv {
     clientSecret: string | null;
     quota: { readsPerMinute: number; writesPerMinute: number; burstPerSecond: number; maxWaitMs: number };
   };
+  retention: { webhookEventsDays: number };
 }
 
 export class EnvError extends Error {
@@ -130,7 +167,7 @@ export function parseJobsEnv(record: Readonly<Record<string, string | undefined>
   const result = schema.safeParse(cleaned);
   const problems = [
     ...(result.success ? [] : result.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message }))),
-    ...productionProblems(cleaned),
+    ...exposedProblems(cleaned),
   ];
   if (!result.success || problems.length > 0) throw new EnvError(problems);
   const env = result.data;
@@ -143,7 +180,8 @@ export function parseJobsEnv(record: Readonly<Record<string, string | undefined>
     port: env.JOBS_PORT,
     publicUrl: (env.JOBS_PUBLIC_URL ?? `http://127.0.0.1:${env.JOBS_PORT}`).replace(/\/+$/, ""),
     qstash: { currentSigningKey: env.QSTASH_CURRENT_SIGNING_KEY, nextSigningKey: env.QSTASH_NEXT_SIGNING_KEY },
-    admin: { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD },
+    admin: { host: env.JOBS_ADMIN_HOST, port: env.JOBS_ADMIN_PORT, username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD },
+    metricsToken: env.METRICS_TOKEN,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     logLevel: env.LOG_LEVEL,
     ml: {
@@ -166,6 +204,7 @@ export function parseJobsEnv(record: Readonly<Record<string, string | undefined>
         maxWaitMs: env.TINY_QUOTA_MAX_WAIT_MS,
       },
     },
+    retention: { webhookEventsDays: env.RETENTION_WEBHOOK_EVENTS_DAYS },
   };
 }
 

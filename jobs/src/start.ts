@@ -11,7 +11,7 @@ import { createEnqueue, type Producer } from "./queues/enqueue";
 import { closeQueues, createQueues } from "./queues/registry";
 import { closeRedis, createConsumerConnection, createProducerConnection, firstConnectAttempt } from "./redis";
 import { startWorkers } from "./runtime/workers";
-import { createApp } from "./http/app";
+import { createAdminApp, createApp } from "./http/app";
 import { withTimeout } from "../../core/timeout";
 import { buildJobServices } from "./runtime/services";
 import { startSchedulers } from "./queues/schedulers";
@@ -27,8 +27,10 @@ export interface StartJobsOptions {
 }
 
 export interface RunningJobs {
-  /** Where the HTTP server listens (the real port when JOBS_PORT is 0). */
+  /** Where the public listener (health, QStash ingress) listens: the real port when JOBS_PORT is 0. */
   url: string;
+  /** Where Bull Board and /metrics listen: the real port when JOBS_ADMIN_PORT is 0. */
+  adminUrl: string;
   /** Graceful stop; safe to call more than once. Resolves when everything is closed. */
   close(): Promise<void>;
 }
@@ -38,7 +40,7 @@ const stepTimeoutMs = 5_000;
 
 /**
  * Boots the container: Postgres pool, Redis connections, queues, workers and the HTTP
- * server. Redis or Postgres being down does not stop the boot: /health reports it, the
+ * servers. Redis or Postgres being down does not stop the boot: /health reports it, the
  * ingress answers 503 and the workers start consuming when Redis comes back.
  */
 export async function startJobs(env: JobsEnv, options: StartJobsOptions = {}): Promise<RunningJobs> {
@@ -77,22 +79,27 @@ export async function startJobs(env: JobsEnv, options: StartJobsOptions = {}): P
     log,
     db: database.db,
     producer,
-    metrics: services.metrics,
     publicUrl: env.publicUrl,
     signingKeys: env.qstash,
-    admin: env.admin,
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
   });
+  const adminApp = createAdminApp({
+    log,
+    db: database.db,
+    producer,
+    metrics: services.metrics,
+    admin: { username: env.admin.username, password: env.admin.password },
+    metricsToken: env.metricsToken,
+  });
 
-  let server: ServerType | undefined;
+  const servers: ServerType[] = [];
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       const started = performance.now();
       log.info("shutdown started");
       // 1. No new deliveries: QStash gets connection errors and retries later.
-      const listening = server;
-      if (listening) await step("http server", log, () => closeServer(listening));
+      await step("http servers", log, () => Promise.all(servers.map(closeServer)));
       // 2. In-flight jobs finish (bounded); queues stop being consumed.
       const drain = await workers.close(env.shutdownTimeoutMs);
       // 3. Then everything the jobs used.
@@ -103,17 +110,22 @@ export async function startJobs(env: JobsEnv, options: StartJobsOptions = {}): P
     })());
 
   try {
-    server = await listen(app.fetch, env.host, env.port);
+    servers.push(await listen(app.fetch, env.host, env.port));
+    servers.push(await listen(adminApp.fetch, env.admin.host, env.admin.port));
   } catch (error) {
     // A taken port must not leave Redis connections and workers running behind the caller's back.
     await close();
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${env.host.includes(":") ? `[${env.host}]` : env.host}:${port}`;
-  log.info("jobs container listening", { url, admin: `${url}/admin/queues`, publicUrl: env.publicUrl, prefix: env.redisKeyPrefix });
+  const [url, adminUrl] = servers.map(listeningUrl) as [string, string];
+  log.info("jobs container listening", { url, admin: `${adminUrl}/admin/queues`, publicUrl: env.publicUrl, prefix: env.redisKeyPrefix });
 
-  return { url, close };
+  return { url, adminUrl, close };
+}
+
+function listeningUrl(server: ServerType): string {
+  const { address, port } = server.address() as AddressInfo;
+  return `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
 }
 
 async function step(name: string, log: Logger, run: () => Promise<unknown>): Promise<void> {

@@ -12,6 +12,7 @@ import {
   closedPort,
   createTestResources,
   memoryLogger,
+  metricsToken,
   publicUrl,
   type TestResources,
 } from "./support/resources";
@@ -106,6 +107,15 @@ describe("startJobs", () => {
     const quiet = memoryLogger();
     await expect(startJobs(resources.env({ JOBS_PORT: port }), { processors: {}, log: quiet })).rejects.toThrow(/EADDRINUSE/);
     expect(quiet.lines.some((l) => l.msg === "shutdown complete")).toBe(true);
+  });
+
+  it("rejects when the admin port is taken, closing the public listener it had opened", async () => {
+    const quiet = memoryLogger();
+    const publicPort = String(await closedPort());
+    const env = resources.env({ JOBS_PORT: publicPort, JOBS_ADMIN_PORT: new URL(up.adminUrl).port });
+    await expect(startJobs(env, { processors: {}, log: quiet })).rejects.toThrow(/EADDRINUSE/);
+    expect(quiet.lines.some((l) => l.msg === "shutdown complete")).toBe(true);
+    await expect(fetch(`http://127.0.0.1:${publicPort}/health`)).rejects.toThrow();
   });
 });
 
@@ -218,33 +228,68 @@ describe("POST /qstash/:jobName", () => {
   });
 });
 
-describe("Bull Board at /admin/queues", () => {
-  const auth = (username: string, password: string) => ({
-    authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`,
+const basic = (username: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`,
+});
+const adminAuth = basic(adminCredentials.username, adminCredentials.password);
+const metricsAuth = { authorization: `Bearer ${metricsToken}` };
+
+describe("the public listener (the one QStash reaches)", () => {
+  it("serves neither Bull Board nor /metrics, whatever the credentials", async () => {
+    expect(new URL(up.adminUrl).port).not.toBe(new URL(up.url).port);
+    for (const path of ["/admin/queues", "/admin/queues/api/queues", "/metrics"]) {
+      for (const headers of [{}, adminAuth, metricsAuth]) {
+        const response = await fetch(`${up.url}${path}`, { headers });
+        expect(response.status, `${path} ${JSON.stringify(headers)}`).toBe(404);
+        expect(await response.json()).toMatchObject({ code: "not_found" });
+      }
+    }
   });
 
-  it("requires basic auth", async () => {
-    const anonymous = await fetch(`${up.url}/admin/queues`);
+  it("is not where the admin listener serves the ingress or the health probe", async () => {
+    expect((await fetch(`${up.adminUrl}/health`)).status).toBe(404);
+    expect((await fetch(`${up.adminUrl}/qstash/ml.webhook`, { method: "POST", body: "{}" })).status).toBe(404);
+  });
+});
+
+describe("Bull Board at /admin/queues on the admin listener", () => {
+  it("requires basic auth, and the metrics token does not open it", async () => {
+    const anonymous = await fetch(`${up.adminUrl}/admin/queues`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get("www-authenticate")).toMatch(/^Basic /);
-    const wrong = await fetch(`${up.url}/admin/queues/api/queues`, { headers: auth(adminCredentials.username, "nope") });
+    const wrong = await fetch(`${up.adminUrl}/admin/queues/api/queues`, { headers: basic(adminCredentials.username, "nope") });
     expect(wrong.status).toBe(401);
+    expect((await fetch(`${up.adminUrl}/admin/queues/api/queues`, { headers: metricsAuth })).status).toBe(401);
+    expect((await fetch(`${up.adminUrl}/admin/queues/api/queues`, { headers: basic(adminCredentials.username, metricsToken) })).status).toBe(401);
   });
 
   it("serves the dashboard and lists every catalog queue", async () => {
-    const headers = auth(adminCredentials.username, adminCredentials.password);
-    const page = await fetch(`${up.url}/admin/queues`, { headers });
+    const page = await fetch(`${up.adminUrl}/admin/queues`, { headers: adminAuth });
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
-    const api = await fetch(`${up.url}/admin/queues/api/queues`, { headers });
+    const api = await fetch(`${up.adminUrl}/admin/queues/api/queues`, { headers: adminAuth });
     expect(api.status).toBe(200);
     const { queues } = (await api.json()) as { queues: { name: string }[] };
     expect(queues.map((q) => q.name).sort()).toEqual(["ml-sync", "ml-token-refresh", "ml-webhook", "tinyerp-realtime", "tinyerp-sync"]);
   });
 
   it("answers its API with 503 instead of hanging while Redis is unreachable", async () => {
-    const headers = auth(adminCredentials.username, adminCredentials.password);
-    const response = await fetch(`${down.url}/admin/queues/api/queues`, { headers, signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(`${down.adminUrl}/admin/queues/api/queues`, { headers: adminAuth, signal: AbortSignal.timeout(2_000) });
     expect(response.status).toBe(503);
+  });
+});
+
+describe("/metrics on the admin listener", () => {
+  it("opens with its own bearer token only: the admin credentials get 401", async () => {
+    const anonymous = await fetch(`${up.adminUrl}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toMatch(/^Bearer /);
+    expect(anonymous.headers.get("content-type")).toContain("application/problem+json");
+    expect((await fetch(`${up.adminUrl}/metrics`, { headers: adminAuth })).status).toBe(401);
+    expect((await fetch(`${up.adminUrl}/metrics`, { headers: { authorization: `Bearer ${adminCredentials.password}` } })).status).toBe(401);
+    expect((await fetch(`${up.adminUrl}/metrics`, { headers: { authorization: `Bearer ${metricsToken}x` } })).status).toBe(401);
+    const response = await fetch(`${up.adminUrl}/metrics`, { headers: metricsAuth });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("autoecom_queue_jobs");
   });
 });

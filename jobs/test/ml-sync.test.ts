@@ -93,6 +93,7 @@ function directContext(runId: string): JobContext<"ml.sync"> {
       mlAccountLimits: { concurrency: 4, ratePerSecond: 10_000 },
       metrics: new JobMetrics(),
       tiny: null,
+      retention: { webhookEventsDays: 90 },
     },
     defer: () => Promise.reject(new Error("not used by ml.sync")),
     progress: async () => undefined,

@@ -1,17 +1,17 @@
 import { Queue } from "bullmq";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toOrderRow } from "../../core/ml-resources";
+import { toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "../../core/ml-resources";
 import { createNodeDb } from "../../db/client-node";
-import { upsertOrder } from "../../db/queries/ml-data";
-import { domainEvents, mlClaims, mlListings, mlOrders, mlQuestions, mlShipments, webhookEvents } from "../../db/schema";
+import { upsertClaim, upsertListing, upsertOrder, upsertQuestion, upsertShipment } from "../../db/queries/ml-data";
+import { domainEvents, mlAccounts, mlClaims, mlListings, mlOrders, mlQuestions, mlShipments, webhookEvents } from "../../db/schema";
 import { DEMO_SELLER_ID, SECOND_SELLER_ID, startMlSandbox, type MlSandbox } from "../../dev/sandbox/ml";
 import { startReceiver, type Receiver } from "../../dev/sandbox/ml/test-helpers";
 import { connectSandboxSeller, randomTokenKeys } from "../../test/support/ml-seller";
 import { localQstashSigningKeys } from "../src/env";
 import { startJobs, type RunningJobs } from "../src/start";
 import { signDelivery } from "./support/qstash-signer";
-import { adminCredentials, createTestResources, memoryLogger, publicUrl, waitFor, type TestResources } from "./support/resources";
+import { createTestResources, memoryLogger, metricsToken, publicUrl, waitFor, type TestResources } from "./support/resources";
 
 /**
  * The jobs side of the webhook pipeline against real Postgres, Redis and the ML sandbox: the
@@ -25,12 +25,13 @@ let jobs: RunningJobs;
 let database: ReturnType<typeof createNodeDb>;
 let demo: { userId: string; accountId: string };
 let syncQueue: Queue;
+let tokenKeys: string;
 
 beforeAll(async () => {
   resources = await createTestResources();
   receiver = await startReceiver();
   sandbox = await startMlSandbox({ port: 0, seed: 11, listings: 40, orders: 5, callbackUrl: receiver.url, timeScale: 0.0005 });
-  const tokenKeys = randomTokenKeys();
+  tokenKeys = randomTokenKeys();
   demo = await connectSandboxSeller({ databaseUrl: resources.databaseUrl, tokenKeys, sandbox, mlUserId: DEMO_SELLER_ID });
   database = createNodeDb(resources.databaseUrl, { max: 2 });
   jobs = await startJobs(
@@ -234,11 +235,9 @@ describe("ml.webhook processing", () => {
     await fetch(`${sandbox.url}/_sandbox/callback`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: receiver.url }) });
   }, 60_000);
 
-  it("serves queue and job metrics in Prometheus format behind the admin credentials", async () => {
-    expect((await fetch(`${jobs.url}/metrics`)).status).toBe(401);
-    const response = await fetch(`${jobs.url}/metrics`, {
-      headers: { authorization: `Basic ${Buffer.from(`${adminCredentials.username}:${adminCredentials.password}`).toString("base64")}` },
-    });
+  it("serves queue and job metrics in Prometheus format behind the metrics token", async () => {
+    expect((await fetch(`${jobs.adminUrl}/metrics`)).status).toBe(401);
+    const response = await fetch(`${jobs.adminUrl}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await response.text();
@@ -246,5 +245,163 @@ describe("ml.webhook processing", () => {
     expect(text).toMatch(/autoecom_job_duration_seconds_count\{queue="ml-webhook",job="ml.webhook",outcome="completed"\} \d+/);
     expect(text).toMatch(/autoecom_webhook_events\{status="processed",topic="orders_v2"\} \d+/);
     expect(text).toMatch(/autoecom_ml_notifications_total\{topic="orders_v2",outcome="coalesced"\} \d+/);
+  });
+});
+
+/**
+ * Notifications are unsigned and `user_id` is public, so anyone can tell us "seller B has news
+ * about /items/<A's item>". Each topic below is forged in the attacker's (B's) name for a
+ * resource B's token can read but that ML says is A's: nothing may be stored under B, and A's
+ * rows must stay A's.
+ */
+describe("forged notifications cannot move data between tenants", () => {
+  let attacker: { userId: string; accountId: string };
+  beforeAll(async () => {
+    attacker = await connectSandboxSeller({ databaseUrl: resources.databaseUrl, tokenKeys, sandbox, mlUserId: SECOND_SELLER_ID });
+  });
+
+  const forge = (topic: string, resource: string) => ({
+    _id: crypto.randomUUID(),
+    resource,
+    user_id: SECOND_SELLER_ID,
+    topic,
+    application_id: Number(sandbox.appId),
+    attempts: 1,
+    sent: new Date().toISOString(),
+  });
+
+  async function outcomeOf(body: { _id: string } & Record<string, unknown>) {
+    expect((await deliver(body)).status).toBe(200);
+    await settled();
+    const [event] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.notificationKey, `id|${body._id}`));
+    return { status: event?.status, outcome: event?.outcome, accountId: event?.accountId };
+  }
+
+  /** A sale of A's bought by B: B's token can read the order, its shipment and a claim on it. */
+  async function victimSaleBoughtByAttacker() {
+    const mark = receiver.received.length;
+    const order = await control<{ id: number; shipping: { id: number }; order_items: { item: { id: string } }[] }>("/orders", { buyer_id: SECOND_SELLER_ID });
+    const claim = await control<{ id: number }>("/claims", { order_id: order.id });
+    for (const n of await captured(mark)) await deliver(n);
+    await settled();
+    return { order, claim };
+  }
+
+  it("items: A's listing stays A's, and an unstored one of A's is not stored under B", async () => {
+    const item = await control<{ id: string }>("/items", {});
+    expect(await outcomeOf({ ...forge("items", `/items/${item.id}`), user_id: DEMO_SELLER_ID })).toMatchObject({ status: "processed", outcome: "fetched" });
+    const [before] = await database.db.select().from(mlListings).where(eq(mlListings.mlItemId, item.id));
+    expect(before?.accountId).toBe(demo.accountId);
+    expect(await outcomeOf(forge("items", `/items/${item.id}`))).toEqual({ status: "skipped", outcome: "foreign_resource", accountId: attacker.accountId });
+    expect((await database.db.select().from(mlListings).where(eq(mlListings.mlItemId, item.id)))[0]).toEqual(before);
+
+    const fresh = await control<{ id: string }>("/items", {});
+    expect(await outcomeOf(forge("items", `/items/${fresh.id}`))).toMatchObject({ status: "skipped", outcome: "foreign_resource" });
+    expect(await database.db.select().from(mlListings).where(eq(mlListings.mlItemId, fresh.id))).toEqual([]);
+    expect(await database.db.select().from(mlListings).where(eq(mlListings.accountId, attacker.accountId))).toEqual([]);
+  });
+
+  it("questions: a question on A's listing is not stored under B", async () => {
+    const item = await control<{ id: string }>("/items", {});
+    const mark = receiver.received.length;
+    await control("/questions", { item_id: item.id, text: "Aceita troca?" });
+    const genuine = (await captured(mark)).find((n) => n.topic === "questions")!;
+    expect(await outcomeOf(forge("questions", String(genuine.resource)))).toMatchObject({ status: "skipped", outcome: "foreign_resource" });
+    expect(await database.db.select().from(mlQuestions).where(eq(mlQuestions.accountId, attacker.accountId))).toEqual([]);
+    await deliver(genuine);
+    await settled();
+    const id = Number(String(genuine.resource).split("/").pop());
+    expect((await database.db.select().from(mlQuestions).where(eq(mlQuestions.mlQuestionId, id)))[0]?.accountId).toBe(demo.accountId);
+  });
+
+  it("orders, shipments and claims: a sale of A's that B bought stays A's", async () => {
+    const { order, claim } = await victimSaleBoughtByAttacker();
+    const rowsBefore = {
+      order: (await database.db.select().from(mlOrders).where(eq(mlOrders.mlOrderId, order.id)))[0],
+      shipment: (await database.db.select().from(mlShipments).where(eq(mlShipments.mlShipmentId, order.shipping.id)))[0],
+      claim: (await database.db.select().from(mlClaims).where(eq(mlClaims.mlClaimId, claim.id)))[0],
+    };
+    expect(rowsBefore.order?.accountId).toBe(demo.accountId);
+    expect(rowsBefore.shipment?.accountId).toBe(demo.accountId);
+    expect(rowsBefore.claim?.accountId).toBe(demo.accountId);
+
+    for (const [topic, resource] of [
+      ["orders_v2", `/orders/${order.id}`],
+      ["shipments", `/shipments/${order.shipping.id}`],
+      ["claims", `/post-purchase/v1/claims/${claim.id}`],
+    ] as const) {
+      expect(await outcomeOf(forge(topic, resource)), topic).toMatchObject({ status: "skipped", outcome: "foreign_resource" });
+    }
+    expect((await database.db.select().from(mlOrders).where(eq(mlOrders.mlOrderId, order.id)))[0]).toEqual(rowsBefore.order);
+    expect((await database.db.select().from(mlShipments).where(eq(mlShipments.mlShipmentId, order.shipping.id)))[0]).toEqual(rowsBefore.shipment);
+    expect((await database.db.select().from(mlClaims).where(eq(mlClaims.mlClaimId, claim.id)))[0]).toEqual(rowsBefore.claim);
+    for (const table of [mlOrders, mlShipments, mlClaims, mlQuestions, mlListings]) {
+      expect(await database.db.select().from(table).where(eq(table.accountId, attacker.accountId))).toEqual([]);
+    }
+  });
+
+  it("every upsert (webhooks, syncs, recovery and the Worker all write through them) refuses a resource whose seller is not the account's, or is not named", async () => {
+    const { order, claim } = await victimSaleBoughtByAttacker();
+    const item = await control<Record<string, unknown> & { id: string }>("/items", {});
+    const mark = receiver.received.length;
+    await control("/questions", { item_id: item.id, text: "Pronta entrega?" });
+    const questionId = Number(String((await captured(mark)).find((n) => n.topic === "questions")!.resource).split("/").pop());
+    const read = async (path: string) => (await (await fetch(`${sandbox.url}${path}`, { headers: { authorization: `Bearer ${sandbox.issueToken(DEMO_SELLER_ID).access_token}`, "x-format-new": "true" } })).json()) as Record<string, unknown>;
+    const bodies = {
+      items: await read(`/items/${item.id}`),
+      orders: await read(`/orders/${order.id}`),
+      questions: await read(`/questions/${questionId}`),
+      claims: await read(`/post-purchase/v1/claims/${claim.id}`),
+      shipments: await read(`/shipments/${order.shipping.id}`),
+    };
+    const now = new Date();
+    const upserts = {
+      items: (accountId: string, raw: unknown) => upsertListing(database.db, accountId, toListingRow(raw, now)),
+      orders: (accountId: string, raw: unknown) => upsertOrder(database.db, accountId, toOrderRow(raw, now)),
+      questions: (accountId: string, raw: unknown) => upsertQuestion(database.db, accountId, toQuestionRow(raw, now)),
+      claims: (accountId: string, raw: unknown) => upsertClaim(database.db, accountId, toClaimRow(raw, now)),
+      shipments: (accountId: string, raw: unknown) => upsertShipment(database.db, accountId, toShipmentRow(raw, now)),
+    };
+    const unnamed = {
+      items: { ...bodies.items, seller_id: null },
+      orders: { ...bodies.orders, seller: undefined },
+      questions: { ...bodies.questions, seller_id: undefined },
+      claims: { ...bodies.claims, players: (bodies.claims.players as { role: string }[]).filter((p) => p.role !== "respondent") },
+      shipments: { ...bodies.shipments, sender_id: undefined, origin: { ...(bodies.shipments.origin as object), sender_id: null } },
+    };
+    for (const kind of Object.keys(upserts) as (keyof typeof upserts)[]) {
+      await expect(upserts[kind](attacker.accountId, bodies[kind]), kind).rejects.toMatchObject({ name: "ForeignResourceError", reason: "not_the_seller" });
+      await expect(upserts[kind](demo.accountId, unnamed[kind]), `${kind} without a seller`).rejects.toMatchObject({ name: "ForeignResourceError", reason: "not_the_seller" });
+      await expect(upserts[kind](demo.accountId, bodies[kind]), `${kind} of its own seller`).resolves.toMatchObject({ applied: expect.any(Boolean) });
+    }
+    for (const table of [mlOrders, mlShipments, mlClaims, mlQuestions, mlListings]) {
+      expect(await database.db.select().from(table).where(eq(table.accountId, attacker.accountId))).toEqual([]);
+    }
+  });
+
+  it("no upsert moves a row to another account, whatever the row says", async () => {
+    const { order } = await victimSaleBoughtByAttacker();
+    const before = await orderRow(order.id);
+    expect(before?.accountId).toBe(demo.accountId);
+    // Even a row naming B as the seller (as a doctored body would) cannot take A's order.
+    const doctored = toOrderRow({ ...order, status: "cancelled", seller: { id: SECOND_SELLER_ID }, last_updated: new Date(Date.now() + 60_000).toISOString() }, new Date());
+    await expect(upsertOrder(database.db, attacker.accountId, doctored)).rejects.toMatchObject({ name: "ForeignResourceError", reason: "held_by_another_account" });
+    expect(await orderRow(order.id)).toEqual(before);
+  });
+
+  it("a seller who is removed and connects again gets the next notification processed at once (no stale account cache)", async () => {
+    const notify = async () => {
+      const item = await control<{ id: string }>("/items", { seller_id: SECOND_SELLER_ID });
+      const body = { _id: crypto.randomUUID(), resource: `/items/${item.id}`, user_id: SECOND_SELLER_ID, topic: "items", application_id: Number(sandbox.appId), attempts: 1, sent: new Date().toISOString() };
+      expect((await deliver(body)).status).toBe(200);
+      await settled();
+      const [event] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.notificationKey, `id|${body._id}`));
+      return { status: event?.status, outcome: event?.outcome, accountId: event?.accountId };
+    };
+    expect(await notify()).toEqual({ status: "processed", outcome: "fetched", accountId: attacker.accountId });
+    // Disconnect with purge, then connect again within seconds: a new account row.
+    await database.db.delete(mlAccounts).where(eq(mlAccounts.id, attacker.accountId));
+    attacker = await connectSandboxSeller({ databaseUrl: resources.databaseUrl, tokenKeys, sandbox, mlUserId: SECOND_SELLER_ID });
+    expect(await notify()).toEqual({ status: "processed", outcome: "fetched", accountId: attacker.accountId });
   });
 });

@@ -354,7 +354,7 @@ describe("order push to Tiny (exactly once)", () => {
         return { jobId: `job-${enqueued.length}`, deduplicated: false };
       },
       signal: new AbortController().signal,
-      services: { redis: undefined as never, keyPrefix: resources.prefix, ml: null, mlTokens: null, mlAppId: null, mlAccountLimits: { concurrency: 1, ratePerSecond: 1 }, metrics: new JobMetrics(), tiny },
+      services: { redis: undefined as never, keyPrefix: resources.prefix, ml: null, mlTokens: null, mlAppId: null, mlAccountLimits: { concurrency: 1, ratePerSecond: 1 }, metrics: new JobMetrics(), tiny, retention: { webhookEventsDays: 90 } },
       defer: (_ms, reason) => {
         deferred.push(reason);
         return Promise.reject(new Error("deferred"));

@@ -61,11 +61,12 @@ describe("the local stack, end to end", () => {
   it("register → login → me → update → refresh → logout → delete", async () => {
     const email = `e2e-${Date.now()}@example.com`;
     const registered = await call("/auth/register", { method: "POST", json: { email, password: "first password", name: "E2E" } });
-    expect(registered.status).toBe(201);
-    const userId = registered.body.user.id;
+    expect(registered.status).toBe(202);
 
     const login = await call("/auth/login", { method: "POST", json: { email, password: "first password" } });
     expect(login.status).toBe(200);
+    const userId = login.body.user.id;
+    const otherSession = await call("/auth/login", { method: "POST", json: { email, password: "first password" } });
     let access = login.body.accessToken;
     let refresh = login.body.refreshToken;
 
@@ -80,8 +81,8 @@ describe("the local stack, end to end", () => {
     });
     expect(updated.status).toBe(200);
     expect(updated.body.name).toBe("Renamed");
-    // The registration session was another session, so the password change ended it.
-    expect((await call("/auth/me", { token: registered.body.accessToken })).status).toBe(401);
+    // The password change ended the user's other session.
+    expect((await call("/auth/me", { token: otherSession.body.accessToken })).status).toBe(401);
 
     const refreshed = await call("/auth/refresh", { method: "POST", json: { refreshToken: refresh } });
     expect(refreshed.status).toBe(200);
@@ -95,14 +96,15 @@ describe("the local stack, end to end", () => {
 
     const again = await call("/auth/login", { method: "POST", json: { email, password: "second password" } });
     expect(again.status).toBe(200);
-    expect((await call(`/users/${userId}`, { method: "DELETE", token: again.body.accessToken })).status).toBe(204);
+    expect((await call(`/users/${userId}`, { method: "DELETE", token: again.body.accessToken, json: { currentPassword: "second password" } })).status).toBe(204);
     expect((await call("/auth/login", { method: "POST", json: { email, password: "second password" } })).status).toBe(401);
   });
 
-  it("protects Bull Board with admin credentials", async () => {
-    expect((await fetch(`${stack.urls.jobs}/admin/queues`)).status).toBe(401);
+  it("protects Bull Board with admin credentials, on the admin listener only", async () => {
+    expect((await fetch(`${stack.urls.jobs}/admin/queues`)).status).toBe(404);
+    expect((await fetch(`${stack.urls.jobsAdmin}/admin/queues`)).status).toBe(401);
     const { adminUsername, adminPassword } = stack.config;
-    const authorised = await fetch(`${stack.urls.jobs}/admin/queues`, {
+    const authorised = await fetch(`${stack.urls.jobsAdmin}/admin/queues`, {
       headers: { authorization: `Basic ${Buffer.from(`${adminUsername}:${adminPassword}`).toString("base64")}` },
     });
     expect(authorised.status).toBe(200);

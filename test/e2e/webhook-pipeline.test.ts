@@ -33,7 +33,9 @@ beforeAll(async () => {
   config = await isolatedStackConfig();
   stack = await startStack({ ...config, sandbox: { ...config.sandbox, listings: 30, orders: 3, products: 10 } }, { quiet: true, readyTimeoutMs: 90_000 });
   database = createNodeDb(config.databaseUrl, { max: 3 });
-  const registered = await api<{ accessToken: string; user: { id: string } }>("/auth/register", { method: "POST", json: { email: `wh-${Date.now()}@example.com`, password: "webhook pipeline" } });
+  const credentials = { email: `wh-${Date.now()}@example.com`, password: "webhook pipeline" };
+  await api("/auth/register", { method: "POST", json: credentials });
+  const registered = await api<{ accessToken: string; user: { id: string } }>("/auth/login", { method: "POST", json: credentials });
   token = registered.body.accessToken;
   const sandbox = { url: stack.urls.mlSandbox!, appId: "5503910054141466", clientSecret: "sandbox-client-secret" };
   ({ accountId } = await connectSandboxSeller({ databaseUrl: config.databaseUrl, tokenKeys: localTokenEncryptionKeys, sandbox, mlUserId: DEMO_SELLER_ID, userId: registered.body.user.id }));

@@ -81,6 +81,7 @@ export default async function setup(project: TestProject) {
     JWT_SECRET: randomBytes(32).toString("hex"),
     LOGIN_RATE_LIMIT_PER_EMAIL: "3",
     LOGIN_RATE_LIMIT_PER_IP: "6",
+    LOGIN_RATE_LIMIT_PER_ACCOUNT: "8",
     LOGIN_RATE_LIMIT_WINDOW_SECONDS: "600",
   });
 

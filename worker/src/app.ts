@@ -2,8 +2,10 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { AppError } from "../../core/errors";
-import { readConfig } from "./env";
+import { ConfigError, readConfig } from "./env";
 import { problemResponse, toAppError } from "../../core/http/problem";
+import { errorFields } from "../../core/log";
+import { stackFrames } from "../../core/redact";
 import { createRouter } from "./lib/router";
 import { limitBody } from "./middleware/body-limit";
 import { requestLog } from "./middleware/request-log";
@@ -60,9 +62,14 @@ export function createApp() {
     // A 401 tells the client how to authenticate (RFC 6750).
     const challenge = toAppError(error).status === 401 ? { "www-authenticate": 'Bearer realm="autoecom"' } : undefined;
     const response = problemResponse(c, error, challenge);
-    if (response.status >= 500) {
+    if (error instanceof ConfigError) {
+      // No services (and so no logger) without a configuration; the names are the whole story, a stack adds nothing.
+      const variables = error.fields.map((field) => field.path);
+      console.error(JSON.stringify({ level: "error", msg: "configuration refused", code: error.code, requestId: c.get("requestId"), variables }));
+    } else if (response.status >= 500) {
       const logger = c.get("services")?.logger;
-      const fields = { error: error.message, name: error.name, stack: error.stack };
+      // Messages quote SQL parameters and tokens (a DrizzleQueryError carries every param): described, frames only.
+      const fields = { ...errorFields(error), stack: stackFrames(error) };
       if (logger) logger.error("unhandled error", fields);
       else console.error(JSON.stringify({ level: "error", msg: "unhandled error", requestId: c.get("requestId"), ...fields }));
     }

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { AppError, type FieldError } from "../../core/errors";
 import { parseTokenKeys } from "../../core/token-cipher";
+import { includesPublishedTokenKey, isLoopbackHost, localSecrets } from "../../core/unsafe-config";
 
 /** Bindings as wrangler hands them over: vars from wrangler.toml, secrets from `wrangler secret put`/.dev.vars. */
 export type Bindings = Record<string, string | undefined>;
@@ -34,6 +36,12 @@ const ConfigSchema = z.object({
   LOGIN_RATE_LIMIT_WINDOW_SECONDS: int(900),
   LOGIN_RATE_LIMIT_PER_IP: int(30),
   LOGIN_RATE_LIMIT_PER_EMAIL: int(10),
+  LOGIN_RATE_LIMIT_PER_ACCOUNT: int(100),
+  PASSWORD_CHECK_RATE_LIMIT: int(10),
+  // Per user and minute (README "Rate limits"): every authenticated request, and those that spend a provider's quota.
+  API_RATE_LIMIT_PER_MINUTE: int(300),
+  API_PROVIDER_RATE_LIMIT_PER_MINUTE: int(30),
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: int(1200),
   HEALTH_CHECK_TIMEOUT_MS: int(1500),
   // Local only: the WebSocket proxy standing in for Neon's (dev/neon); interactive transactions go through it.
   NEON_WS_PROXY: z.string().min(1).optional(),
@@ -101,7 +109,67 @@ export function apiPublicUrl(config: Config): string | null {
   return url === null ? null : url.replace(/\/+$/, "");
 }
 
-export class ConfigError extends Error {}
+/**
+ * Every request answers 500 `bad_environment` while the configuration is invalid or unsafe. The
+ * problem names each variable and why, never its value (it may be a secret).
+ */
+export class ConfigError extends AppError {
+  constructor(fields: FieldError[]) {
+    super("bad_environment", `The Worker's configuration is invalid or unsafe: ${[...new Set(fields.map((field) => field.path.replace(/^env\./, "")))].join(", ")}.`, {
+      fields,
+    });
+    this.name = "ConfigError";
+  }
+}
+
+// Every URL the Worker calls or hands out; DATABASE_URL is a postgres:// URL and checked on its own.
+const publicUrlVariables = [
+  "UPSTASH_REDIS_REST_URL",
+  "QSTASH_URL",
+  "JOBS_PUBLIC_URL",
+  "API_PUBLIC_URL",
+  "ML_API_URL",
+  "ML_AUTH_URL",
+  "ML_REDIRECT_URI",
+  "ML_DASHBOARD_URL",
+  "TINY_API_URL",
+  "TINY_AUTH_URL",
+  "TINY_REDIRECT_URI",
+  "TINY_DASHBOARD_URL",
+] as const satisfies readonly (keyof Config)[];
+
+const loopbackUrl = (url: string) => isLoopbackHost(new URL(url).hostname);
+
+/**
+ * What is fine on a laptop and a hole in production: secrets published in this repository, the
+ * local stand-ins (NEON_WS_PROXY also turns TLS off), plain-http URLs and a CORS list that admits
+ * a local page. Checked on the parsed values, so a default that only suits local runs is caught too.
+ */
+function productionProblems(config: Config): FieldError[] {
+  if (config.APP_ENV !== "production") return [];
+  const problems: FieldError[] = [];
+  const refuse = (variable: string, message: string) => problems.push({ path: `env.${variable}`, message, code: "unsafe_in_production" });
+  if (config.JWT_SECRET === localSecrets.jwtSecret) refuse("JWT_SECRET", "is the published example secret");
+  if (config.TOKEN_ENCRYPTION_KEYS && includesPublishedTokenKey(config.TOKEN_ENCRYPTION_KEYS)) {
+    refuse("TOKEN_ENCRYPTION_KEYS", "contains the published example key");
+  }
+  if (config.QSTASH_TOKEN === localSecrets.qstashToken) refuse("QSTASH_TOKEN", "is the local QStash dev token");
+  if (config.UPSTASH_REDIS_REST_TOKEN === localSecrets.redisRestToken) refuse("UPSTASH_REDIS_REST_TOKEN", "is the local stand-in's token");
+  if (config.NEON_HTTP_ENDPOINT !== undefined) refuse("NEON_HTTP_ENDPOINT", "points at the local Neon stand-in; unset it in production");
+  if (config.NEON_WS_PROXY !== undefined) refuse("NEON_WS_PROXY", "points at the local Neon stand-in (without TLS); unset it in production");
+  if (loopbackUrl(config.DATABASE_URL)) refuse("DATABASE_URL", "points at this machine");
+  for (const variable of publicUrlVariables) {
+    const value = config[variable];
+    if (value === undefined) continue;
+    if (new URL(value).protocol !== "https:") refuse(variable, "must be an https:// URL in production");
+    else if (loopbackUrl(value)) refuse(variable, "points at this machine");
+  }
+  if (config.CORS_ORIGINS.length === 0) refuse("CORS_ORIGINS", "must list the dashboard's origins in production");
+  else if (config.CORS_ORIGINS.some((origin) => origin === "*" || !URL.canParse(origin) || loopbackUrl(origin))) {
+    refuse("CORS_ORIGINS", "must not contain '*' or a local origin in production");
+  }
+  return problems;
+}
 
 const cache = new WeakMap<object, Config>();
 
@@ -111,9 +179,10 @@ export function readConfig(bindings: Bindings): Config {
   if (cached) return cached;
   const parsed = ConfigSchema.safeParse(bindings);
   if (!parsed.success) {
-    const names = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
-    throw new ConfigError(`invalid Worker configuration: ${names}`);
+    throw new ConfigError(parsed.error.issues.map((issue) => ({ path: `env.${issue.path.join(".")}`, message: issue.message, code: issue.code })));
   }
+  const problems = productionProblems(parsed.data);
+  if (problems.length > 0) throw new ConfigError(problems);
   cache.set(bindings, parsed.data);
   return parsed.data;
 }

@@ -1,31 +1,43 @@
 import { describe, expect, it } from "vitest";
+import { timingDecoyHash } from "../../core/auth/passwords";
 import { api, freshIp, problemFields, registerUser } from "./support/api";
 
 describe("POST /auth/register", () => {
-  it("creates the account with a normalised email and returns a token pair", async () => {
-    const email = `Mixed.Case-${crypto.randomUUID()}@Example.COM`;
-    const response = await api<{ user: { email: string; id: string }; accessToken: string; refreshToken: string; expiresIn: number }>(
-      "/auth/register",
-      { method: "POST", json: { email: `  ${email}  `, password: "long enough pw", name: "Ana" }, ip: freshIp() },
-    );
-    expect(response.status).toBe(201);
-    expect(response.body.user.email).toBe(email.toLowerCase());
-    expect(response.body.user.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(response.body.expiresIn).toBe(900);
-    expect(response.body.accessToken.split(".")).toHaveLength(3);
-    expect(response.body.refreshToken.length).toBeGreaterThanOrEqual(40);
-    expect(JSON.stringify(response.body)).not.toContain("password");
-  });
+  const register = (email: string, password: string) =>
+    api<Record<string, unknown>>("/auth/register", { method: "POST", json: { email, password, name: "Ana" }, ip: freshIp() });
 
-  it("refuses a second account for the same email, whatever its case", async () => {
-    const { user } = await registerUser();
-    const response = await api("/auth/register", {
+  it("creates the account with a normalised email; the session comes from logging in", async () => {
+    const email = `Mixed.Case-${crypto.randomUUID()}@Example.COM`;
+    const response = await register(`  ${email}  `, "long enough pw");
+    expect(response.status).toBe(202);
+    expect(response.body).toEqual({ status: "accepted", detail: expect.any(String) });
+
+    const login = await api<{ user: { email: string; id: string }; accessToken: string; refreshToken: string; expiresIn: number }>("/auth/login", {
       method: "POST",
-      json: { email: user.email.toUpperCase(), password: "another password" },
+      json: { email, password: "long enough pw" },
       ip: freshIp(),
     });
-    expect(response.status).toBe(409);
-    expect(problemFields(response.body)).toEqual(["body.email"]);
+    expect(login.status).toBe(200);
+    expect(login.body.user.email).toBe(email.toLowerCase());
+    expect(login.body.user.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(login.body.expiresIn).toBe(900);
+    expect(login.body.accessToken.split(".")).toHaveLength(3);
+    expect(login.body.refreshToken.length).toBeGreaterThanOrEqual(40);
+    expect(JSON.stringify(login.body)).not.toContain("password");
+  });
+
+  it("answers a taken email exactly as a new one, and leaves that account as it was", async () => {
+    const { user, password } = await registerUser();
+    const taken = await register(user.email.toUpperCase(), "another password");
+    const fresh = await register(`new-${crypto.randomUUID()}@example.com`, "another password");
+    expect(taken.status).toBe(202);
+    expect(fresh.status).toBe(202);
+    expect(taken.headers.get("content-type")).toBe(fresh.headers.get("content-type"));
+    expect(taken.body).toEqual(fresh.body);
+
+    const login = (pw: string) => api("/auth/login", { method: "POST", json: { email: user.email, password: pw }, ip: freshIp() });
+    expect((await login(password)).status).toBe(200);
+    expect((await login("another password")).status).toBe(401);
   });
 
   it("gives field-level errors for bad input", async () => {
@@ -73,19 +85,47 @@ describe("POST /auth/login", () => {
     expect(strip(wrong.body)).toEqual(strip(unknown.body));
   });
 
-  it("limits attempts per email with 429 and Retry-After, across client addresses", async () => {
+  const login = (email: string, password: string, ip: string) => api("/auth/login", { method: "POST", json: { email, password }, ip });
+
+  it("counts failures only: logging in again and again never uses up a budget", async () => {
     const session = await registerUser();
-    const attempt = () => api("/auth/login", { method: "POST", json: { email: session.user.email, password: "wrong password" }, ip: freshIp() });
-    // LOGIN_RATE_LIMIT_PER_EMAIL is 3 in the test bindings.
-    for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(401);
-    const limited = await attempt();
-    expect(limited.status).toBe(429);
-    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
-    const right = await api("/auth/login", { method: "POST", json: { email: session.user.email, password: session.password }, ip: freshIp() });
-    expect(right.status).toBe(429);
+    const ip = freshIp();
+    // Above LOGIN_RATE_LIMIT_PER_IP (6) and LOGIN_RATE_LIMIT_PER_EMAIL (3) of the test bindings.
+    for (let i = 0; i < 8; i++) expect((await login(session.user.email, session.password, ip)).status).toBe(200);
+    expect((await login(session.user.email, "wrong password", ip)).status).toBe(401);
   });
 
-  it("limits attempts per client address with 429", async () => {
+  it("an attacker's failures lock out only the attacker's address, never the owner elsewhere", async () => {
+    const session = await registerUser();
+    const attacker = freshIp();
+    // LOGIN_RATE_LIMIT_PER_EMAIL is 3 failures per (email, address) in the test bindings.
+    for (let i = 0; i < 3; i++) expect((await login(session.user.email, "wrong password", attacker)).status).toBe(401);
+    const limited = await login(session.user.email, "wrong password", attacker);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("content-type")).toBe("application/problem+json");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Even the right password is refused from there: the attacker cannot learn it by trying on.
+    expect((await login(session.user.email, session.password, attacker)).status).toBe(429);
+
+    expect((await login(session.user.email, session.password, freshIp())).status).toBe(200);
+  });
+
+  it("stops guessing spread over many addresses: once the email's budget is spent, only addresses that have not failed on it may try", async () => {
+    const session = await registerUser();
+    const email = session.user.email;
+    const [first, second, third] = [freshIp(), freshIp(), freshIp()];
+    // LOGIN_RATE_LIMIT_PER_ACCOUNT is 8 failures per email in the test bindings, 3 per (email, address).
+    for (const ip of [first, first, first, second, second, second, third, third]) expect((await login(email, "wrong password", ip)).status).toBe(401);
+    expect((await login(email, "wrong password", third)).status).toBe(429);
+
+    const guesser = freshIp();
+    expect((await login(email, "one more guess", guesser)).status).toBe(401);
+    expect((await login(email, session.password, guesser)).status).toBe(429);
+
+    expect((await login(email, session.password, freshIp())).status).toBe(200);
+  });
+
+  it("limits failures per client address, across emails, with 429", async () => {
     const ip = freshIp();
     const attempt = (i: number) =>
       api("/auth/login", { method: "POST", json: { email: `probe-${i}-${crypto.randomUUID()}@example.com`, password: "whatever" }, ip });
@@ -96,6 +136,14 @@ describe("POST /auth/login", () => {
     expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
     const elsewhere = await api("/auth/login", { method: "POST", json: { email: "someone@example.com", password: "whatever" }, ip: freshIp() });
     expect(elsewhere.status).toBe(401);
+  });
+});
+
+describe("login timing decoy", () => {
+  it("is a bcrypt hash at the configured cost, made once per cost", async () => {
+    expect(await timingDecoyHash(11)).toMatch(/^\$2[ab]\$11\$/);
+    expect(timingDecoyHash(11)).toBe(timingDecoyHash(11));
+    expect(await timingDecoyHash(10)).toMatch(/^\$2[ab]\$10\$/);
   });
 });
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { api, freshIp, registerUser } from "./support/api";
+import { api, freshIp, problemFields, registerUser } from "./support/api";
 
 describe("cross-cutting HTTP behaviour", () => {
-  it("answers malformed JSON with 400 problem+json", async () => {
+  it("answers malformed JSON with 400 problem+json naming the body as the field at fault", async () => {
     const response = await api("/auth/login", { method: "POST", body: '{"email":', headers: { "content-type": "application/json" } });
     expect(response.status).toBe(400);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(problemFields(response.body)).toEqual(["body"]);
   });
 
   it("answers a body that is not JSON with 415", async () => {

@@ -1,20 +1,36 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
 import { sha256Hex } from "../../core/crypto";
-import { api, problemFields, registerUser } from "./support/api";
+import { readConfig } from "../src/env";
+import { buildServices } from "../src/services";
+import { disconnectAccount } from "../src/services/ml-accounts";
+import { api, problemFields, registerUser, type Session } from "./support/api";
 import {
   DEMO_SELLER_ID,
   OPERATOR_USER_ID,
   SECOND_SELLER_ID,
   authorize,
   browserGet,
+  completeGrant,
   connect,
   followCallback,
   purge,
   rawAccountRow,
+  seedAccount,
   startFlow,
   testServices,
 } from "./support/ml";
+
+/** Start as `starter`, then the seller's browser consents (as `sellerId`) and lands on the dashboard with the grant. */
+async function grantStartedBy(starter: Session, sellerId: number): Promise<string> {
+  const { url } = await startFlow(starter);
+  const authorized = await authorize(url, { sandbox_user: String(sellerId) });
+  const callback = await followCallback(authorized.location!);
+  expect(callback.outcome).toBe("pending");
+  return callback.grant!;
+}
+
+const accountsOf = async (session: Session) => (await api<{ items: unknown[] }>("/ml/accounts", { token: session.accessToken })).body.items;
 
 // Flows that attach a real sandbox seller run one after another: one ML user belongs to one AutoEcom user.
 describe.sequential("connecting a MercadoLibre account through ML's redirects", () => {
@@ -41,16 +57,23 @@ describe.sequential("connecting a MercadoLibre account through ML's redirects", 
     expect((await api("/ml/auth/start")).status).toBe(401);
   });
 
-  it("happy path: the account is created, listed without tokens, and an event is recorded", async () => {
+  it("happy path: the callback hands the dashboard a grant; completing it creates the account, listed without tokens, and records an event", async () => {
     const session = await registerUser();
     const result = await connect(session, DEMO_SELLER_ID);
-    expect(result.dashboard.origin + result.dashboard.pathname).toBe("http://dashboard.test/settings/mercadolibre");
+    const dashboard = result.callback.dashboard;
+    expect(dashboard.origin + dashboard.pathname).toBe("http://dashboard.test/settings/mercadolibre");
+    // Only the outcome and the grant: ML's code and our state stay out of the dashboard's URL.
+    expect([...dashboard.searchParams.keys()].sort()).toEqual(["grant", "ml_connect"]);
+    expect(result.callback.grant).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(result.completed.status).toBe(201);
     expect(result.outcome).toBe("connected");
     try {
       const list = await api<{ items: Record<string, unknown>[] }>("/ml/accounts", { token: session.accessToken });
       expect(list.status).toBe(200);
       expect(list.body.items).toHaveLength(1);
       const account = list.body.items[0]!;
+      // The completion answers the account exactly as the list shows it.
+      expect(result.completed.body).toEqual(account);
       expect(account).toMatchObject({ id: result.accountId, mlUserId: DEMO_SELLER_ID, nickname: "LOJA_DEMO_SANDBOX", siteId: "MLB", status: "active", lastSyncAt: null });
       expect(new Date(account.accessTokenExpiresAt as string).getTime()).toBeGreaterThan(Date.now() + 5 * 3600_000);
       const text = JSON.stringify(list.body);
@@ -74,6 +97,7 @@ describe.sequential("connecting a MercadoLibre account through ML's redirects", 
     const first = await connect(session, DEMO_SELLER_ID);
     try {
       const second = await connect(session, DEMO_SELLER_ID);
+      expect(second.completed.status).toBe(200);
       expect(second.outcome).toBe("reconnected");
       expect(second.accountId).toBe(first.accountId);
       const list = await api<{ items: unknown[] }>("/ml/accounts", { token: session.accessToken });
@@ -89,10 +113,23 @@ describe.sequential("connecting a MercadoLibre account through ML's redirects", 
     const denied = await authorize(url, { decision: "deny" });
     expect(denied.status).toBe(302);
     const result = await followCallback(denied.location!);
-    expect(result).toMatchObject({ outcome: "error", error: "access_denied", status: "403" });
+    expect(result).toMatchObject({ outcome: "error", error: "access_denied", status: "403", grant: null });
     expect((await api<{ items: unknown[] }>("/ml/accounts", { token: session.accessToken })).body.items).toEqual([]);
     const replay = await browserGet(result.callbackPath);
     expect(new URL(replay.location!).searchParams.get("error")).toBe("invalid_state");
+  });
+
+  it("the provider's own error text never reaches the dashboard URL: it maps to a fixed outcome code", async () => {
+    const session = await registerUser();
+    const { state } = await startFlow(session);
+    const injected = "Your account is locked, call +55 11 5555-0000";
+    const result = await followCallback(
+      `http://api.test/ml/auth/callback?state=${state}&error=${encodeURIComponent("server_error <b>call us</b>")}&error_description=${encodeURIComponent(injected)}`,
+    );
+    expect(result).toMatchObject({ outcome: "error", error: "authorization_failed", status: "400", grant: null });
+    expect(result.message).toBe("MercadoLibre did not authorize the connection; start again.");
+    expect(result.dashboard.search).not.toMatch(/server_error|call|locked|5555/i);
+    expect(await accountsOf(session)).toEqual([]);
   });
 
   it("an operator user cannot grant: ML shows its error page and nothing reaches the callback", async () => {
@@ -116,8 +153,10 @@ describe.sequential("connecting a MercadoLibre account through ML's redirects", 
     expect((await api<{ items: unknown[] }>("/ml/accounts", { token: session.accessToken })).body.items).toEqual([]);
 
     const genuine = await followCallback(authorized.location!);
-    expect(genuine.outcome).toBe("connected");
-    await purge(session, genuine.accountId);
+    expect(genuine.outcome).toBe("pending");
+    const completed = await completeGrant(session, genuine.grant);
+    expect(completed.status).toBe(201);
+    await purge(session, String(completed.body.id));
   });
 
   it("an expired state is refused and stores nothing", async () => {
@@ -138,7 +177,7 @@ describe.sequential("connecting a MercadoLibre account through ML's redirects", 
     const result = await connect(session, DEMO_SELLER_ID);
     try {
       expect(result.outcome).toBe("connected");
-      const replay = await followCallback(`http://api.test${result.callbackPath}`);
+      const replay = await followCallback(`http://api.test${result.callback.callbackPath}`);
       expect(replay).toMatchObject({ outcome: "error", error: "invalid_state" });
       const events = await api<{ items: unknown[] }>(`/ml/accounts/${result.accountId}/events`, { token: session.accessToken });
       expect(events.body.items).toHaveLength(1);
@@ -153,9 +192,13 @@ describe.sequential("connecting a MercadoLibre account through ML's redirects", 
     const flowB = await startFlow(session);
     const authorizedA = await authorize(flowA.url, { sandbox_user: String(DEMO_SELLER_ID) });
     const codeA = new URL(authorizedA.location!).searchParams.get("code")!;
-    // Flow B's state carries flow B's verifier; ML checks it against flow A's challenge.
-    const result = await followCallback(`http://api.test/ml/auth/callback?code=${codeA}&state=${flowB.state}`);
-    expect(result).toMatchObject({ outcome: "error", error: "code_rejected", status: "400" });
+    // Flow B's state carries flow B's verifier; ML checks it against flow A's challenge when the grant is completed.
+    const callback = await followCallback(`http://api.test/ml/auth/callback?code=${codeA}&state=${flowB.state}`);
+    expect(callback.outcome).toBe("pending");
+    const completed = await completeGrant(session, callback.grant);
+    expect(completed.status).toBe(400);
+    expect(completed.headers.get("content-type")).toContain("application/problem+json");
+    expect(completed.body.errors).toEqual([expect.objectContaining({ path: "body.grant", code: "code_rejected" })]);
     expect((await api<{ items: unknown[] }>("/ml/accounts", { token: session.accessToken })).body.items).toEqual([]);
   });
 
@@ -163,10 +206,12 @@ describe.sequential("connecting a MercadoLibre account through ML's redirects", 
     const session = await registerUser();
     const first = await connect(session, DEMO_SELLER_ID);
     try {
-      const code = new URL(`http://api.test${first.callbackPath}`).searchParams.get("code")!;
+      const code = new URL(`http://api.test${first.callback.callbackPath}`).searchParams.get("code")!;
       const { state } = await startFlow(session);
-      const result = await followCallback(`http://api.test/ml/auth/callback?code=${code}&state=${state}`);
-      expect(result).toMatchObject({ outcome: "error", error: "code_rejected" });
+      const callback = await followCallback(`http://api.test/ml/auth/callback?code=${code}&state=${state}`);
+      const completed = await completeGrant(session, callback.grant);
+      expect(completed.status).toBe(400);
+      expect(completed.body.errors).toEqual([expect.objectContaining({ path: "body.grant", code: "code_rejected" })]);
     } finally {
       await purge(session, first.accountId);
     }
@@ -179,7 +224,8 @@ describe.sequential("connecting a MercadoLibre account through ML's redirects", 
     try {
       expect(first.outcome).toBe("connected");
       const second = await connect(bob, SECOND_SELLER_ID);
-      expect(second).toMatchObject({ outcome: "error", error: "ml_account_taken", status: "409" });
+      expect(second).toMatchObject({ outcome: "error", completed: { status: 409, body: { code: "conflict" } } });
+      expect(second.completed.headers.get("content-type")).toContain("application/problem+json");
       expect((await api<{ items: unknown[] }>("/ml/accounts", { token: bob.accessToken })).body.items).toEqual([]);
       const alices = await api<{ items: { id: string; status: string }[] }>("/ml/accounts", { token: alice.accessToken });
       expect(alices.body.items).toEqual([expect.objectContaining({ id: first.accountId, status: "active" })]);
@@ -244,5 +290,87 @@ describe.sequential("connecting a MercadoLibre account through ML's redirects", 
     expect((await api(`/ml/accounts/${connected.accountId}`, { method: "DELETE", token: session.accessToken })).status).toBe(204);
     expect((await notify()).body).toMatchObject({ status: "dropped", reason: "unknown_account" });
     await purge(session, connected.accountId);
+  });
+
+  it("ATTACK: a consent URL started by someone else connects nobody: the seller's dashboard cannot complete it, and then neither can the starter", async () => {
+    const attacker = await registerUser();
+    const victim = await registerUser();
+
+    // The attacker starts and sends the genuine consent URL; the victim's browser consents and lands on the dashboard with the grant.
+    const grant = await grantStartedBy(attacker, SECOND_SELLER_ID);
+    // The victim's dashboard completes it as the victim, who did not start it: refused, and the grant is spent.
+    const asVictim = await completeGrant(victim, grant);
+    expect(asVictim.status).toBe(403);
+    expect(asVictim.headers.get("content-type")).toContain("application/problem+json");
+    expect(asVictim.body).toMatchObject({ code: "forbidden" });
+    // Should the victim pass the URL on to the attacker afterwards, it is worth nothing.
+    const asAttacker = await completeGrant(attacker, grant);
+    expect(asAttacker.status).toBe(400);
+    expect(asAttacker.body.errors).toEqual([expect.objectContaining({ path: "body.grant", code: "unknown_or_used" })]);
+
+    expect(await accountsOf(attacker)).toEqual([]);
+    expect(await accountsOf(victim)).toEqual([]);
+    // Nothing was stored for the seller under anyone: the victim's own connection is a first connection.
+    const own = await connect(victim, SECOND_SELLER_ID);
+    expect(own.completed.status).toBe(201);
+    await purge(victim, own.accountId);
+  });
+
+  it("a grant completes once: a second completion is refused and changes nothing", async () => {
+    const session = await registerUser();
+    const grant = await grantStartedBy(session, DEMO_SELLER_ID);
+    const first = await completeGrant(session, grant);
+    expect(first.status).toBe(201);
+    const accountId = String(first.body.id);
+    try {
+      const again = await completeGrant(session, grant);
+      expect(again.status).toBe(400);
+      expect(again.body.errors).toEqual([expect.objectContaining({ path: "body.grant", code: "unknown_or_used" })]);
+      const events = await api<{ items: unknown[] }>(`/ml/accounts/${accountId}/events`, { token: session.accessToken });
+      expect(events.body.items).toHaveLength(1);
+    } finally {
+      await purge(session, accountId);
+    }
+  });
+
+  it("an expired, unknown, malformed or missing grant is a 400 on body.grant; an anonymous completion a 401; nothing is stored", async () => {
+    const session = await registerUser();
+    const grant = await grantStartedBy(session, DEMO_SELLER_ID);
+    const services = testServices();
+    // Five minutes pass: Redis drops the grant (its TTL).
+    await services.redis.pexpire(services.key("ml", "oauth-grant", await sha256Hex(grant)), 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const expired = await completeGrant(session, grant);
+    expect(expired.status).toBe(400);
+    expect(expired.body.errors).toEqual([expect.objectContaining({ path: "body.grant", code: "unknown_or_used" })]);
+
+    const unknown = await completeGrant(session, "A".repeat(43));
+    expect(unknown.status).toBe(400);
+    expect(problemFields(unknown.body)).toEqual(["body.grant"]);
+    for (const bad of ["short", null]) {
+      const malformed = await completeGrant(session, bad);
+      expect(malformed.status).toBe(400);
+      expect(problemFields(malformed.body)).toEqual(["body.grant"]);
+    }
+    expect((await api("/ml/auth/complete", { method: "POST", json: { grant } })).status).toBe(401);
+    expect(await accountsOf(session)).toEqual([]);
+  });
+
+  it("a disconnect that committed answers 204 even when the seller cache cannot be forgotten (Redis unreachable)", async () => {
+    const session = await registerUser();
+    const seeded = await seedAccount(testServices(), session.user.id);
+    const config = readConfig(env as unknown as Record<string, string>);
+    const redisDown = buildServices({ ...config, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" }, `test-${crypto.randomUUID()}`);
+    await expect(disconnectAccount(redisDown, { userId: session.user.id, sessionId: "test" }, seeded.id, { purge: false })).resolves.toBeUndefined();
+    expect(await rawAccountRow(testServices(), seeded.id)).toMatchObject({ status: "disconnected", access_token_enc: null });
+    await purge(session, seeded.id);
+  });
+
+  it("the OpenAPI document describes the completion", async () => {
+    const doc = await api<{ paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown>; security?: unknown }>> }>("/openapi.json");
+    const complete = doc.body.paths["/ml/auth/complete"]!.post!;
+    expect(complete.requestBody).toBeDefined();
+    expect(Object.keys(complete.responses)).toEqual(expect.arrayContaining(["200", "201", "400", "401", "403", "409"]));
+    expect(complete.security).toEqual([{ bearerAuth: [] }]);
   });
 });

@@ -10,7 +10,7 @@ import { readConfig } from "../src/env";
 import { buildServices } from "../src/services";
 import { requestStockSync } from "../src/services/tinyerp-stock-sync";
 import { ingestTinyWebhook } from "../src/services/tinyerp-webhooks";
-import { problemFields, registerUser, type Session } from "./support/api";
+import { freshIp, problemFields, registerUser, type Session } from "./support/api";
 import { published } from "./support/qstash";
 import { api, rawAccountRow, seedAccount, setAccountColumns, testServices } from "./support/tiny";
 
@@ -281,11 +281,33 @@ describe("POST /webhooks/tinyerp/{secret} (edge)", () => {
     expect(await webhooksOf(account.id)).toEqual([]);
   });
 
+  it("refuses a flood from one address with 429 and Retry-After before looking the URL up, while other addresses go on", async () => {
+    const { user, account } = await seller();
+    const { path } = await makeUrl(user, account.id);
+    // One bindings object per configuration: the Worker caches its config per object.
+    const limited = { ...bindings, WEBHOOK_RATE_LIMIT_PER_MINUTE: "3" };
+    const flooder = freshIp();
+    const call = (target: string, ip: string, method = "POST") =>
+      api(target, { method, ...(method === "POST" ? { body: JSON.stringify(stockEvent(account.cnpj)), headers: { "content-type": "application/json" } } : {}), ip, bindings: limited });
+    const forged = `/webhooks/tinyerp/${"A".repeat(43)}`;
+    expect((await call(forged, flooder)).status).toBe(404);
+    expect((await call(forged, flooder, "GET")).status).toBe(404);
+    expect((await call(forged, flooder, "OPTIONS")).status).toBe(404);
+    const refused = await call(path, flooder);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await webhooksOf(account.id)).toEqual([]);
+
+    expect((await call(path, freshIp())).status).toBe(200);
+    expect(await webhooksOf(account.id)).toHaveLength(1);
+  });
+
   it("answers 503 with Retry-After (so Tiny retries) when QStash does not take the event", async () => {
     const { user, account } = await seller();
     const { secret } = await makeUrl(user, account.id);
     const services = buildServices(readConfig({ ...bindings, QSTASH_URL: "http://127.0.0.1:9" }), "test-qstash-down");
-    const error = await ingestTinyWebhook(services, { secret, body: JSON.stringify(stockEvent(account.cnpj)), traceId: "t" }).catch((e: unknown) => e);
+    const error = await ingestTinyWebhook(services, { secret, body: JSON.stringify(stockEvent(account.cnpj)), traceId: "t", clientIp: null }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).status).toBe(503);
     expect((error as AppError).retryAfterSeconds).toBeGreaterThan(0);

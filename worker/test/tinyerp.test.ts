@@ -5,11 +5,12 @@ import { TinyAccountUnavailableError, tinyTokenContext } from "../../core/tiny";
 import { createTokenCipher } from "../../core/token-cipher";
 import { findTinyAccount, listTinyAccountEvents } from "../../db/queries/tiny";
 import { tinyProductLinks, tinyStockLevels } from "../../db/schema";
-import { problemFields, registerUser } from "./support/api";
+import { problemFields, registerUser, type Session } from "./support/api";
 import {
   api,
   authorize,
   browserGet,
+  completeGrant,
   config,
   connect,
   countingFetch,
@@ -26,10 +27,20 @@ import {
   tinyUrl,
 } from "./support/tiny";
 
+/** Start as `starter`, then the company's browser consents and lands on the dashboard with the grant. */
+async function grantStartedBy(starter: Session): Promise<string> {
+  const { url } = await startFlow(starter);
+  const callback = await followCallback((await authorize(url)).location!);
+  expect(callback.outcome).toBe("pending");
+  return callback.grant!;
+}
+
+const accountsOf = async (session: Session) => (await api<{ items: unknown[] }>("/tinyerp/accounts", { token: session.accessToken })).body.items;
+
 // One file on purpose: some tests move the shared sandbox (quotas), so nothing else may call it meanwhile.
 describe.sequential("Tiny ERP", () => {
   describe.sequential("connect (OAuth2 v3 through real redirects)", () => {
-    it("connects: authorization URL with PKCE, callback stores the company from /info with sealed tokens", async () => {
+    it("connects: authorization URL with PKCE, callback hands the dashboard a grant, completing it stores the company from /info with sealed tokens", async () => {
       const user = await registerUser();
       const { url, state } = await startFlow(user);
       expect(`${url.origin}${url.pathname}`).toBe(`${tinyUrl()}/realms/tiny/protocol/openid-connect/auth`);
@@ -41,8 +52,12 @@ describe.sequential("Tiny ERP", () => {
 
       const authorized = await authorize(url);
       expect(authorized.status).toBe(302);
-      const result = await followCallback(authorized.location!);
-      expect(result).toMatchObject({ outcome: "connected", error: null });
+      const callback = await followCallback(authorized.location!);
+      expect(callback).toMatchObject({ outcome: "pending", error: null });
+      expect(callback.grant).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const completed = await completeGrant(user, callback.grant);
+      expect(completed.status).toBe(201);
+      const result = { accountId: String(completed.body.id) };
 
       const company = await sandbox<{ account: { razaoSocial: string; cnpj: string } }>("/_sandbox");
       const listed = await api<{ items: Array<Record<string, unknown>> }>("/tinyerp/accounts", { token: user.accessToken });
@@ -55,6 +70,8 @@ describe.sequential("Tiny ERP", () => {
         status: "active",
         lastError: null,
       });
+      // The completion answers the account exactly as the list shows it.
+      expect(completed.body).toEqual(listed.body.items[0]);
       // Never a token in what the API returns.
       expect(JSON.stringify(listed.body)).not.toMatch(/eyJ|token"\s*:\s*"v1\./);
 
@@ -68,7 +85,7 @@ describe.sequential("Tiny ERP", () => {
 
       // Connecting the same company again refreshes the grant on the same row.
       const again = await connect(user);
-      expect(again).toMatchObject({ outcome: "reconnected", accountId: result.accountId });
+      expect(again).toMatchObject({ outcome: "reconnected", accountId: result.accountId, completed: { status: 200 } });
     });
 
     it("denied consent: nothing stored, and the state is spent", async () => {
@@ -77,7 +94,7 @@ describe.sequential("Tiny ERP", () => {
       const denied = await authorize(url, { sandbox_decision: "deny" });
       expect(new URL(denied.location!).searchParams.get("error")).toBe("access_denied");
       const result = await followCallback(denied.location!);
-      expect(result).toMatchObject({ outcome: "error", error: "access_denied", status: "403" });
+      expect(result).toMatchObject({ outcome: "error", error: "access_denied", status: "403", grant: null });
       const listed = await api<{ items: unknown[] }>("/tinyerp/accounts", { token: user.accessToken });
       expect(listed.body.items).toEqual([]);
       // The same state cannot be used again, e.g. with a code obtained later.
@@ -100,17 +117,19 @@ describe.sequential("Tiny ERP", () => {
       // The genuine one still works once…
       location.searchParams.set("state", goodState);
       const ok = await followCallback(location.toString());
-      expect(ok.outcome).toBe("connected");
+      expect(ok.outcome).toBe("pending");
+      expect((await completeGrant(user, ok.grant)).status).toBe(201);
       // …and only once.
       const reused = await followCallback(location.toString());
       expect(reused).toMatchObject({ error: "invalid_state", status: "400" });
 
-      // The same code with a fresh state: Tiny refuses it (single-use).
+      // The same code with a fresh state: Tiny refuses it (single-use) when the grant is completed.
       const second = await startFlow(user);
       const replayCode = new URL(location);
       replayCode.searchParams.set("state", second.state);
-      const codeReused = await followCallback(replayCode.toString());
-      expect(codeReused).toMatchObject({ outcome: "error", error: "code_rejected", status: "400" });
+      const codeReused = await completeGrant(user, (await followCallback(replayCode.toString())).grant);
+      expect(codeReused.status).toBe(400);
+      expect(codeReused.body.errors).toEqual([expect.objectContaining({ path: "body.grant", code: "code_rejected" })]);
 
       // Expired: the state's record outlives its TTL by nothing.
       const third = await startFlow(user);
@@ -129,6 +148,64 @@ describe.sequential("Tiny ERP", () => {
       expect(problemFields(JSON.parse(nothing.body))).toContain("query.code");
       const anonymous = await api("/tinyerp/auth/connect", { method: "POST" });
       expect(anonymous.status).toBe(401);
+    });
+
+    it("the provider's own error text never reaches the dashboard URL: it maps to a fixed outcome code", async () => {
+      const user = await registerUser();
+      const { state } = await startFlow(user);
+      const result = await followCallback(
+        `http://api.test/tinyerp/auth/callback?state=${state}&error=${encodeURIComponent("temporarily_unavailable: call +55 11 5555-0000")}&error_description=${encodeURIComponent("<b>pay here</b>")}`,
+      );
+      expect(result).toMatchObject({ outcome: "error", error: "authorization_failed", status: "400", grant: null });
+      expect(result.message).toBe("Tiny did not authorize the connection; start again.");
+      expect(await accountsOf(user)).toEqual([]);
+    });
+
+    it("ATTACK: a consent URL started by someone else connects nobody: the company's dashboard cannot complete it, and then neither can the starter", async () => {
+      const attacker = await registerUser();
+      const victim = await registerUser();
+
+      // The attacker starts and sends the genuine consent URL; the victim's browser consents and lands on the dashboard with the grant.
+      const grant = await grantStartedBy(attacker);
+      // The victim's dashboard completes it as the victim, who did not start it: refused, and the grant is spent.
+      const asVictim = await completeGrant(victim, grant);
+      expect(asVictim.status).toBe(403);
+      expect(asVictim.headers.get("content-type")).toContain("application/problem+json");
+      expect(asVictim.body).toMatchObject({ code: "forbidden" });
+      // Should the victim pass the URL on to the attacker afterwards, it is worth nothing.
+      const asAttacker = await completeGrant(attacker, grant);
+      expect(asAttacker.status).toBe(400);
+      expect(asAttacker.body.errors).toEqual([expect.objectContaining({ path: "body.grant", code: "unknown_or_used" })]);
+
+      expect(await accountsOf(attacker)).toEqual([]);
+      expect(await accountsOf(victim)).toEqual([]);
+    });
+
+    it("a grant completes once; an expired, unknown or malformed one is a 400 on body.grant; an anonymous completion a 401", async () => {
+      const user = await registerUser();
+      const grant = await grantStartedBy(user);
+      expect((await completeGrant(user, grant)).status).toBe(201);
+      const again = await completeGrant(user, grant);
+      expect(again.status).toBe(400);
+      expect(again.body.errors).toEqual([expect.objectContaining({ path: "body.grant", code: "unknown_or_used" })]);
+      expect(await accountsOf(user)).toHaveLength(1);
+
+      const other = await registerUser();
+      const late = await grantStartedBy(other);
+      const services = testServices();
+      // Five minutes pass: Redis drops the grant (its TTL).
+      await services.redis.pexpire(services.key("tiny", "oauth-grant", await sha256Hex(late)), 1);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const expired = await completeGrant(other, late);
+      expect(expired.status).toBe(400);
+      expect(expired.body.errors).toEqual([expect.objectContaining({ path: "body.grant", code: "unknown_or_used" })]);
+      for (const bad of ["A".repeat(43), "short", null]) {
+        const refused = await completeGrant(other, bad);
+        expect(refused.status).toBe(400);
+        expect(problemFields(refused.body)).toEqual(["body.grant"]);
+      }
+      expect((await api("/tinyerp/auth/complete", { method: "POST", json: { grant } })).status).toBe(401);
+      expect(await accountsOf(other)).toEqual([]);
     });
   });
 

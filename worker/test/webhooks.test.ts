@@ -8,7 +8,7 @@ import { readConfig } from "../src/env";
 import { buildServices } from "../src/services";
 import { allowedIps, ingestMlNotification, mlSourceIps } from "../src/services/webhooks";
 import { signMpManifest, verifyMpSignature } from "../src/services/webhooks-signature";
-import { api, problemFields, registerUser, type Session } from "./support/api";
+import { api, freshIp, problemFields, registerUser, type Session } from "./support/api";
 import { seedAccount, testServices } from "./support/ml";
 
 const bindings = env as unknown as Record<string, string>;
@@ -160,6 +160,25 @@ describe("POST /webhooks/ml (edge)", () => {
     const error = await ingestMlNotification(services, { body, headers: { get: () => null }, query: {}, clientIp: "192.0.2.1", traceId: "t" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).status).toBe(503);
+  });
+
+  it("refuses a flood from one address with 429 and Retry-After, publishing nothing, while other addresses go on", async () => {
+    // One bindings object per configuration: the Worker caches its config per object.
+    const limited = { ...bindings, WEBHOOK_RATE_LIMIT_PER_MINUTE: "3" };
+    const flooder = freshIp();
+    const send = (ip: string, body = notification(account.mlUserId)) =>
+      api(`/webhooks/ml`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" }, ip, bindings: limited });
+    for (let i = 0; i < 3; i++) expect((await send(flooder, notification(990_000_000 + i))).status).toBe(200);
+    const before = await publishedIds();
+    const refused = await send(flooder);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await publishedIds()).toEqual(before);
+
+    const elsewhere = await send(freshIp());
+    expect(elsewhere.status).toBe(200);
+    expect((elsewhere.body as { status: string }).status).toBe("accepted");
   });
 
   it("expands the optional source-IP allowlist", () => {

@@ -20,18 +20,46 @@ export interface AppDeps {
   log: Logger;
   db: NodeDb;
   producer: Producer;
-  metrics: JobMetrics;
   publicUrl: string;
   signingKeys: { currentSigningKey: string; nextSigningKey: string };
-  admin: { username: string; password: string };
   /** Job payloads are small (an ML notification is ~300 bytes); anything large is a mistake or abuse. */
   maxBodyBytes?: number;
 }
 
 export const defaultMaxBodyBytes = 64 * 1024;
 
+export interface AdminAppDeps {
+  log: Logger;
+  db: NodeDb;
+  producer: Producer;
+  metrics: JobMetrics;
+  admin: { username: string; password: string };
+  metricsToken: string;
+}
+
+/**
+ * The listener QStash reaches, and so anyone on the internet: the health probe and the signed
+ * ingress only. Bull Board and /metrics live on createAdminApp's listener.
+ */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
-  const { log } = deps;
+  const app = baseApp(deps.log, deps.maxBodyBytes ?? defaultMaxBodyBytes);
+  app.route("/health", healthRoutes({ db: deps.db, redis: deps.producer.connection, log: deps.log }));
+  app.route(
+    "/qstash",
+    qstashRoutes({ producer: deps.producer, publicUrl: deps.publicUrl, signingKeys: deps.signingKeys, log: deps.log, onEnqueued: recordIngress(deps.db, deps.log) }),
+  );
+  return app;
+}
+
+/** Operators only (loopback or a private network): Bull Board can retry and delete jobs, /metrics describes the business. */
+export function createAdminApp(deps: AdminAppDeps): Hono<AppEnv> {
+  const app = baseApp(deps.log, defaultMaxBodyBytes);
+  app.route("/metrics", metricsRoutes({ producer: deps.producer, db: deps.db, metrics: deps.metrics, token: deps.metricsToken, log: deps.log }));
+  app.route(adminBasePath, adminRoutes({ producer: deps.producer, credentials: deps.admin }));
+  return app;
+}
+
+function baseApp(log: Logger, maxBodyBytes: number): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", requestId({ generator: () => uuidv7() }));
@@ -39,18 +67,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(
     "*",
     bodyLimit({
-      maxSize: deps.maxBodyBytes ?? defaultMaxBodyBytes,
+      maxSize: maxBodyBytes,
       onError: (c) => problemResponse(c, new AppError("payload_too_large", "Request body is too large.")),
     }),
   );
-
-  app.route("/health", healthRoutes({ db: deps.db, redis: deps.producer.connection, log }));
-  app.route(
-    "/qstash",
-    qstashRoutes({ producer: deps.producer, publicUrl: deps.publicUrl, signingKeys: deps.signingKeys, log, onEnqueued: recordIngress(deps.db, log) }),
-  );
-  app.route("/metrics", metricsRoutes({ producer: deps.producer, db: deps.db, metrics: deps.metrics, credentials: deps.admin, log }));
-  app.route(adminBasePath, adminRoutes({ producer: deps.producer, credentials: deps.admin }));
 
   app.notFound((c) => problemResponse(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}.`)));
   app.onError((error, c) => {

@@ -32,3 +32,16 @@ export function basicAuth(expected: { username: string; password: string }, real
     await next();
   };
 }
+
+/** A bearer token (what Prometheus sends with `authorization.credentials_file`), answering in problem+json. */
+export function bearerAuth(expected: string, realm: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const given = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    if (!given || !same(given, expected)) {
+      return problemResponse(c, new AppError("unauthorized", "A valid metrics token is required."), {
+        "www-authenticate": `Bearer realm="${realm}"`,
+      });
+    }
+    await next();
+  };
+}

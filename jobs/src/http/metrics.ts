@@ -7,20 +7,21 @@ import { eventCountsByStatus } from "../../../db/queries/webhooks";
 import type { Producer } from "../queues/enqueue";
 import { isRedisReady } from "../redis";
 import { formatLabels, type JobMetrics } from "../runtime/metrics";
-import { basicAuth } from "./basic-auth";
+import { bearerAuth } from "./basic-auth";
 import type { AppEnv } from "./types";
 
 const states = ["waiting", "active", "delayed", "prioritized", "waiting-children", "completed", "failed"] as const;
 const scrapeTimeoutMs = 2_000;
 
 /**
- * GET /metrics — Prometheus text format, behind the admin credentials (queue depths and error
- * counts describe the business). Queue gauges are read from Redis at scrape time, so every
- * replica reports the same depths; durations and processor counters are this process's own.
+ * GET /metrics — Prometheus text format, behind its own read-only bearer token (queue depths and
+ * error counts describe the business; a scraper's credential must not open Bull Board). Queue
+ * gauges are read from Redis at scrape time, so every replica reports the same depths; durations
+ * and processor counters are this process's own.
  * A source that is down is reported as `autoecom_metrics_source_up 0` rather than failing the scrape.
  */
-export function metricsRoutes(deps: { producer: Producer; db: NodeDb; metrics: JobMetrics; credentials: { username: string; password: string }; log: Logger }) {
-  return new Hono<AppEnv>().use("*", basicAuth(deps.credentials, "AutoEcom metrics")).get("/", async (c) => {
+export function metricsRoutes(deps: { producer: Producer; db: NodeDb; metrics: JobMetrics; token: string; log: Logger }) {
+  return new Hono<AppEnv>().use("*", bearerAuth(deps.token, "AutoEcom metrics")).get("/", async (c) => {
     const lines: string[] = [];
     const up: Record<string, number> = { redis: 0, database: 0 };
 

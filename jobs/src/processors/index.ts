@@ -1,4 +1,5 @@
 import type { JobName } from "../../../core/jobs/catalog";
+import { maintenanceProcessors } from "./maintenance/retention";
 import { mlSyncProcessors } from "./ml-sync";
 import { mlWebhookProcessors } from "./ml-webhook";
 import { mlTokenProcessors } from "./ml/token-refresh";
@@ -26,6 +27,7 @@ export const processors: Omit<Processors, PendingJobName> = {
   ...tinyOrderProcessors,
   ...tinyForwardProcessors,
   ...tinyStockProcessors,
+  ...maintenanceProcessors,
 };
 
 // Fails to compile if a pending name is not (or no longer) a catalog job.

@@ -34,6 +34,8 @@ export interface JobServices {
   metrics: JobMetrics;
   /** Tiny token manager and client, quota shared through Redis; null without Tiny configuration. */
   tiny: TinyServices | null;
+  /** RETENTION_WEBHOOK_EVENTS_DAYS: how long processed and skipped webhook events are kept. */
+  retention: { webhookEventsDays: number };
 }
 
 export interface JobContext<K extends JobName = JobName> {

@@ -22,6 +22,8 @@ export const schedules = [
   { id: "scheduler:tinyerp.orders.forward.sweep", queue: "tinyerp-realtime", name: "tinyerp.orders.forward.sweep", everyMs: 5 * 60_000 },
   // Tiny stock webhooks Tiny never sent: re-reads a few linked products per company (docs/tiny-stock.md, "Polling").
   { id: "scheduler:tinyerp.stock.poll", queue: "tinyerp-realtime", name: "tinyerp.stock.poll", everyMs: stockPollEveryMs },
+  // Ended sessions and settled webhook events past their age (docs/webhooks.md, "Retention").
+  { id: "scheduler:maintenance.retention", queue: "ml-sync", name: "maintenance.retention", everyMs: 24 * 60 * 60_000 },
 ] as const;
 
 const retryMs = 30_000;

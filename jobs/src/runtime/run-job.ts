@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { isJobName, jobs, type JobName, type QueueName } from "../../../core/jobs/catalog";
 import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
 import { errorFields, type Logger } from "../../../core/log";
+import { describeError, stackFrames } from "../../../core/redact";
 import type { NodeDb } from "../../../db/client-node";
 import type { Enqueue } from "../queues/enqueue";
 import type { JobContext, JobServices, Processor, Processors } from "../processors/types";
@@ -91,9 +92,23 @@ export function createJobRunner(queue: QueueName, deps: RunnerDeps) {
         ...errorFields(error),
       });
       if (error instanceof AppError && !error.retryable) {
-        throw new UnrecoverableError(`${error.code}: ${error.message}`);
+        throw new UnrecoverableError(`${error.code}: ${describeError(error)}`);
       }
-      throw error;
+      throw described(error);
     }
   };
+}
+
+/**
+ * What BullMQ stores as failedReason and stacktrace (Bull Board shows both): the described error.
+ * The name is kept because BullMQ recognises UnrecoverableError and its other control errors by
+ * name as well as by class.
+ */
+function described(error: unknown): Error {
+  const safe = new Error(describeError(error));
+  if (error instanceof Error) {
+    safe.name = error.name;
+    safe.stack = `${error.name}: ${safe.message}\n${stackFrames(error) ?? ""}`;
+  }
+  return safe;
 }

@@ -52,6 +52,7 @@ export async function buildJobServices(env: JobsEnv, deps: { db: NodeDb; redis: 
     mlAccountLimits: { concurrency: env.ml.accountConcurrency, ratePerSecond: env.ml.accountRatePerSecond },
     metrics: new JobMetrics(),
     tiny: await buildTiny(env, deps, tokenKeys ? () => cipherOnce(tokenKeys) : null),
+    retention: env.retention,
   };
 }
 

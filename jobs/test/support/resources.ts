@@ -5,8 +5,10 @@ import type { Logger, LogFields } from "../../../core/log";
 import { dropDatabase, ensureDatabase, migrateDatabase } from "../../../db/migrate";
 import { parseJobsEnv, type JobsEnv } from "../../src/env";
 
-export const publicUrl = "https://jobs.test.autoecom.invalid";
+// Loopback like every local run (so the local QStash keys are allowed), and not where the test server listens.
+export const publicUrl = "http://127.0.0.1:9/jobs-public";
 export const adminCredentials = { username: "ops", password: "test-admin-password" };
+export const metricsToken = "test-metrics-token";
 const redisUrl = "redis://127.0.0.1:6379";
 
 export interface TestResources {
@@ -35,8 +37,10 @@ export async function createTestResources(): Promise<TestResources> {
         JOBS_HOST: "127.0.0.1",
         JOBS_PORT: "0",
         JOBS_PUBLIC_URL: publicUrl,
+        JOBS_ADMIN_PORT: "0",
         ADMIN_USERNAME: adminCredentials.username,
         ADMIN_PASSWORD: adminCredentials.password,
+        METRICS_TOKEN: metricsToken,
         SHUTDOWN_TIMEOUT_MS: "10000",
         ...overrides,
       }),

@@ -25,7 +25,7 @@ import {
   type MlAccountSummary,
 } from "../../../db/queries/ml-accounts";
 import type { Principal } from "../lib/types";
-import { connectFailure as fail, connectOutcomeUrl, consumeOAuthState, issueOAuthState, type ConnectOutcome } from "./oauth-state";
+import { codeRejected, connectFailure as fail, connectOutcomeUrl, issueOAuthState, receiveCallback, takeOAuthGrant, type ConnectOutcome } from "./oauth-state";
 import type { Services } from ".";
 import { forgetMlAccountCache } from "./webhooks";
 
@@ -56,36 +56,48 @@ export async function startConnect(
   };
 }
 
+/** The browser lands here from ML: the state is spent, and the code parked for the dashboard to complete. */
+export async function receiveConnectCallback(
+  services: Services,
+  query: { state: string; code?: string | undefined; error?: string | undefined },
+): Promise<ConnectOutcome> {
+  // 503 before the state is spent, should the integration have been unconfigured since the start.
+  await services.ml();
+  return receiveCallback<PendingConnect>(services, {
+    provider: PROVIDER,
+    providerName: "MercadoLibre",
+    query,
+    refusals: {
+      access_denied: fail("access_denied", 403, "The seller did not authorize AutoEcom on MercadoLibre."),
+      invalid_operator_user_id: fail("operator_user", 403, "Only the MercadoLibre account administrator can connect it, not an operator/collaborator."),
+    },
+  });
+}
+
+/** 503 when ML is unavailable, else 502. The grant is spent either way, so the user starts again. */
+const unavailable = (message: string, cause?: unknown) =>
+  new AppError(cause instanceof AppError && cause.code === "unavailable" ? "unavailable" : "bad_gateway", message, { cause });
+
 /**
- * The browser lands here from ML. Only a state we issued, unexpired and unused, goes any
- * further; it is consumed first (GETDEL) so a replay of the same URL finds nothing.
+ * The dashboard completes what the callback parked, as the signed-in user, who must be the one
+ * who started the flow (see oauth-state.ts). Only then is the code exchanged and the account stored.
  */
 export async function completeConnect(
   services: Services,
-  query: { state: string; code?: string | undefined; error?: string | undefined; error_description?: string | undefined },
-): Promise<ConnectOutcome> {
+  principal: Principal,
+  grant: string,
+): Promise<{ result: "connected" | "reconnected"; account: MlAccountSummary }> {
   const ml = await services.ml();
-  const pending = await consumeOAuthState<PendingConnect>(services, PROVIDER, query.state);
-  if (!pending) return fail("invalid_state", 400, "The connection request is unknown, expired or was already used; start again.");
-  const log = services.logger.child({ userId: pending.userId });
-
-  if (query.error) {
-    log.info("ml authorization refused", { mlError: query.error });
-    if (query.error === "access_denied") return fail("access_denied", 403, "The seller did not authorize AutoEcom on MercadoLibre.");
-    if (query.error === "invalid_operator_user_id") {
-      return fail("operator_user", 403, "Only the MercadoLibre account administrator can connect it, not an operator/collaborator.");
-    }
-    return fail("authorization_failed", 400, `MercadoLibre did not authorize the connection (${query.error.slice(0, 64)}).`);
-  }
-  if (!query.code) return fail("authorization_failed", 400, "MercadoLibre returned neither a code nor an error.");
+  const pending = await takeOAuthGrant<PendingConnect>(services, PROVIDER, principal, grant);
+  const log = services.logger.child({ userId: principal.userId });
 
   let tokens: MlTokenSet;
   try {
-    tokens = await exchangeAuthorizationCode(ml.config, { code: query.code, codeVerifier: pending.data.verifier }, services.now);
+    tokens = await exchangeAuthorizationCode(ml.config, { code: pending.code, codeVerifier: pending.verifier }, services.now);
   } catch (error) {
     log.warn("ml code exchange failed", { ...errorFields(error), mlError: error instanceof MlApiError ? error.mlError : undefined });
-    if (isMlInvalidGrant(error)) return fail("code_rejected", 400, "MercadoLibre rejected the authorization code (expired, reused or PKCE mismatch); start again.");
-    return fail("ml_unavailable", error instanceof AppError ? error.status : 502, "MercadoLibre could not complete the connection; try again.");
+    if (isMlInvalidGrant(error)) throw codeRejected("MercadoLibre");
+    throw unavailable("MercadoLibre could not complete the connection; start again.", error);
   }
 
   let me;
@@ -93,35 +105,47 @@ export async function completeConnect(
     me = await fetchMlUserMe(ml.config, tokens.accessToken);
   } catch (error) {
     log.warn("ml /users/me failed during connect", errorFields(error));
-    return fail("ml_unavailable", 502, "MercadoLibre could not complete the connection; try again.");
+    throw unavailable("MercadoLibre could not complete the connection; start again.");
   }
-  if (me.id !== tokens.userId) return fail("ml_unavailable", 502, "MercadoLibre returned an inconsistent user; try again.");
+  if (me.id !== tokens.userId) throw unavailable("MercadoLibre returned an inconsistent user; start again.");
 
+  const taken = () => {
+    log.warn("ml account connect refused", { mlUserId: me.id, error: "ml_account_taken" });
+    return new AppError("conflict", "This MercadoLibre account is already connected to another AutoEcom user.");
+  };
   const now = services.now();
-  const outcome = await services.transaction(async (tx): Promise<ConnectOutcome> => {
+  const { result, accountId } = await services.transaction(async (tx) => {
     const existing = await lockMlAccountByMlUserId(tx, me.id);
-    if (existing && existing.userId !== pending.userId) {
-      return fail("ml_account_taken", 409, "This MercadoLibre account is already connected to another AutoEcom user.");
-    }
-    const accountId = existing?.id ?? uuidv7();
-    const sealed = await ml.tokens.sealTokens(accountId, tokens);
+    if (existing && existing.userId !== principal.userId) throw taken();
+    const id = existing?.id ?? uuidv7();
+    const sealed = await ml.tokens.sealTokens(id, tokens);
     if (existing) {
-      await reconnectMlAccount(tx, accountId, { ...sealed, nickname: me.nickname, siteId: me.site_id, now });
-      await insertMlAccountEvent(tx, { accountId, type: "reconnected", message: `Reconnected as ${me.nickname}.`, details: { previousStatus: existing.status }, now });
-      return { ok: true, result: "reconnected", accountId };
+      await reconnectMlAccount(tx, id, { ...sealed, nickname: me.nickname, siteId: me.site_id, now });
+      await insertMlAccountEvent(tx, { accountId: id, type: "reconnected", message: `Reconnected as ${me.nickname}.`, details: { previousStatus: existing.status }, now });
+      return { result: "reconnected" as const, accountId: id };
     }
-    const inserted = await insertMlAccount(tx, { id: accountId, userId: pending.userId, mlUserId: me.id, nickname: me.nickname, siteId: me.site_id, ...sealed, now });
+    const inserted = await insertMlAccount(tx, { id, userId: principal.userId, mlUserId: me.id, nickname: me.nickname, siteId: me.site_id, ...sealed, now });
     // Lost a race with another connect of the same ML user between the lock and the insert.
-    if (!inserted) return fail("ml_account_taken", 409, "This MercadoLibre account is already connected to another AutoEcom user.");
-    await insertMlAccountEvent(tx, { accountId, type: "connected", message: `Connected ${me.nickname} (${me.site_id}).`, now });
-    return { ok: true, result: "connected", accountId };
+    if (!inserted) throw taken();
+    await insertMlAccountEvent(tx, { accountId: id, type: "connected", message: `Connected ${me.nickname} (${me.site_id}).`, now });
+    return { result: "connected" as const, accountId: id };
   });
-  if (outcome.ok) {
-    // The edge may have cached "not ours" for this seller; its next notification must be taken.
-    await forgetMlAccountCache(services, String(me.id));
-    log.info("ml account connected", { accountId: outcome.accountId, mlUserId: me.id, result: outcome.result });
-  } else log.warn("ml account connect refused", { mlUserId: me.id, error: outcome.error });
-  return outcome;
+  // The edge may have cached "not ours" for this seller; its next notification must be taken.
+  await forgetSellerCache(services, me.id);
+  log.info("ml account connected", { accountId, mlUserId: me.id, result });
+  return { result, account: await ownAccount(services, principal, accountId) };
+}
+
+/**
+ * Runs after the commit: a Redis failure here must not turn a connect or disconnect that
+ * happened into a 500. The cache entry then lapses by its own TTL.
+ */
+async function forgetSellerCache(services: Services, mlUserId: number): Promise<void> {
+  try {
+    await forgetMlAccountCache(services, String(mlUserId));
+  } catch (error) {
+    services.logger.warn("ml account cache not invalidated", { mlUserId, ...errorFields(error) });
+  }
 }
 
 /** The outcome's `error` codes are documented in docs/mercadolibre-accounts.md. */
@@ -159,7 +183,7 @@ export async function disconnectAccount(services: Services, principal: Principal
     await disconnectMlAccount(services.db, id, now);
     await insertMlAccountEvent(services.db, { accountId: id, type: "disconnected", message: "Disconnected by the user; tokens deleted, synced data kept.", now });
   }
-  await forgetMlAccountCache(services, String(account.mlUserId));
+  await forgetSellerCache(services, account.mlUserId);
   services.logger.info("ml account disconnected", { accountId: id, mlUserId: account.mlUserId, purge: options.purge });
 }
 

@@ -8,6 +8,7 @@ import { apiPublicUrl } from "../env";
 import type { Principal } from "../lib/types";
 import { publishJob } from "./publish-job";
 import { configurableAccount, disconnectedAccountError } from "./tinyerp";
+import { limitWebhookSource } from "./webhooks";
 import type { Services } from ".";
 
 /**
@@ -53,17 +54,22 @@ async function webhookTarget(services: Services, secret: string, timings: Timing
 }
 
 /** GET/HEAD/OPTIONS: Tiny's panel checks the URL this way when the seller saves it. */
-export async function probeTinyWebhook(services: Services, secret: string): Promise<Timings> {
+export async function probeTinyWebhook(services: Services, request: { secret: string; clientIp: string | null }): Promise<Timings> {
   const timings: Timings = { accountLookupMs: 0, publishMs: 0 };
-  await webhookTarget(services, secret, timings);
+  await limitWebhookSource(services, "tiny", request.clientIp);
+  await webhookTarget(services, request.secret, timings);
   return timings;
 }
 
 const isEmptyObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 
-export async function ingestTinyWebhook(services: Services, request: { secret: string; body: string; traceId: string }): Promise<TinyWebhookResult> {
+export async function ingestTinyWebhook(
+  services: Services,
+  request: { secret: string; body: string; traceId: string; clientIp: string | null },
+): Promise<TinyWebhookResult> {
   const receivedAt = services.now().getTime();
   const timings: Timings = { accountLookupMs: 0, publishMs: 0 };
+  await limitWebhookSource(services, "tiny", request.clientIp);
   const account = await webhookTarget(services, request.secret, timings);
   const log = services.logger.child({ tinyAccountId: account.id });
 

@@ -41,7 +41,7 @@ import {
 import { findOwnTinyAccountAnyStatus, updateTinyAccountSettings, type TinyAccountSettings } from "../../../db/queries/tiny-account-settings";
 import { findStockLinks, listStoredStock, type StockLink, type StoredStockRow } from "../../../db/queries/tiny-stock";
 import type { Principal } from "../lib/types";
-import { connectFailure as fail, connectOutcomeUrl, consumeOAuthState, issueOAuthState, type ConnectOutcome } from "./oauth-state";
+import { codeRejected, connectFailure as fail, connectOutcomeUrl, issueOAuthState, receiveCallback, takeOAuthGrant, type ConnectOutcome } from "./oauth-state";
 import type { Services } from ".";
 
 const PROVIDER = "tiny";
@@ -62,33 +62,43 @@ export async function startConnect(services: Services, principal: Principal): Pr
   return { url: tinyAuthorizationUrl(config, { state: issued.state, codeChallenge: pkce.challenge }), expiresAt: issued.expiresAt.toISOString() };
 }
 
-/**
- * The browser lands here from Tiny. The state is consumed before anything else, so a replayed
- * callback URL finds nothing; a denied consent also spends it.
- */
-export async function completeConnect(
+/** The browser lands here from Tiny: the state is spent (a denied consent spends it too), and the code parked for the dashboard. */
+export async function receiveConnectCallback(
   services: Services,
   query: { state: string; code?: string | undefined; error?: string | undefined },
 ): Promise<ConnectOutcome> {
-  const tiny = await services.tiny();
-  const pending = await consumeOAuthState<PendingConnect>(services, PROVIDER, query.state);
-  if (!pending) return fail("invalid_state", 400, "The connection request is unknown, expired or was already used; start again.");
-  const log = services.logger.child({ userId: pending.userId });
+  // 503 before the state is spent, should the integration have been unconfigured since the start.
+  await services.tiny();
+  return receiveCallback<PendingConnect>(services, {
+    provider: PROVIDER,
+    providerName: "Tiny",
+    query,
+    refusals: { access_denied: fail("access_denied", 403, "Tiny ERP access was not authorized.") },
+  });
+}
 
-  if (query.error) {
-    log.info("tiny authorization refused", { tinyError: query.error.slice(0, 64) });
-    if (query.error === "access_denied") return fail("access_denied", 403, "Tiny ERP access was not authorized.");
-    return fail("authorization_failed", 400, `Tiny did not authorize the connection (${query.error.slice(0, 64)}).`);
-  }
-  if (!query.code) return fail("authorization_failed", 400, "Tiny returned neither a code nor an error.");
+const tinyUnavailable = (message: string) => new AppError("bad_gateway", message);
+
+/**
+ * The dashboard completes what the callback parked, as the signed-in user, who must be the one
+ * who started the flow (see oauth-state.ts). Only then is the code exchanged and the company stored.
+ */
+export async function completeConnect(
+  services: Services,
+  principal: Principal,
+  grant: string,
+): Promise<{ result: "connected" | "reconnected"; account: TinyAccountSummary }> {
+  const tiny = await services.tiny();
+  const pending = await takeOAuthGrant<PendingConnect>(services, PROVIDER, principal, grant);
+  const log = services.logger.child({ userId: principal.userId });
 
   let tokens: TinyTokenSet;
   try {
-    tokens = await exchangeTinyCode(tiny.config, { code: query.code, codeVerifier: pending.data.verifier }, { now: services.now });
+    tokens = await exchangeTinyCode(tiny.config, { code: pending.code, codeVerifier: pending.verifier }, { now: services.now });
   } catch (error) {
     log.warn("tiny code exchange failed", errorFields(error));
-    if (isTinyInvalidGrant(error)) return fail("code_rejected", 400, "Tiny rejected the authorization code (expired, reused or PKCE mismatch); start again.");
-    return fail("tiny_unavailable", 502, "Tiny could not complete the connection; try again.");
+    if (isTinyInvalidGrant(error)) throw codeRejected("Tiny");
+    throw tinyUnavailable("Tiny could not complete the connection; start again.");
   }
 
   let cnpj: string | null;
@@ -101,29 +111,31 @@ export async function completeConnect(
     tradeName = info.fantasia || null;
   } catch (error) {
     log.warn("tiny /info failed during connect", errorFields(error));
-    return fail("tiny_unavailable", 502, "Tiny could not complete the connection; try again.");
+    throw tinyUnavailable("Tiny could not complete the connection; start again.");
   }
-  if (!cnpj || !companyName) return fail("tiny_unavailable", 502, "Tiny did not identify the company (no CNPJ or name in /info).");
+  if (!cnpj || !companyName) throw tinyUnavailable("Tiny did not identify the company (no CNPJ or name in /info).");
 
   const now = services.now();
-  const outcome = await services.transaction(async (tx): Promise<ConnectOutcome> => {
-    const existing = await lockTinyAccountOfUserByCnpj(tx, pending.userId, cnpj);
-    const accountId = existing?.id ?? uuidv7();
-    const sealed = await tiny.tokens.sealTokens(accountId, tokens);
+  const { result, accountId } = await services.transaction(async (tx) => {
+    const existing = await lockTinyAccountOfUserByCnpj(tx, principal.userId, cnpj);
+    const id = existing?.id ?? uuidv7();
+    const sealed = await tiny.tokens.sealTokens(id, tokens);
     if (existing) {
-      await reconnectTinyAccount(tx, accountId, { ...sealed, companyName, tradeName, now });
-      await insertTinyAccountEvent(tx, { accountId, type: "reconnected", message: `Reconnected ${companyName}.`, details: { previousStatus: existing.status }, now });
-      return { ok: true, result: "reconnected", accountId };
+      await reconnectTinyAccount(tx, id, { ...sealed, companyName, tradeName, now });
+      await insertTinyAccountEvent(tx, { accountId: id, type: "reconnected", message: `Reconnected ${companyName}.`, details: { previousStatus: existing.status }, now });
+      return { result: "reconnected" as const, accountId: id };
     }
-    const inserted = await insertTinyAccount(tx, { id: accountId, userId: pending.userId, companyName, tradeName, cnpj, ...sealed, now });
-    // A concurrent callback for the same company won between the lock and the insert; the next connect reconnects it.
-    if (!inserted) return fail("connect_conflict", 409, "This Tiny company was being connected by another request at the same time; try again.");
-    await insertTinyAccountEvent(tx, { accountId, type: "connected", message: `Connected ${companyName}.`, now });
-    return { ok: true, result: "connected", accountId };
+    const inserted = await insertTinyAccount(tx, { id, userId: principal.userId, companyName, tradeName, cnpj, ...sealed, now });
+    // A concurrent completion for the same company won between the lock and the insert; the next connect reconnects it.
+    if (!inserted) {
+      log.warn("tiny account connect refused", { error: "connect_conflict" });
+      throw new AppError("conflict", "This Tiny company was being connected by another request at the same time; start again.");
+    }
+    await insertTinyAccountEvent(tx, { accountId: id, type: "connected", message: `Connected ${companyName}.`, now });
+    return { result: "connected" as const, accountId: id };
   });
-  if (outcome.ok) log.info("tiny account connected", { accountId: outcome.accountId, result: outcome.result });
-  else log.warn("tiny account connect refused", { error: outcome.error });
-  return outcome;
+  log.info("tiny account connected", { accountId, result });
+  return { result, account: await ownAccount(services, principal, accountId) };
 }
 
 /** The outcome's `error` codes are documented in docs/tiny.md. */

@@ -4,17 +4,15 @@ import { revokeOtherSessions } from "../../../db/queries/sessions";
 import { deleteUser, findUserByEmail, findUserById, updateUser, type PublicUser } from "../../../db/queries/users";
 import type { Principal } from "../lib/types";
 import type { Services } from ".";
+import { enforceRateLimits } from "./rate-limit";
 
-/** Only the user themself: 403 for someone else's existing account, 404 when there is none. */
-async function assertSelf(services: Services, principal: Principal, id: string): Promise<void> {
-  if (principal.userId === id) return;
-  const other = await findUserById(services.db, id);
-  if (other) throw new AppError("forbidden", "You can only access your own account.");
-  throw new AppError("not_found", "No such user.");
+/** Only the user themself. Someone else's account reads as missing: a 403 would tell which user ids exist. */
+function assertSelf(principal: Principal, id: string): void {
+  if (principal.userId !== id) throw new AppError("not_found", "No such user.");
 }
 
 export async function getUser(services: Services, principal: Principal, id: string): Promise<PublicUser> {
-  await assertSelf(services, principal, id);
+  assertSelf(principal, id);
   const user = await findUserById(services.db, id);
   if (!user) throw new AppError("not_found", "No such user.");
   const { email, name, createdAt, updatedAt } = user;
@@ -29,11 +27,29 @@ export interface UserChanges {
 }
 
 /**
- * Email and password changes need the current password: a stolen access token alone
- * must not be enough to take the account over. A password change ends every other session.
+ * Proves the person holding the access token knows the password (step-up before an account
+ * takeover or deletion). Every check counts against the user's budget, so a stolen token cannot
+ * be used to guess the password, nor to probe which emails are taken through email changes.
+ */
+async function checkCurrentPassword(services: Services, userId: string, passwordHash: string, currentPassword: string): Promise<void> {
+  const { config } = services;
+  await enforceRateLimits(services, [
+    { rule: { name: "password-check-user", limit: config.PASSWORD_CHECK_RATE_LIMIT, windowSeconds: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS }, subject: userId },
+  ]);
+  if (!(await verifyPassword(currentPassword, passwordHash))) {
+    throw new AppError("forbidden", "The current password is incorrect.", {
+      fields: [{ path: "body.currentPassword", message: "incorrect", code: "incorrect" }],
+    });
+  }
+}
+
+/**
+ * Email and password changes need the current password: a stolen access token alone must not be
+ * enough to take the account over. Either change ends every other session (a new email is a new
+ * login name; whoever else is logged in must prove they know it).
  */
 export async function changeUser(services: Services, principal: Principal, id: string, changes: UserChanges): Promise<PublicUser> {
-  await assertSelf(services, principal, id);
+  assertSelf(principal, id);
   const user = await findUserById(services.db, id);
   if (!user) throw new AppError("not_found", "No such user.");
 
@@ -44,11 +60,7 @@ export async function changeUser(services: Services, principal: Principal, id: s
         fields: [{ path: "body.currentPassword", message: "required to change email or password", code: "required" }],
       });
     }
-    if (!(await verifyPassword(changes.currentPassword, user.passwordHash))) {
-      throw new AppError("forbidden", "The current password is incorrect.", {
-        fields: [{ path: "body.currentPassword", message: "incorrect", code: "incorrect" }],
-      });
-    }
+    await checkCurrentPassword(services, id, user.passwordHash, changes.currentPassword);
   }
 
   const update: Parameters<typeof updateUser>[2] = {};
@@ -73,11 +85,16 @@ export async function changeUser(services: Services, principal: Principal, id: s
   }
   if (!updated) throw new AppError("not_found", "No such user.");
   if (changes.newPassword !== undefined) await revokeOtherSessions(services.db, id, principal.sessionId, "password_change");
+  else if (update.email !== undefined) await revokeOtherSessions(services.db, id, principal.sessionId, "email_change");
   return updated;
 }
 
-export async function removeUser(services: Services, principal: Principal, id: string): Promise<void> {
-  await assertSelf(services, principal, id);
+/** Deletion cascades to everything the user owns, so it needs the current password too. */
+export async function removeUser(services: Services, principal: Principal, id: string, currentPassword: string): Promise<void> {
+  assertSelf(principal, id);
+  const user = await findUserById(services.db, id);
+  if (!user) throw new AppError("not_found", "No such user.");
+  await checkCurrentPassword(services, id, user.passwordHash, currentPassword);
   if (!(await deleteUser(services.db, id))) throw new AppError("not_found", "No such user.");
 }
 

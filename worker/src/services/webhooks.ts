@@ -2,6 +2,7 @@ import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
 import { mlNotificationKey, mlNotificationWire, type MlNotification } from "../../../core/jobs/ml-notification";
 import { isConnectedMlUser } from "../../../db/queries/webhooks";
 import type { Services } from ".";
+import { enforceRateLimits } from "./rate-limit";
 import { verifyMpSignature } from "./webhooks-signature";
 
 /**
@@ -50,6 +51,16 @@ export function allowedIps(config: Services["config"]): Set<string> | null {
   return new Set(config.WEBHOOK_IP_ALLOWLIST.flatMap((entry) => (entry === "ml" ? mlSourceIps : [entry])));
 }
 
+/**
+ * Notifications are unsigned, so anyone can post them, and each one we accept costs a QStash
+ * message, a job and a provider call. A flood from one address is refused with 429 (ML and Tiny
+ * both retry later); the budget is per address, generous, as a provider sends from few of them.
+ */
+export async function limitWebhookSource(services: Services, provider: "ml" | "tiny", clientIp: string | null): Promise<void> {
+  const rule = { name: `webhook-${provider}-source`, limit: services.config.WEBHOOK_RATE_LIMIT_PER_MINUTE, windowSeconds: 60 };
+  await enforceRateLimits(services, [{ rule, subject: clientIp ?? "unknown" }]);
+}
+
 export async function ingestMlNotification(services: Services, request: IngestRequest): Promise<IngestResult> {
   const started = performance.now();
   const { config } = services;
@@ -58,6 +69,7 @@ export async function ingestMlNotification(services: Services, request: IngestRe
   if (allowlist && (!request.clientIp || !allowlist.has(request.clientIp))) {
     throw new AppError("forbidden", "This address may not post notifications.");
   }
+  await limitWebhookSource(services, "ml", request.clientIp);
   if (new TextEncoder().encode(request.body).byteLength > config.WEBHOOK_MAX_BODY_BYTES) {
     throw new AppError("payload_too_large", `A notification is at most ${config.WEBHOOK_MAX_BODY_BYTES} bytes.`);
   }

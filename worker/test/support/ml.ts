@@ -8,7 +8,7 @@ import { insertMlAccount } from "../../../db/queries/ml-accounts";
 import { mlAccounts } from "../../../db/schema";
 import { readConfig } from "../../src/env";
 import { buildServices, type Services } from "../../src/services";
-import { api, type Session } from "./api";
+import { api, type ApiResponse, type Session } from "./api";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -46,15 +46,25 @@ export async function endpointCalls(key: string): Promise<number> {
   return counters.counts[key] ?? 0;
 }
 
-export interface ConnectResult {
-  /** The dashboard URL the callback redirected to. */
+/** Where our callback sent the browser: the dashboard, with a grant to complete or the error outcome. */
+export interface CallbackResult {
   dashboard: URL;
   outcome: string | null;
   error: string | null;
   status: string | null;
-  accountId: string | null;
+  message: string | null;
+  grant: string | null;
   /** The callback URL as ML sent the browser there (for replays). */
   callbackPath: string;
+}
+
+export interface ConnectResult {
+  /** connected (201) or reconnected (200) when the grant was completed, else error. */
+  outcome: "connected" | "reconnected" | "error";
+  accountId: string | null;
+  /** The answer of POST /ml/auth/complete: the account, or a problem. */
+  completed: ApiResponse<Record<string, unknown>>;
+  callback: CallbackResult;
 }
 
 export async function startFlow(session: Session, site?: string): Promise<{ url: URL; state: string }> {
@@ -81,7 +91,7 @@ export async function browserGet(path: string, token?: string): Promise<{ status
 }
 
 /** The browser following ML's redirect to our callback, then ours to the dashboard. */
-export async function followCallback(location: string): Promise<ConnectResult> {
+export async function followCallback(location: string): Promise<CallbackResult> {
   const target = new URL(location);
   if (`${target.origin}${target.pathname}` !== "http://api.test/ml/auth/callback") throw new Error(`unexpected redirect target ${target.origin}${target.pathname}`);
   const callbackPath = `${target.pathname}${target.search}`;
@@ -93,17 +103,27 @@ export async function followCallback(location: string): Promise<ConnectResult> {
     outcome: dashboard.searchParams.get("ml_connect"),
     error: dashboard.searchParams.get("error"),
     status: dashboard.searchParams.get("status"),
-    accountId: dashboard.searchParams.get("account"),
+    message: dashboard.searchParams.get("message"),
+    grant: dashboard.searchParams.get("grant"),
     callbackPath,
   };
 }
 
-/** The whole dance: start → ML authorization (as `sellerId`) → callback → dashboard. */
+/** What the dashboard does with the grant in its URL, as the signed-in user. */
+export function completeGrant(session: Session, grant: string | null): Promise<ApiResponse<Record<string, unknown>>> {
+  return api<Record<string, unknown>>("/ml/auth/complete", { method: "POST", json: { grant }, token: session.accessToken });
+}
+
+/** The whole dance: start → ML authorization (as `sellerId`) → callback → dashboard → complete, all as one user. */
 export async function connect(session: Session, sellerId = DEMO_SELLER_ID, extra: Record<string, string> = {}): Promise<ConnectResult> {
   const { url } = await startFlow(session);
   const authorized = await authorize(url, { sandbox_user: String(sellerId), ...extra });
   if (authorized.status !== 302 || !authorized.location) throw new Error(`authorization answered ${authorized.status}: ${authorized.body.slice(0, 300)}`);
-  return followCallback(authorized.location);
+  const callback = await followCallback(authorized.location);
+  if (callback.outcome !== "pending") throw new Error(`callback ended ${callback.outcome}: ${callback.dashboard.search}`);
+  const completed = await completeGrant(session, callback.grant);
+  const outcome = completed.status === 201 ? "connected" : completed.status === 200 ? "reconnected" : "error";
+  return { outcome, accountId: outcome === "error" ? null : String(completed.body.id), completed, callback };
 }
 
 export async function purge(session: Session, accountId: string | null): Promise<void> {
@@ -111,13 +131,22 @@ export async function purge(session: Session, accountId: string | null): Promise
   await api(`/ml/accounts/${accountId}?purge=true`, { method: "DELETE", token: session.accessToken });
 }
 
+/** A fresh sandbox seller (ML's `POST /users/test_user`): its own id, no listings yet. */
+export async function newSandboxSeller(): Promise<number> {
+  const { access_token } = await sandbox<{ access_token: string }>("/_sandbox/tokens", { json: { user_id: DEMO_SELLER_ID } });
+  const response = await fetch(`${sandboxUrl()}/users/test_user`, { method: "POST", headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" }, body: JSON.stringify({ site_id: "MLB" }) });
+  if (response.status !== 201) throw new Error(`test_user: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { id: number }).id;
+}
+
 /**
- * An account row holding a real sandbox grant minted without the browser flow, under a
- * made-up ML user id so parallel tests never collide on the one-seller-one-user rule.
+ * An account row holding a real sandbox grant minted without the browser flow, for a seller of
+ * its own (a new test user unless `sellerId` is given), so parallel tests never collide on the
+ * one-seller-one-user rule and what ML returns names this account's seller.
  */
 export async function seedAccount(services: Services, userId: string, options: { sellerId?: number; expired?: boolean } = {}) {
   const minted = await sandbox<{ access_token: string; refresh_token: string; expires_in: number; user_id: number; scope: string }>("/_sandbox/tokens", {
-    json: { user_id: options.sellerId ?? DEMO_SELLER_ID },
+    json: { user_id: options.sellerId ?? (await newSandboxSeller()) },
   });
   const ml = await services.ml();
   const id = uuidv7();
@@ -129,7 +158,7 @@ export async function seedAccount(services: Services, userId: string, options: {
     userId: minted.user_id,
     scope: minted.scope,
   };
-  const mlUserId = 900_000_000 + Math.floor(Math.random() * 99_000_000);
+  const mlUserId = minted.user_id;
   await insertMlAccount(services.db, { id, userId, mlUserId, nickname: `SEED_${mlUserId}`, siteId: "MLB", ...(await ml.tokens.sealTokens(id, tokens)), now: new Date() });
   return { id, mlUserId, accessToken: minted.access_token, refreshToken: minted.refresh_token };
 }

@@ -10,7 +10,7 @@ import { insertTinyAccount } from "../../../db/queries/tiny";
 import { mlAccounts, mlListings, mlListingVariations, tinyAccounts } from "../../../db/schema";
 import { readConfig } from "../../src/env";
 import { buildServices, type Services } from "../../src/services";
-import { api, type Session } from "./api";
+import { api, type ApiResponse, type Session } from "./api";
 
 export const tinyUrl = () => (inject("stackUrls") as unknown as { tinySandbox: string }).tinySandbox;
 export const config = () => readConfig(env as unknown as Record<string, string>);
@@ -63,14 +63,24 @@ export async function tinyServices(services: Services, options: { fetch?: typeof
   });
 }
 
-export interface ConnectResult {
+/** Where our callback sent the browser: the dashboard, with a grant to complete or the error outcome. */
+export interface CallbackResult {
   outcome: string | null;
   error: string | null;
   status: string | null;
   message: string | null;
-  accountId: string | null;
+  grant: string | null;
   /** The callback as Tiny sent the browser there, for replays. */
   callbackPath: string;
+}
+
+export interface ConnectResult {
+  /** connected (201) or reconnected (200) when the grant was completed, else error. */
+  outcome: "connected" | "reconnected" | "error";
+  accountId: string | null;
+  /** The answer of POST /tinyerp/auth/complete: the account, or a problem. */
+  completed: ApiResponse<Record<string, unknown>>;
+  callback: CallbackResult;
 }
 
 export async function startFlow(session: Session): Promise<{ url: URL; state: string }> {
@@ -94,7 +104,7 @@ export async function browserGet(path: string): Promise<{ status: number; locati
   return { status: response.status, location: response.headers.get("location"), body: await response.text() };
 }
 
-export async function followCallback(location: string): Promise<ConnectResult> {
+export async function followCallback(location: string): Promise<CallbackResult> {
   const target = new URL(location);
   if (`${target.origin}${target.pathname}` !== "http://api.test/tinyerp/auth/callback") throw new Error(`unexpected redirect target ${location}`);
   const callbackPath = `${target.pathname}${target.search}`;
@@ -106,17 +116,26 @@ export async function followCallback(location: string): Promise<ConnectResult> {
     error: dashboard.searchParams.get("error"),
     status: dashboard.searchParams.get("status"),
     message: dashboard.searchParams.get("message"),
-    accountId: dashboard.searchParams.get("account"),
+    grant: dashboard.searchParams.get("grant"),
     callbackPath,
   };
 }
 
-/** The whole dance through real redirects: our connect → Tiny's consent → our callback → dashboard. */
+/** What the dashboard does with the grant in its URL, as the signed-in user. */
+export function completeGrant(session: Session, grant: string | null): Promise<ApiResponse<Record<string, unknown>>> {
+  return api<Record<string, unknown>>("/tinyerp/auth/complete", { method: "POST", json: { grant }, token: session.accessToken });
+}
+
+/** The whole dance through real redirects, as one user: our connect → Tiny's consent → our callback → dashboard → complete. */
 export async function connect(session: Session, params: Record<string, string> = {}): Promise<ConnectResult> {
   const { url } = await startFlow(session);
   const authorized = await authorize(url, params);
   if (authorized.status !== 302 || !authorized.location) throw new Error(`authorization answered ${authorized.status}: ${authorized.body.slice(0, 300)}`);
-  return followCallback(authorized.location);
+  const callback = await followCallback(authorized.location);
+  if (callback.outcome !== "pending") throw new Error(`callback ended ${callback.outcome}: ${JSON.stringify(callback)}`);
+  const completed = await completeGrant(session, callback.grant);
+  const outcome = completed.status === 201 ? "connected" : completed.status === 200 ? "reconnected" : "error";
+  return { outcome, accountId: outcome === "error" ? null : String(completed.body.id), completed, callback };
 }
 
 /**

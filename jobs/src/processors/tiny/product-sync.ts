@@ -304,6 +304,12 @@ export const tinyProductSync: Processor<"tinyerp.products.sync"> = async (payloa
   if (!tiny) throw new AppError("unavailable", "Tiny is not configured in the jobs container.", { retryable: false });
   const existing = await findProductSyncRun(ctx.db, payload.runId);
   if (!existing) throw new AppError("not_found", `No product sync run ${payload.runId}.`, { retryable: false });
+  // The run writes the user's links and products into the account it names: both must be one tenant's.
+  const owner = await findTinyAccount(ctx.db, existing.tinyAccountId);
+  if (owner && owner.userId !== existing.userId) {
+    ctx.log.warn("product sync refused: the Tiny account does not belong to the run's user", { runId: existing.id, userId: existing.userId, tinyAccountId: existing.tinyAccountId });
+    throw new AppError("not_found", `No Tiny account ${existing.tinyAccountId} for the run's user.`, { retryable: false });
+  }
   const run = await startProductSyncRun(ctx.db, payload.runId, new Date());
   if (!run) return { runId: payload.runId, status: existing.status, skipped: true };
   const counts: Counts = { ...zeroCounts(), ...run.counts };

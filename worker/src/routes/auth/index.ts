@@ -3,11 +3,12 @@ import { createRouter } from "../../lib/router";
 import { login, logout, refresh, register } from "../../services/auth";
 import { toUserDto } from "../users/users.schemas";
 import { loginRoute, logoutRoute, meRoute, refreshRoute, registerRoute } from "./auth.routes";
+import { REGISTER_ACCEPTED } from "./auth.schemas";
 
 export const authRouter = createRouter()
   .openapi(registerRoute, async (c) => {
-    const result = await register(c.get("services"), c.req.valid("json"), clientInfo(c));
-    return c.json({ ...result, user: toUserDto(result.user) }, 201);
+    await register(c.get("services"), c.req.valid("json"), clientInfo(c));
+    return c.json(REGISTER_ACCEPTED, 202);
   })
   .openapi(loginRoute, async (c) => {
     const result = await login(c.get("services"), c.req.valid("json"), clientInfo(c));

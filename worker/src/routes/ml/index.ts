@@ -5,12 +5,14 @@ import {
   connectRedirect,
   disconnectAccount,
   listAccounts,
+  receiveConnectCallback,
   refreshAccount,
   startConnect,
 } from "../../services/ml-accounts";
 import {
   accountEventsRoute,
   callbackRoute,
+  completeConnectRoute,
   deleteAccountRoute,
   listAccountsRoute,
   refreshAccountRoute,
@@ -28,11 +30,15 @@ export const mlRouter = createRouter()
   })
   .openapi(callbackRoute, async (c) => {
     const services = c.get("services");
-    const outcome = await completeConnect(services, c.req.valid("query"));
+    const outcome = await receiveConnectCallback(services, c.req.valid("query"));
     c.header("cache-control", "no-store");
     // The code and state must not leak onward through the Referer of the dashboard page.
     c.header("referrer-policy", "no-referrer");
     return c.redirect(connectRedirect(services, outcome), 302);
+  })
+  .openapi(completeConnectRoute, async (c) => {
+    const completed = await completeConnect(c.get("services"), c.get("principal"), c.req.valid("json").grant);
+    return c.json(toMlAccountDto(completed.account), completed.result === "connected" ? 201 : 200);
   })
   .openapi(listAccountsRoute, async (c) => {
     const accounts = await listAccounts(c.get("services"), c.get("principal"));

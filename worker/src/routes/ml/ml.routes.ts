@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { authErrorResponses, errorResponses, jsonResponse, problem } from "../../lib/openapi";
+import { authErrorResponses, errorResponses, jsonBody, jsonResponse, problem } from "../../lib/openapi";
 import { requireAuth } from "../../middleware/auth";
 import {
   AccountIdParams,
   CallbackQuery,
+  CompleteBody,
   DeleteQuery,
   EventsQuery,
   MlAccountEventListSchema,
@@ -41,14 +42,38 @@ export const callbackRoute = createRoute({
   tags,
   summary: "ML's OAuth redirect target",
   description:
-    "Consumes the state, exchanges the code (with the PKCE verifier), reads /users/me and creates or updates the account, then " +
-    "redirects to the dashboard with ml_connect=connected|reconnected&account=<id>, or ml_connect=error&error=<code>&status=<http status>&message=... " +
-    "(codes: invalid_state, access_denied, operator_user, authorization_failed, code_rejected, ml_account_taken (409), ml_unavailable).",
+    "Consumes the state and stores nothing: whoever is at this browser may not be the user who started the flow. The code is parked " +
+    "under a one-time grant (5 minutes) and the browser redirected to the dashboard with ml_connect=pending&grant=<grant>, for " +
+    "POST /ml/auth/complete; or with ml_connect=error&error=<code>&status=<http status>&message=<our fixed text> " +
+    "(codes: invalid_state, access_denied, operator_user, authorization_failed). ML's own error text is never passed on.",
   request: { query: CallbackQuery },
   responses: {
-    302: { description: "Redirect to the dashboard with the outcome" },
+    302: { description: "Redirect to the dashboard with the grant or the error outcome" },
     503: notConfigured,
     ...errorResponses,
+  },
+});
+
+export const completeConnectRoute = createRoute({
+  ...authenticated,
+  method: "post",
+  path: "/ml/auth/complete",
+  summary: "Complete a connection with the grant from the dashboard URL",
+  description:
+    "Only the user who started the flow (GET /ml/auth/start) can complete it. Spends the grant, exchanges ML's code (with the PKCE verifier), " +
+    "reads /users/me and creates or updates the account. 201 for a new account, 200 for a reconnected one.",
+  request: { body: jsonBody(CompleteBody) },
+  responses: {
+    ...authErrorResponses,
+    200: jsonResponse(MlAccountSchema, "Reconnected: the account"),
+    201: jsonResponse(MlAccountSchema, "Connected: the new account"),
+    400: problem(
+      "Invalid input, or a grant that is unknown, expired or already used (errors[].code unknown_or_used) or whose code ML rejected (code_rejected): start again",
+    ),
+    403: problem("The flow was started by another user; the grant is spent and nothing is stored"),
+    409: problem("This ML account is already connected to another AutoEcom user"),
+    502: problem("ML failed during the code exchange or /users/me; start again"),
+    503: problem("ML unavailable, or the integration is not configured"),
   },
 });
 

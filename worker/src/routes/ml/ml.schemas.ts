@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { defaultMlSite, mlSiteIds } from "../../../../core/mercadolibre";
 import type { MlAccountEvent, MlAccountSummary } from "../../../../db/queries/ml-accounts";
+import { ONE_TIME_CODE_SHAPE } from "../../services/oauth-state";
 
 const booleanFlag = (description: string) =>
   z
@@ -32,6 +33,14 @@ export const CallbackQuery = z
     error_description: z.string().max(2000).optional(),
   })
   .refine((query) => query.code !== undefined || query.error !== undefined, { message: "code or error is required", path: ["code"] });
+
+export const CompleteBody = z
+  .object({
+    grant: z.string({ message: "must be the grant from the dashboard URL" }).regex(ONE_TIME_CODE_SHAPE, "must be the grant from the dashboard URL").openapi({
+      description: "The `grant` the callback put in the dashboard URL (ml_connect=pending&grant=…); works once, for 5 minutes",
+    }),
+  })
+  .openapi("MlConnectComplete");
 
 export const MlAccountStatusSchema = z.enum(["active", "reauth_required", "disconnected"]);
 

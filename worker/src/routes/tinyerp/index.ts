@@ -8,8 +8,8 @@ import { tinyerpSettingsSyncRouter } from "./settings-sync";
 import { ProductSyncRunningError, getProductSyncRun, requestProductSync } from "../../services/tinyerp-products-sync";
 import { productSyncRunRoute, startProductSyncRoute } from "./products-sync.routes";
 import { toProductSyncRunDto } from "./products-sync.schemas";
-import { accountEvents, completeConnect, connectRedirect, disconnectAccount, getInventory, getProductLinks, listAccounts, listProducts, putProductLinks, startConnect } from "../../services/tinyerp";
-import { accountEventsRoute, callbackRoute, connectRoute, deleteAccountRoute, getLinksRoute, inventoryRoute, listAccountsRoute, productsRoute, putLinksRoute } from "./tinyerp.routes";
+import { accountEvents, completeConnect, connectRedirect, disconnectAccount, getInventory, getProductLinks, listAccounts, listProducts, putProductLinks, receiveConnectCallback, startConnect } from "../../services/tinyerp";
+import { accountEventsRoute, callbackRoute, completeConnectRoute, connectRoute, deleteAccountRoute, getLinksRoute, inventoryRoute, listAccountsRoute, productsRoute, putLinksRoute } from "./tinyerp.routes";
 import { toInventoryEntryDto, toProductLinkDto, toTinyAccountDto, toTinyAccountEventDto, toTinyProductDto, toUnlinkedDto } from "./tinyerp.schemas";
 
 export const tinyerpRouter = createRouter()
@@ -20,11 +20,15 @@ export const tinyerpRouter = createRouter()
   })
   .openapi(callbackRoute, async (c) => {
     const services = c.get("services");
-    const outcome = await completeConnect(services, c.req.valid("query"));
+    const outcome = await receiveConnectCallback(services, c.req.valid("query"));
     c.header("cache-control", "no-store");
     // The code and state must not travel onward in the Referer of the dashboard page.
     c.header("referrer-policy", "no-referrer");
     return c.redirect(connectRedirect(services, outcome), 302);
+  })
+  .openapi(completeConnectRoute, async (c) => {
+    const completed = await completeConnect(c.get("services"), c.get("principal"), c.req.valid("json").grant);
+    return c.json(toTinyAccountDto(completed.account), completed.result === "connected" ? 201 : 200);
   })
   .openapi(listAccountsRoute, async (c) => {
     const accounts = await listAccounts(c.get("services"), c.get("principal"));

@@ -4,6 +4,7 @@ import { requireAuth } from "../../middleware/auth";
 import {
   AccountIdParams,
   CallbackQuery,
+  CompleteBody,
   ConnectResponse,
   EventsQuery,
   InventoryQuery,
@@ -15,6 +16,7 @@ import {
   PutLinksResponse,
   TinyAccountEventListSchema,
   TinyAccountListSchema,
+  TinyAccountSchema,
   TinyProductPageSchema,
 } from "./tinyerp.schemas";
 
@@ -44,11 +46,36 @@ export const callbackRoute = createRoute({
   tags,
   summary: "Tiny's OAuth redirect target",
   description:
-    "Consumes the state, exchanges the code, reads GET /info (company name and CNPJ) and stores the account with encrypted tokens, then " +
-    "redirects to TINY_DASHBOARD_URL with tiny_connect=connected|reconnected&account=<id>, or tiny_connect=error&error=<code>&status=<http status>&message=… " +
-    "(codes: invalid_state, access_denied, authorization_failed, code_rejected, connect_conflict, tiny_unavailable).",
+    "Consumes the state and stores nothing: whoever is at this browser may not be the user who started the flow. The code is parked " +
+    "under a one-time grant (5 minutes) and the browser redirected to TINY_DASHBOARD_URL with tiny_connect=pending&grant=<grant>, for " +
+    "POST /tinyerp/auth/complete; or with tiny_connect=error&error=<code>&status=<http status>&message=<our fixed text> " +
+    "(codes: invalid_state, access_denied, authorization_failed). Tiny's own error text is never passed on.",
   request: { query: CallbackQuery },
-  responses: { 302: { description: "Redirect to the dashboard with the outcome" }, 503: notConfigured, ...errorResponses },
+  responses: { 302: { description: "Redirect to the dashboard with the grant or the error outcome" }, 503: notConfigured, ...errorResponses },
+});
+
+export const completeConnectRoute = createRoute({
+  ...authenticated,
+  method: "post",
+  path: "/tinyerp/auth/complete",
+  summary: "Complete a connection with the grant from the dashboard URL",
+  description:
+    "Only the user who started the flow (POST /tinyerp/auth/connect) can complete it. Spends the grant, exchanges Tiny's code (with the PKCE " +
+    "verifier; Tiny's code itself lives 60 s, so complete at once), reads GET /info (company name and CNPJ) and stores the account with " +
+    "encrypted tokens. 201 for a new company, 200 for a reconnected one.",
+  request: { body: jsonBody(CompleteBody) },
+  responses: {
+    ...authErrorResponses,
+    200: jsonResponse(TinyAccountSchema, "Reconnected: the account"),
+    201: jsonResponse(TinyAccountSchema, "Connected: the new account"),
+    400: problem(
+      "Invalid input, or a grant that is unknown, expired or already used (errors[].code unknown_or_used) or whose code Tiny rejected (code_rejected): start again",
+    ),
+    403: problem("The flow was started by another user; the grant is spent and nothing is stored"),
+    409: problem("The same company was being connected by another request at that moment; start again"),
+    502: problem("Tiny failed during the exchange or did not identify the company; start again"),
+    503: notConfigured,
+  },
 });
 
 export const listAccountsRoute = createRoute({

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { parseTinyDateTime, type TinyProductListItem, type TinyStock } from "../../../../core/tiny";
 import type { ProductLinkView, TinyAccountEvent, TinyAccountSummary, TinyProductLink, UnlinkedListing } from "../../../../db/queries/tiny";
 import type { StockLink, StoredStockRow } from "../../../../db/queries/tiny-stock";
+import { ONE_TIME_CODE_SHAPE } from "../../services/oauth-state";
 import type { InventoryEntry } from "../../services/tinyerp";
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
@@ -28,6 +29,14 @@ export const CallbackQuery = z
     iss: z.string().max(500).optional(),
   })
   .refine((query) => query.code !== undefined || query.error !== undefined, { message: "code or error is required", path: ["code"] });
+
+export const CompleteBody = z
+  .object({
+    grant: z.string({ message: "must be the grant from the dashboard URL" }).regex(ONE_TIME_CODE_SHAPE, "must be the grant from the dashboard URL").openapi({
+      description: "The `grant` the callback put in the dashboard URL (tiny_connect=pending&grant=…); works once, for 5 minutes",
+    }),
+  })
+  .openapi("TinyConnectComplete");
 
 export const TinyAccountSchema = z
   .object({

@@ -13,6 +13,6 @@ export const usersRouter = createRouter()
     return c.json(toUserDto(user), 200);
   })
   .openapi(deleteUserRoute, async (c) => {
-    await removeUser(c.get("services"), c.get("principal"), c.req.valid("param").id);
+    await removeUser(c.get("services"), c.get("principal"), c.req.valid("param").id, c.req.valid("json").currentPassword);
     return c.body(null, 204);
   });

@@ -44,11 +44,15 @@ export const UserIdParams = z.object({
   id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" } }),
 });
 
+const CurrentPassword = z.string().max(1024);
+
+export const DeleteUserBody = z.object({ currentPassword: CurrentPassword.min(1) }).strict().openapi("DeleteUser");
+
 export const UpdateUserBody = z
   .object({
     name: Name.nullable().optional(),
     email: Email.optional(),
-    currentPassword: z.string().max(1024).optional(),
+    currentPassword: CurrentPassword.optional(),
     newPassword: Password.optional(),
   })
   .strict()

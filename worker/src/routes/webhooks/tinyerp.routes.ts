@@ -4,6 +4,7 @@ import { TinyWebhookAckSchema, TinyWebhookParams, TinyWebhookProbeSchema } from 
 
 const tags = ["webhooks"];
 const unknownUrl = problem("No such webhook URL (never made, replaced or revoked)");
+const flood = problem("Too many calls from this address (WEBHOOK_RATE_LIMIT_PER_MINUTE); see Retry-After");
 
 export const tinyWebhookRoute = createRoute({
   tags,
@@ -20,6 +21,7 @@ export const tinyWebhookRoute = createRoute({
     200: jsonResponse(TinyWebhookAckSchema, "Queued, or deliberately not queued (reason)"),
     403: problem("The event's cnpj is not the account's"),
     404: unknownUrl,
+    429: flood,
     503: problem("Could not be queued; Tiny retries"),
     ...errorResponses,
   },
@@ -29,7 +31,13 @@ const probe = {
   tags,
   path: "/webhooks/tinyerp/{secret}",
   request: { params: TinyWebhookParams },
-  responses: { 200: jsonResponse(TinyWebhookProbeSchema, "The URL is live"), 404: unknownUrl, ...errorResponses },
+  responses: {
+    200: jsonResponse(TinyWebhookProbeSchema, "The URL is live"),
+    404: unknownUrl,
+    429: flood,
+    503: problem("The rate limiter cannot be reached; see Retry-After"),
+    ...errorResponses,
+  },
 } as const;
 
 export const tinyWebhookProbeRoute = createRoute({

@@ -19,6 +19,7 @@ export const mlWebhookRoute = createRoute({
     200: jsonResponse(WebhookAckSchema, "Queued, or dropped as not ours"),
     401: problem("x-signature present and invalid"),
     403: problem("Source address not allowed (when the allowlist is on)"),
+    429: problem("Too many notifications from this address (WEBHOOK_RATE_LIMIT_PER_MINUTE); see Retry-After"),
     503: problem("Could not be queued; ML retries"),
     ...errorResponses,
   },
