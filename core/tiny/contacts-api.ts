@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallOptions, TinyAccountClient } from "./client";
 import { paginationModel } from "./schemas";
-import { callSignal, tinyId, tinyOptStr } from "./wire";
+import { callSignal, tinyId, tinyOptStr, tinyRef } from "./wire";
 
 /**
  * Typed helpers for /contatos (tiny-v3-openapi.json models named in each comment), built on the
@@ -37,7 +37,7 @@ export const contactModel = z.looseObject({
   celular: tinyOptStr,
   email: tinyOptStr,
   endereco: addressModel.nullish().transform((v) => v ?? null),
-  vendedor: sellerRefModel.nullish().transform((v) => v ?? null),
+  vendedor: tinyRef(sellerRefModel),
   situacao: tinyOptStr,
   dataCriacao: tinyOptStr,
   dataAtualizacao: tinyOptStr,

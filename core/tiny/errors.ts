@@ -19,6 +19,8 @@ export class TinyApiError extends AppError {
   readonly tinyDetails: FieldError[];
   /** X-Request-Id of the failed response: Tiny support asks for it. */
   readonly tinyRequestId: string | undefined;
+  /** A 2xx body our model refused: the redacted excerpt around the first offending field (core/parse-failure.ts), for logs. */
+  readonly bodySample: string | undefined;
 
   constructor(
     code: ErrorCode,
@@ -30,6 +32,7 @@ export class TinyApiError extends AppError {
       retryAfterSeconds?: number | undefined;
       tinyDetails?: FieldError[];
       tinyRequestId?: string | undefined;
+      bodySample?: string | undefined;
       cause?: unknown;
     },
   ) {
@@ -44,6 +47,7 @@ export class TinyApiError extends AppError {
     this.endpoint = details.endpoint;
     this.tinyDetails = details.tinyDetails ?? [];
     this.tinyRequestId = details.tinyRequestId;
+    this.bodySample = details.bodySample;
   }
 }
 

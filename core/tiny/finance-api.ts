@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallOptions, TinyAccountClient } from "./client";
 import { paginationModel } from "./schemas";
-import { callSignal, tinyId, tinyOptNum, tinyOptStr } from "./wire";
+import { callSignal, tinyId, tinyOptNum, tinyOptStr, tinyRef } from "./wire";
 
 /**
  * Typed helpers for /contas-receber (receivables), named after tiny-v3-openapi.json components.
@@ -21,7 +21,7 @@ export const receivableListItemModel = z.looseObject({
   historico: tinyOptStr,
   valor: tinyOptNum,
   numeroDocumento: tinyOptStr,
-  cliente: receivableCustomerModel.nullish().transform((v) => v ?? null),
+  cliente: tinyRef(receivableCustomerModel),
 });
 
 export const receivablePageModel = z.looseObject({ itens: z.array(receivableListItemModel), paginacao: paginationModel });
@@ -44,9 +44,9 @@ export const receivableModel = z.looseObject({
   valor: tinyOptNum,
   saldo: tinyOptNum,
   valorPago: tinyOptNum,
-  cliente: receivableCustomerModel.nullish().transform((v) => v ?? null),
-  categoria: incomeCategoryModel.nullish().transform((v) => v ?? null),
-  formaRecebimento: paymentFormModel.nullish().transform((v) => v ?? null),
+  cliente: tinyRef(receivableCustomerModel),
+  categoria: tinyRef(incomeCategoryModel),
+  formaRecebimento: tinyRef(paymentFormModel),
   historico: tinyOptStr,
 });
 

@@ -1,4 +1,5 @@
 import type { Database } from "../../db/database";
+import { findTinyAccount } from "../../db/queries/tiny";
 import {
   claimBuyerContact,
   claimOrderPush,
@@ -115,6 +116,13 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
   const now = deps.now ?? (() => new Date());
   const found = await findUserMlOrder(deps.db, request.userId, request.mlOrderId);
   if (!found) throw new AppError("not_found", "No such Mercado Livre order.");
+  // The request names the order's owner and a Tiny account; a job payload is not proof they
+  // go together, and one user's order must never be created in another user's company.
+  const account = await findTinyAccount(deps.db, request.tinyAccountId);
+  if (account?.userId !== request.userId) {
+    deps.log.warn("order push refused: the Tiny account does not belong to the order's user", { ...request, accountFound: account !== undefined });
+    throw new AppError("not_found", "No such Tiny account for this order's user.", { retryable: false });
+  }
 
   const intent = await ensureOrderPush(deps.db, request);
   const settings = await findPushSettings(deps.db, request.tinyAccountId);
@@ -175,7 +183,7 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
       const numero = String(request.mlOrderId);
 
       // The order is in Tiny, whether our create made it or a lookup found it.
-      const adopt = (existing: { id: number; numeroPedido: string }) =>
+      const adopt = (existing: { id: number; numeroPedido: string | null }) =>
         checkpoint({ status: "created", tinyOrderId: existing.id, tinyOrderNumber: existing.numeroPedido, createdInTinyAt: now(), lastError: null, lastErrorAt: null, failureReasons: [] });
 
       // A previous attempt may have created it: find it before sending anything.

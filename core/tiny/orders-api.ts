@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallOptions, TinyAccountClient } from "./client";
 import { paginationModel } from "./schemas";
-import { callSignal, tinyId as id, tinyNum as num, tinyOptStr as optStr } from "./wire";
+import { callSignal, tinyId as id, tinyOptCode, tinyOptId, tinyOptNum, tinyOptStr as optStr } from "./wire";
 
 /**
  * Typed helpers for the order and invoice endpoints (tiny-v3-openapi.json models
@@ -11,30 +11,32 @@ import { callSignal, tinyId as id, tinyNum as num, tinyOptStr as optStr } from "
  */
 
 /** CriarPedidoModelResponse: 201 observed, numeroPedido a string here and an int in reads. */
-export const createdOrderModel = z.looseObject({ id, numeroPedido: z.union([z.string(), z.number()]).transform(String) });
+export const createdOrderModel = z.looseObject({ id, numeroPedido: tinyOptCode });
+/** EcommerceResponseModel: the channel id is null for orders keyed in by hand. */
+const ecommerceModel = z.looseObject({ id: tinyOptId, numeroPedidoEcommerce: optStr }).nullish().transform((v) => v ?? null);
 /** ListagemPedidoModelResponse (GET /pedidos items; no items, no markers). */
 export const orderListItemModel = z.looseObject({
   id,
-  situacao: num,
-  numeroPedido: z.union([z.string(), z.number()]).transform(String),
-  ecommerce: z.looseObject({ id: id.nullish(), numeroPedidoEcommerce: optStr }).nullish(),
+  situacao: tinyOptNum,
+  numeroPedido: tinyOptCode,
+  ecommerce: ecommerceModel,
 });
 export const orderListModel = z.looseObject({ itens: z.array(orderListItemModel), paginacao: paginationModel });
 /** ObterPedidoModelResponse, the fields we show. */
 export const orderModel = z.looseObject({
   id,
-  numeroPedido: z.union([z.string(), z.number()]).transform(String),
-  situacao: num,
-  idNotaFiscal: id.nullish(),
-  valorTotalPedido: num.nullish(),
+  numeroPedido: tinyOptCode,
+  situacao: tinyOptNum,
+  idNotaFiscal: tinyOptId,
+  valorTotalPedido: tinyOptNum,
   dataFaturamento: optStr,
-  ecommerce: z.looseObject({ id: id.nullish(), numeroPedidoEcommerce: optStr }).nullish(),
+  ecommerce: ecommerceModel,
 });
 
 /** GerarNotaFiscalPedidoModelResponse. */
-export const generatedInvoiceModel = z.looseObject({ id, numero: id.nullish(), serie: id.nullish() });
+export const generatedInvoiceModel = z.looseObject({ id, numero: tinyOptId, serie: tinyOptId });
 /** AutorizarNotaFiscalModelResponse (the XML is left out: we keep the key and the link). */
-export const emittedInvoiceModel = z.looseObject({ id, chaveAcesso: optStr, linkAcesso: optStr, situacao: num.nullish() });
+export const emittedInvoiceModel = z.looseObject({ id, chaveAcesso: optStr, linkAcesso: optStr, situacao: tinyOptNum });
 /** ObterLinkNotaFiscalModelResponse. */
 export const invoiceLinkModel = z.looseObject({ link: optStr });
 

@@ -1,13 +1,18 @@
 import { z } from "zod";
-import { tinyId as id, tinyNum as num, tinyOptNum as optNum, tinyOptStr as optStr } from "./wire";
+import { tinyId as id, tinyNum as num, tinyOptNum as optNum, tinyOptStr as optStr, tinyRef } from "./wire";
 
 /**
  * Response models of the endpoints we call, named and shaped after Tiny's published v3 spec
  * (tiny-v3-openapi.json, 2025-08; the contract test checks every field name below against
  * it). Loose on purpose: Tiny adds fields between spec versions and unknown ones pass
  * through untouched. Numbers are accepted as strings too and "" as "no value", because the
- * real API sends both where the spec says number.
+ * real API sends both where the spec says number. Everything the spec allows parses (the
+ * property test feeds Prism's generated answers through every model) except the few fields
+ * docs/tiny.md lists under "Fields we require", each with its reason.
  */
+
+/** A description the spec makes nullable; "" is Tiny's own "no value" and keeps the type a string. */
+const text = optStr.transform((v) => v ?? "");
 
 /** ObterInfoContaModelResponse (GET /info). */
 export const infoModel = z.looseObject({
@@ -35,7 +40,7 @@ export const pricesModel = z.looseObject({
 export const productListItemModel = z.looseObject({
   id,
   sku: optStr,
-  descricao: z.string(),
+  descricao: text,
   tipo: optStr,
   situacao: optStr,
   dataCriacao: optStr,
@@ -60,24 +65,25 @@ export const productVariationModel = z.looseObject({
     .transform((v) => v ?? []),
 });
 
-/** ProdutoResponseModel (the parent reference inside a product). */
+/** ProdutoResponseModel: a reference to a product (a product's parent, a kit's component). */
 export const productRefModel = z.looseObject({ id, sku: optStr, descricao: optStr });
 
 /** ObterProdutoModelResponse (GET /produtos/{idProduto}), the fields we use. */
 export const productModel = z.looseObject({
   id,
   sku: optStr,
-  descricao: z.string(),
+  descricao: text,
   tipo: optStr,
   situacao: optStr,
   unidade: optStr,
   gtin: optStr,
-  produtoPai: productRefModel.nullish().transform((v) => v ?? null),
+  produtoPai: tinyRef(productRefModel),
   precos: pricesModel.nullish().transform((v) => v ?? null),
+  // A variation whose id is null can be neither read nor written; it is left out, not refused.
   variacoes: z
-    .array(productVariationModel)
+    .array(productVariationModel.extend({ id: id.nullish() }))
     .nullish()
-    .transform((v) => v ?? []),
+    .transform((v) => (v ?? []).filter((variation): variation is TinyProductVariation => variation.id != null)),
 });
 
 /** DepositoModel (inside GET /estoque/{idProduto}). */

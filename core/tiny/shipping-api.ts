@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallOptions, TinyAccountClient } from "./client";
 import { paginationModel } from "./schemas";
-import { callSignal, tinyId, tinyNum, tinyOptNum, tinyOptStr } from "./wire";
+import { callSignal, tinyId, tinyOptId, tinyOptNum, tinyOptStr, tinyRef } from "./wire";
 
 /**
  * Typed helpers for /expedicao (shipping groups, "agrupamentos", and their labels) and the
@@ -17,7 +17,7 @@ export const shippingGroupListItemModel = z.looseObject({
   identificacao: tinyOptStr,
   data: tinyOptStr,
   quantidadeObjetos: tinyOptNum,
-  formaEnvio: shippingMethodModel.nullish().transform((v) => v ?? null),
+  formaEnvio: tinyRef(shippingMethodModel),
 });
 
 export const shippingGroupPageModel = z.looseObject({ itens: z.array(shippingGroupListItemModel), paginacao: paginationModel });
@@ -32,8 +32,8 @@ export const shipmentInvoiceModel = z.looseObject({ id: tinyId, numero: tinyOptN
 export const shipmentModel = z.looseObject({
   id: tinyId,
   situacao: tinyOptStr,
-  venda: shipmentSaleModel.nullish().transform((v) => v ?? null),
-  notaFiscal: shipmentInvoiceModel.nullish().transform((v) => v ?? null),
+  venda: tinyRef(shipmentSaleModel),
+  notaFiscal: tinyRef(shipmentInvoiceModel),
 });
 
 /** ObterAgrupamentoResponseModel (GET /expedicao/{idAgrupamento}). */
@@ -41,7 +41,7 @@ export const shippingGroupModel = z.looseObject({
   id: tinyId,
   identificacao: tinyOptStr,
   data: tinyOptStr,
-  formaEnvio: shippingMethodModel.nullish().transform((v) => v ?? null),
+  formaEnvio: tinyRef(shippingMethodModel),
   expedicoes: z
     .array(shipmentModel)
     .nullish()
@@ -57,15 +57,15 @@ export const labelsModel = z.looseObject({
 });
 
 /** TransportadorResponseModel: how the order ships (narrows the shipping-group search). */
-export const orderCarrierModel = z.looseObject({ formaEnvio: shippingMethodModel.nullish().transform((v) => v ?? null) });
+export const orderCarrierModel = z.looseObject({ formaEnvio: tinyRef(shippingMethodModel) });
 
 /** ObterPedidoModelResponse, the fields a label lookup reads. */
 export const orderShippingModel = z.looseObject({
   id: tinyId,
-  numeroPedido: tinyNum,
-  situacao: tinyNum,
+  numeroPedido: tinyOptNum,
+  situacao: tinyOptNum,
   data: tinyOptStr,
-  idNotaFiscal: tinyOptNum,
+  idNotaFiscal: tinyOptId,
   transportador: orderCarrierModel.nullish().transform((v) => v ?? null),
 });
 

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { readBody, withDeadline } from "../http/fetch";
 import { backoffDelay, sleep as defaultSleep } from "../http/retry";
 import type { Logger } from "../log";
+import { describeParseFailure } from "../parse-failure";
 import type { TinyConfig } from "./config";
 import { TinyApiError, classifyTinyFailure } from "./errors";
 import type { TinyCallKind, TinyQuota } from "./quota";
@@ -130,8 +131,14 @@ export async function tinyCall<S extends z.ZodType>(deps: TinyTransportDeps, aut
       if (!call.schema || response.status === 204) return { status: response.status, data: data as z.output<S>, headers: response.headers };
       const parsed = call.schema.safeParse(data);
       if (!parsed.success) {
-        deps.log.warn("tiny answered an unexpected body", { endpoint, issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`) });
-        throw new TinyApiError("bad_gateway", `Tiny answered ${endpoint} with a body we cannot read.`, { endpoint, tinyStatus: response.status, retryable: false });
+        const failure = describeParseFailure(parsed.error, data);
+        deps.log.warn("tiny answered an unexpected body", { endpoint, paths: failure.paths, issues: failure.summary, sample: failure.sample });
+        throw new TinyApiError("bad_gateway", `Tiny answered ${endpoint} with a body we cannot read (${failure.summary}).`, {
+          endpoint,
+          tinyStatus: response.status,
+          retryable: false,
+          bodySample: failure.sample,
+        });
       }
       return { status: response.status, data: parsed.data, headers: response.headers };
     }

@@ -1,7 +1,25 @@
+import { createRng } from "../common/rng";
 import type { ClaimRec, ItemRec, OrderRec, QuestionRec, ShipmentRec, UserRec, VariationRec } from "./types";
 
 // Wire shapes, following the reference's captured examples. Everything ML returns as an ISO date
 // with a local offset is rendered in São Paulo time (-03:00), like MLB responses.
+//
+// ML is not consistent about empty fields, and a client must not depend on one form: the
+// reference shows buyers as `{id}` or `{id, nickname}`, `seller_sku` only when the item has a
+// SKU, and the documented bodies list fields that other captures leave out. So where a field is
+// empty the sandbox sometimes leaves it out, chosen per record and field by a seeded stream:
+// the same record renders the same way on every read, and the choice never looks at the caller.
+
+/** `body` without some of its null `fields`, the same ones for the same `record` every time. */
+function dropSomeNulls<T extends Record<string, unknown>>(record: string, body: T, fields: readonly string[]): T {
+  for (const field of fields) if (body[field] === null && createRng(`${record}:${field}`).chance(0.5)) delete body[field];
+  return body;
+}
+
+/** A user as an order names them: `{id}` alone about half the time (PII is being reduced, §4.2). */
+function orderUser(record: string, id: number, nickname: string | null): Record<string, unknown> {
+  return nickname === null || createRng(`${record}:nickname`).chance(0.5) ? { id } : { id, nickname };
+}
 
 const OFFSET_MS = -3 * 3600_000;
 
@@ -71,6 +89,7 @@ export function renderVariation(v: VariationRec, opts: { owner: boolean; include
     inventory_id: null,
     item_relations: [],
   };
+  dropSomeNulls(`variation:${v.id}`, out, ["seller_custom_field", "catalog_product_id", "inventory_id"]);
   if (opts.includeAttributes) out.attributes = [...(v.sku ? [skuAttribute(v.sku)] : []), ...(v.gtin ? [gtinAttribute(v.gtin)] : [])];
   return out;
 }
@@ -148,6 +167,7 @@ export function renderItem(item: ItemRec, opts: { owner: boolean; includeAttribu
     catalog_listing: false,
     user_product_id: item.userProductId ?? null,
   };
+  dropSomeNulls(`item:${item.id}`, out, ["official_store_id", "original_price", "thumbnail_id", "thumbnail", "video_id", "seller_contact", "catalog_product_id", "domain_id", "seller_custom_field", "parent_item_id", "differential_pricing", "health", "user_product_id"]);
   if (!opts.owner) {
     delete out.initial_quantity;
   } else {
@@ -258,7 +278,8 @@ export function renderOrder(o: OrderRec, users: Map<number, UserRec>, missing: r
           variation_attributes: o.variationAttributes.map((a) => ({ id: a.id, name: a.name, value_id: a.value_id, value_name: a.value_name })),
           warranty: "Garantia do vendedor: 90 dias",
           condition: "new",
-          seller_sku: o.sku,
+          // Present when the item has a SELLER_SKU attribute (§4.2).
+          ...(o.sku === null ? {} : { seller_sku: o.sku }),
           global_price: null,
           net_weight: null,
           user_product_id: null,
@@ -322,8 +343,8 @@ export function renderOrder(o: OrderRec, users: Map<number, UserRec>, missing: r
     tags: o.tags,
     feedback: { seller: null, buyer: null },
     context: { channel: "marketplace", site: "MLB", flows: [] },
-    seller: { id: o.sellerId, nickname: seller?.nickname ?? null },
-    buyer: { id: o.buyerId, nickname: buyer?.nickname ?? null },
+    seller: orderUser(`order:${o.id}:seller`, o.sellerId, seller?.nickname ?? null),
+    buyer: orderUser(`order:${o.id}:buyer`, o.buyerId, buyer?.nickname ?? null),
     taxes: { amount: null, currency_id: null, id: null },
     cancel_detail: o.cancelDetail
       ? { ...o.cancelDetail, date: mlDate(o.cancelDetail.date) }
@@ -331,6 +352,7 @@ export function renderOrder(o: OrderRec, users: Map<number, UserRec>, missing: r
     manufacturing_ending_date: null,
     order_request: { change: null, return: null },
   };
+  dropSomeNulls(`order:${o.id}`, out, ["date_closed", "fulfilled", "shipping_cost", "status_detail", "cancel_detail", "manufacturing_ending_date"]);
   for (const field of missing) delete out[field];
   return out;
 }

@@ -51,7 +51,8 @@ describe("seeded user products", () => {
 
   it("does not make listings created through the control endpoint UP unless asked", async () => {
     const created = await Promise.all([1, 2, 3, 4, 5, 6].map(() => control(sb, "POST", "/_sandbox/items", {})));
-    for (const res of created) expect(res.body.user_product_id).toBeNull();
+    // Null or left out: render.ts drops some empty fields, as ML does.
+    for (const res of created) expect([null, undefined]).toContain(res.body.user_product_id);
   });
 });
 

@@ -4,6 +4,7 @@ import type { TinyContext } from "./context";
 import { isDateTime, normalizeDateTime, spDateTime } from "./dates";
 import { notFound, paginate, pathId, queryInt, queryStr, readBody, readPage, validation, type ErrorDetail } from "./http";
 import { blankContact } from "./seed";
+import { withBlanks } from "./variants";
 import { allocateId, type Contact, type Endereco, type TinyState } from "./state";
 
 // /contatos. v3 orders reference customers only by idContato, so integrations search by
@@ -143,6 +144,9 @@ function vendedorOf(state: TinyState, c: Contact) {
   return { id: c.vendedorId, nome: v?.nome ?? "" };
 }
 
+/** ListagemContatoModelResponse's own nullable strings. */
+const contactNullableStrings = ["nome", "codigo", "fantasia", "tipoPessoa", "cpfCnpj", "inscricaoEstadual", "rg", "telefone", "celular", "email", "situacao", "dataCriacao", "dataAtualizacao"];
+
 function listItem(state: TinyState, c: Contact) {
   return { id: c.id, ...base(c), vendedor: vendedorOf(state, c), situacao: c.situacao, dataCriacao: c.dataCriacao, dataAtualizacao: c.dataAtualizacao };
 }
@@ -211,7 +215,7 @@ export function registerContactRoutes(api: Hono, ctx: TinyContext): void {
       if (dataAtualizacao && x.dataAtualizacao < normalizeDateTime(dataAtualizacao)) return false;
       return true;
     });
-    return c.json(paginate(rows, page, (x) => listItem(state, x)));
+    return c.json(paginate(rows, page, (x) => withBlanks(state.seed, `contato:${x.id}`, listItem(state, x), contactNullableStrings)));
   });
 
   api.post("/contatos", async (c) => {

@@ -1,18 +1,29 @@
-import { toTinyDate, toTinyDateTime } from "../../../core/tiny/dates";
-
 // Tiny interprets and prints every date in São Paulo local time; a UTC date would move
 // late-night orders to the next day, which is exactly the bug the sandbox must surface. The
-// conversion is the product's own (core/tiny/dates.ts): one fact about Tiny, one implementation,
-// so the sandbox cannot drift from what the client sends. The sandbox stamps epoch milliseconds.
+// conversion is the sandbox's own, by another route than the product's (core/tiny/dates.ts
+// computes the zone offset): Intl's Swedish locale prints "YYYY-MM-DD HH:mm:ss" directly. Two
+// implementations of one fact about Tiny, so a bug in the product's cannot hide behind a shared
+// one. The sandbox stamps epoch milliseconds.
+
+const saoPaulo = new Intl.DateTimeFormat("sv-SE", {
+  timeZone: "America/Sao_Paulo",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
 
 /** "YYYY-MM-DD" in São Paulo. */
 export function spDate(ms: number): string {
-  return toTinyDate(new Date(ms));
+  return spDateTime(ms).slice(0, 10);
 }
 
 /** "YYYY-MM-DD HH:mm:ss" in São Paulo. */
 export function spDateTime(ms: number): string {
-  return toTinyDateTime(new Date(ms));
+  return saoPaulo.format(new Date(ms));
 }
 
 /** "DD/MM/YYYY" — the format of webhook payloads and API v2. */

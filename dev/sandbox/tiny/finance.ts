@@ -4,6 +4,7 @@ import { contactRef } from "./contacts";
 import type { TinyContext } from "./context";
 import { isDate, spDate } from "./dates";
 import { TinyError, notFound, paginate, pathId, queryInt, queryList, queryStr, readBody, readPage, validation, type ErrorDetail } from "./http";
+import { withBlanks } from "./variants";
 import { allocateId, round, type Invoice, type Order, type Receivable, type ReceivableSituacao, type TinyState } from "./state";
 
 // /contas-receber (read side) and the postings that create receivables: POST /pedidos/{id}/lancar-contas
@@ -135,6 +136,9 @@ function clienteOf(state: TinyState, r: Receivable) {
   return c ? contactRef(c) : { id: r.idContato };
 }
 
+/** The nullable strings of ListagemContasReceberResponseModel (ObterContaReceberResponseModel has these and more). */
+const receivableNullableStrings = ["situacao", "data", "dataVencimento", "historico", "numeroDocumento", "numeroBanco", "serieDocumento"];
+
 function listItem(state: TinyState, r: Receivable) {
   return {
     id: r.id,
@@ -217,7 +221,7 @@ export function registerFinanceRoutes(api: Hono, ctx: TinyContext): void {
       if (nomeCliente !== undefined && !(state.contacts.get(r.idContato)?.nome ?? "").toLocaleLowerCase("pt-BR").includes(nomeCliente)) return false;
       return true;
     });
-    return c.json(paginate(rows, page, (r) => listItem(state, r)));
+    return c.json(paginate(rows, page, (r) => withBlanks(state.seed, `conta-receber:${r.id}`, listItem(state, r), receivableNullableStrings)));
   });
 
   const getReceivable = (id: number): Receivable => {
@@ -226,7 +230,10 @@ export function registerFinanceRoutes(api: Hono, ctx: TinyContext): void {
     return r;
   };
 
-  api.get("/contas-receber/:idContaReceber", (c) => c.json(detail(ctx.state, getReceivable(pathId(c, "idContaReceber")))));
+  api.get("/contas-receber/:idContaReceber", (c) => {
+    const r = getReceivable(pathId(c, "idContaReceber"));
+    return c.json(withBlanks(ctx.state.seed, `conta-receber:${r.id}`, detail(ctx.state, r), [...receivableNullableStrings, "dataCompetencia", "dataLiquidacao", "linkBoleto"]));
+  });
 
   api.post("/contas-receber/:idContaReceber/baixar", async (c) => {
     const r = getReceivable(pathId(c, "idContaReceber"));

@@ -9,6 +9,7 @@ import { launchOrderReceivables, reverseOrderReceivables } from "./finance";
 import { generateInvoiceForOrder } from "./invoices";
 import { allocateId, emptyEndereco, round, type NamedRef, type Order, type OrderItem, type Parcela, type TinyState } from "./state";
 import { launchOrderStock, reverseOrderStock } from "./stock";
+import { withBlanks } from "./variants";
 
 // /pedidos. The behaviours integrations trip over are all here: 201 (not 200) on create with a
 // string numeroPedido, 409 without the existing id for a repeated payload, stock posted once per
@@ -353,6 +354,9 @@ function intermediadorOf(state: TinyState, id: number) {
   return found ? { ...found } : { id, nome: "", cnpj: "" };
 }
 
+/** ObterPedidoModelResponse's own nullable strings. */
+const orderNullableStrings = ["dataPrevista", "dataEnvio", "observacoes", "observacoesInternas", "data", "dataEntrega", "numeroOrdemCompra", "dataFaturamento"];
+
 export function orderDetail(ctx: TinyContext, o: Order) {
   const { state } = ctx;
   const t = totals(o);
@@ -434,7 +438,7 @@ export function registerOrderRoutes(api: Hono, ctx: TinyContext): void {
       }
       return true;
     });
-    return c.json(paginate(rows, page, (o) => orderListItem(ctx, o)));
+    return c.json(paginate(rows, page, (o) => withBlanks(ctx.state.seed, `pedido:${o.id}`, orderListItem(ctx, o), ["dataCriacao", "dataPrevista", "valor"])));
   });
 
   api.post("/pedidos", async (c) => {
@@ -445,7 +449,10 @@ export function registerOrderRoutes(api: Hono, ctx: TinyContext): void {
     return c.json({ id: order.id, numeroPedido: String(order.numeroPedido) }, 201);
   });
 
-  api.get("/pedidos/:idPedido", (c) => c.json(orderDetail(ctx, getOrder(ctx.state, pathId(c, "idPedido")))));
+  api.get("/pedidos/:idPedido", (c) => {
+    const order = getOrder(ctx.state, pathId(c, "idPedido"));
+    return c.json(withBlanks(ctx.state.seed, `pedido:${order.id}`, orderDetail(ctx, order), orderNullableStrings));
+  });
 
   api.put("/pedidos/:idPedido", async (c) => {
     const o = getOrder(ctx.state, pathId(c, "idPedido"));

@@ -6,6 +6,7 @@ import { TinyError, notFound, paginateWhere, pathId, queryInt, queryStr, readBod
 import { blankProduct } from "./seed";
 import { allocateId, defaultDeposit, totalSaldo, type Product, type TinyState } from "./state";
 import { postMovement } from "./stock";
+import { withBlanks } from "./variants";
 
 // /produtos: catalogue CRUD, variations, kits and prices. Shapes follow the 2025-08 spec
 // (ListagemProdutosResponseModel, ObterProdutoModelResponse, CriarProdutoComVariacoesResponseModel).
@@ -254,6 +255,9 @@ function stockBlock(state: TinyState, p: Product) {
   return { ...p.estoque, quantidade: totalSaldo(state, p.id) };
 }
 
+/** ObterProdutoModelResponse's own nullable strings: where the sandbox may say "no value" as null or "". */
+const productNullableStrings = ["sku", "descricao", "descricaoComplementar", "unidade", "unidadePorCaixa", "ncm", "gtin", "garantia", "observacoes"];
+
 export function productDetail(state: TinyState, p: Product) {
   const parent = p.parentId !== null ? state.products.get(p.parentId) : undefined;
   return {
@@ -263,7 +267,8 @@ export function productDetail(state: TinyState, p: Product) {
     descricaoComplementar: p.descricaoComplementar,
     tipo: p.tipo,
     situacao: p.situacao,
-    ...(parent ? { produtoPai: ref(parent) } : {}),
+    // A product without a parent names an empty reference, as Tiny does (id, sku and descricao null).
+    produtoPai: ref(parent),
     tipoVariacao: tipoVariacao(p),
     unidade: p.unidade,
     unidadePorCaixa: p.unidadePorCaixa,
@@ -329,7 +334,7 @@ export function registerProductRoutes(api: Hono, ctx: TinyContext): void {
       if (alteradoDesde && (p.dataAlteracao ?? p.dataCriacao) < alteradoDesde) return false;
       return true;
     };
-    return c.json(paginateWhere(candidates, keep, page, productListItem));
+    return c.json(paginateWhere(candidates, keep, page, (p) => withBlanks(state.seed, `produto:${p.id}`, productListItem(p), ["dataCriacao", "dataAlteracao"])));
   });
 
   api.post("/produtos", async (c) => {
@@ -343,7 +348,10 @@ export function registerProductRoutes(api: Hono, ctx: TinyContext): void {
     });
   });
 
-  api.get("/produtos/:idProduto", (c) => c.json(productDetail(ctx.state, getProduct(ctx.state, pathId(c, "idProduto")))));
+  api.get("/produtos/:idProduto", (c) => {
+    const p = getProduct(ctx.state, pathId(c, "idProduto"));
+    return c.json(withBlanks(ctx.state.seed, `produto:${p.id}`, productDetail(ctx.state, p), productNullableStrings));
+  });
 
   api.put("/produtos/:idProduto", async (c) => {
     const p = getProduct(ctx.state, pathId(c, "idProduto"));
@@ -422,7 +430,7 @@ export function registerProductRoutes(api: Hono, ctx: TinyContext): void {
 
   api.get("/produtos/:idProduto/kit", (c) => {
     const p = getProduct(ctx.state, pathId(c, "idProduto"));
-    return c.json(p.kit.map((k) => ({ produto: ref(ctx.state.products.get(k.produtoId)), quantidade: k.quantidade })));
+    return c.json(withBlanks(ctx.state.seed, `kit:${p.id}`, p.kit.map((k) => ({ produto: ref(ctx.state.products.get(k.produtoId)), quantidade: k.quantidade }))));
   });
 
   api.put("/produtos/:idProduto/kit", async (c) => {

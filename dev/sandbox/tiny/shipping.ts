@@ -4,6 +4,7 @@ import { contactRef } from "./contacts";
 import type { TinyContext } from "./context";
 import { isDate, spDate, spDateTime } from "./dates";
 import { TinyError, notFound, paginate, pathId, queryInt, queryStr, readBody, readPage, validation, type ErrorDetail } from "./http";
+import { withBlanks } from "./variants";
 import { allocateId, type Grouping, type NamedRef, type Shipment, type TinyState } from "./state";
 
 // /expedicao: shipping groups ("agrupamentos") built from orders, invoices or loose parcels, and
@@ -190,7 +191,7 @@ export function registerShippingRoutes(api: Hono, ctx: TinyContext): void {
 
   api.get("/expedicao/:idAgrupamento", (c) => {
     const g = getGrouping(ctx.state, pathId(c, "idAgrupamento"));
-    return c.json({ id: g.id, identificacao: g.identificacao, data: g.data, formaEnvio: { ...g.formaEnvio }, expedicoes: g.expedicoes.map((s) => shipmentView(ctx.state, s)) });
+    return c.json(withBlanks(ctx.state.seed, `agrupamento:${g.id}`, { id: g.id, identificacao: g.identificacao, data: g.data, formaEnvio: { ...g.formaEnvio }, expedicoes: g.expedicoes.map((s) => shipmentView(ctx.state, s)) }));
   });
 
   api.post("/expedicao/:idAgrupamento/origens", async (c) => {

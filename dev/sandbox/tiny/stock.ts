@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { TinyContext } from "./context";
 import { isDateTime, spDateTime } from "./dates";
 import { TinyError, notFound, pathId, readBody, validation } from "./http";
+import { withBlanks } from "./variants";
 import { allocateId, defaultDeposit, round, saldoIn, setSaldo, type Deposit, type Order, type Product, type StockMovement, type TinyState } from "./state";
 
 // /estoque and /depositos. Semantics observed on the real API: B sets the absolute balance, E adds,
@@ -181,7 +182,10 @@ export function registerStockRoutes(api: Hono, ctx: TinyContext): void {
     return p;
   };
 
-  api.get("/estoque/:idProduto", (c) => c.json(stockView(ctx, stockable(pathId(c, "idProduto")))));
+  api.get("/estoque/:idProduto", (c) => {
+    const p = stockable(pathId(c, "idProduto"));
+    return c.json(withBlanks(ctx.state.seed, `estoque:${p.id}`, stockView(ctx, p)));
+  });
 
   api.post("/estoque/:idProduto", async (c) => {
     const p = stockable(pathId(c, "idProduto"));

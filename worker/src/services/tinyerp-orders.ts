@@ -65,7 +65,7 @@ export async function getOrderPush(services: Services, principal: Principal, id:
   }
 }
 
-export const situacaoSlug = (situacao: number) => tinyOrderSituacao[situacao] ?? "desconhecida";
+export const situacaoSlug = (situacao: number | null) => (situacao === null ? undefined : tinyOrderSituacao[situacao]) ?? "desconhecida";
 
 /** 404 for another user's account, like every Tiny account route. Returns the account id. */
 export async function setMlChannel(services: Services, principal: Principal, accountId: string, channelId: number | null): Promise<string> {

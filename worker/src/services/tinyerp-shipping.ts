@@ -145,7 +145,7 @@ async function tinyGroupLabel(services: Services, push: TinyOrderPush): Promise<
   }
 
   const order = await api.getOrder(tinyOrderId);
-  if (order.situacao === 2) throw conflict(`The Tiny order ${order.numeroPedido} is cancelled; it ships nothing.`);
+  if (order.situacao === 2) throw conflict(`The Tiny order ${order.numeroPedido ?? order.id} is cancelled; it ships nothing.`);
   const methodId = order.transportador?.formaEnvio?.id;
   const since = /^\d{4}-\d{2}-\d{2}$/.test(order.data ?? "") ? order.data! : undefined;
   const page = await api.listGroups({ idFormaEnvio: methodId ? methodId : undefined, dataInicial: since, orderBy: "desc", limit: SHIPPING_GROUPS_SCANNED });
@@ -159,7 +159,7 @@ async function tinyGroupLabel(services: Services, push: TinyOrderPush): Promise<
     return labelOf(services, api, push, tinyOrderId, hit);
   }
   const searched = page.paginacao.total > page.itens.length ? ` (only the ${page.itens.length} newest of ${page.paginacao.total} groups since the order's date were searched)` : "";
-  throw conflict(`No Tiny shipping group (expedição) contains order ${order.numeroPedido} yet${searched}: group it for shipping in Tiny first.`);
+  throw conflict(`No Tiny shipping group (expedição) contains order ${order.numeroPedido ?? order.id} yet${searched}: group it for shipping in Tiny first.`);
 }
 
 async function labelOf(services: Services, api: TinyShippingApi, push: TinyOrderPush, tinyOrderId: number, hit: CachedGroup): Promise<ShippingLabel> {

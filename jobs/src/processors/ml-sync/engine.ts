@@ -1,5 +1,7 @@
+import { ZodError } from "zod";
 import { AppError } from "../../../../core/errors";
-import { redactText } from "../../../../core/redact";
+import { describeParseFailure } from "../../../../core/parse-failure";
+import { describeError, redactText } from "../../../../core/redact";
 import { backoffDelay } from "../../../../core/http/retry";
 import { MlApiError, type MlClient, type MlMethod, type MlRequestOptions, type MlResponse } from "../../../../core/mercadolibre";
 import { saveSyncProgress } from "../../../../db/queries/ml-sync";
@@ -159,6 +161,26 @@ export class SyncSession {
     counts.seen++;
     if (applied) counts.applied++;
     else counts.stale++;
+  }
+
+  /**
+   * One ML record read into our row, or undefined when our model refuses it: the record is counted
+   * failed with the fields it broke (a redacted excerpt goes to the log, to fix the model from) and
+   * the run goes on.
+   */
+  read<T>(phase: SyncPhase, raw: unknown, transform: (raw: unknown) => T, id = String((raw as { id?: unknown } | null)?.id ?? "?")): T | undefined {
+    try {
+      return transform(raw);
+    } catch (error) {
+      let reason = describeError(error);
+      if (error instanceof ZodError) {
+        const failure = describeParseFailure(error, raw);
+        this.ctx.log.warn("ml answered an unexpected body", { phase, id, paths: failure.paths, sample: failure.sample });
+        reason = failure.summary;
+      }
+      this.fail(phase, [id], `${phase} record ${id} could not be read: ${reason}`.slice(0, 500), "unreadable");
+      return undefined;
+    }
   }
 
   /**

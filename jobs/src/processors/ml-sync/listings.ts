@@ -136,13 +136,8 @@ async function fetchAndStore(session: SyncSession, ids: string[], olderThan: num
         session.fail("listings", [id], `Multiget answered ${entry.code} for ${id}.`, "multiget_entry");
         return;
       }
-      let row;
-      try {
-        row = toListingRow(entry.body, fetchedAt);
-      } catch (error) {
-        session.fail("listings", [id], `Listing ${id} could not be read: ${(error as Error).message.slice(0, 200)}`, "unreadable");
-        return;
-      }
+      const row = session.read("listings", entry.body, (raw) => toListingRow(raw, fetchedAt), id);
+      if (!row) return;
       if (olderThan !== null && row.listing.mlLastUpdated.getTime() < olderThan) sawOlder = true;
       await session.store("listings", id, async () => (await upsertListing(session.ctx.db, session.account.id, row)).applied);
     });

@@ -60,14 +60,8 @@ export async function syncOrders(session: SyncSession, since: Date | null): Prom
   const store = async (results: unknown[]) => {
     const fetchedAt = new Date();
     await pool(results, options.upsertConcurrency, async (raw) => {
-      let row;
-      try {
-        row = toOrderRow(raw, fetchedAt);
-      } catch (error) {
-        const id = String((raw as { id?: unknown } | null)?.id ?? "?");
-        session.fail("orders", [id], `Order ${id} could not be read: ${(error as Error).message.slice(0, 200)}`, "unreadable");
-        return;
-      }
+      const row = session.read("orders", raw, (body) => toOrderRow(body, fetchedAt));
+      if (!row) return;
       await session.store("orders", row.order.mlOrderId, () => storeOrderAndForward(session.ctx, session.account.id, row));
     });
   };

@@ -56,13 +56,8 @@ export async function syncQuestions(session: SyncSession, since: Date | null): P
     const fetchedAt = new Date();
     let older = false;
     await pool(questions, session.options.upsertConcurrency, async (raw) => {
-      let row;
-      try {
-        row = toQuestionRow(raw, fetchedAt);
-      } catch (error) {
-        session.fail("questions", [String((raw as { id?: unknown } | null)?.id ?? "?")], `Question unreadable: ${(error as Error).message.slice(0, 200)}`, "unreadable");
-        return;
-      }
+      const row = session.read("questions", raw, (body) => toQuestionRow(body, fetchedAt));
+      if (!row) return;
       if (sinceMs !== null && row.mlDateCreated && row.mlDateCreated.getTime() < sinceMs) older = true;
       await session.store("questions", row.mlQuestionId, async () => (await upsertQuestion(session.ctx.db, session.account.id, row)).applied);
     });
@@ -101,13 +96,8 @@ export async function syncClaims(session: SyncSession): Promise<void> {
     const claims = page.data.data ?? [];
     const fetchedAt = new Date();
     await pool(claims, session.options.upsertConcurrency, async (raw) => {
-      let row;
-      try {
-        row = toClaimRow(raw, fetchedAt);
-      } catch (error) {
-        session.fail("claims", [String((raw as { id?: unknown } | null)?.id ?? "?")], `Claim unreadable: ${(error as Error).message.slice(0, 200)}`, "unreadable");
-        return;
-      }
+      const row = session.read("claims", raw, (body) => toClaimRow(body, fetchedAt));
+      if (!row) return;
       seen.add(row.mlClaimId);
       await session.store("claims", row.mlClaimId, async () => (await upsertClaim(session.ctx.db, session.account.id, row)).applied);
     });

@@ -1,7 +1,9 @@
 import { UnrecoverableError } from "bullmq";
+import { ZodError } from "zod";
 import { AppError } from "../../../../core/errors";
 import type { MlNotification } from "../../../../core/jobs/ml-notification";
 import { errorFields } from "../../../../core/log";
+import { describeParseFailure } from "../../../../core/parse-failure";
 import { describeError } from "../../../../core/redact";
 import { MlApiError } from "../../../../core/mercadolibre";
 import { parseMlResource, toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow, type MlResourceRef } from "../../../../core/ml-resources";
@@ -200,9 +202,12 @@ async function store(ctx: JobContext, account: Account, ref: MlResourceRef, data
         return (await upsertShipment(ctx.db, account.id, toShipmentRow(data, fetchedAt))).applied;
     }
   } catch (error) {
-    if (error instanceof Error && error.name === "ZodError") {
+    if (error instanceof ZodError) {
       // ML answered 2xx with a body we cannot read: retrying the same GET will not fix our parser.
-      throw new UnrecoverableError(`Unexpected ${ref.kind} body from MercadoLibre: ${error.message.slice(0, 500)}`);
+      // The log names the fields and keeps a redacted excerpt, so the model can be fixed from it.
+      const failure = describeParseFailure(error, data);
+      ctx.log.warn("ml answered an unexpected body", { kind: ref.kind, paths: failure.paths, sample: failure.sample });
+      throw new UnrecoverableError(`Unexpected ${ref.kind} body from MercadoLibre (${failure.summary}).`);
     }
     throw error;
   }

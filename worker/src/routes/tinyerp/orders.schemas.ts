@@ -101,7 +101,7 @@ export const OrderPushListSchema = z
 
 export const OrderPushViewSchema = OrderPushSchema.extend({
   tiny: z
-    .object({ id: z.number(), numeroPedido: z.string(), situacao: z.number(), status: z.string(), idNotaFiscal: z.number().nullable(), total: z.number().nullable() })
+    .object({ id: z.number(), numeroPedido: z.string().nullable(), situacao: z.number().nullable(), status: z.string(), idNotaFiscal: z.number().nullable(), total: z.number().nullable() })
     .nullable()
     .openapi({ description: "Tiny's order read live; null before it exists or when Tiny could not be read (tinyError says why)" }),
   tinyError: z.string().nullable(),
