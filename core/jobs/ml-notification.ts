@@ -10,27 +10,39 @@ import { z } from "zod";
  * rewriting it here would guess at a URL the processor has to build per topic anyway.
  */
 
-// ML ids are numeric; JSON numbers stay exact up to 2^53, far above today's ids.
+// ML ids are numeric; JSON numbers stay exact up to 2^53, far above today's ids. We store them as
+// bigint, so a longer one is no ML id and must be refused here rather than fail the database cast.
+const maxBigint = 2n ** 63n - 1n;
 const mlNumericId = z
-  .union([z.number().int().nonnegative(), z.string().trim().regex(/^\d+$/, "must be a numeric id")])
+  .union([
+    z.number().int().nonnegative(),
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,19}$/, { message: "must be a numeric id", abort: true })
+      .refine((value) => BigInt(value) <= maxBigint, "must be a numeric id"),
+  ])
   .transform(String);
 
 const timestamp = z.iso.datetime({ offset: true });
 
+// What the jobs store must fit Postgres: text cannot hold NUL (U+0000), attempts is an integer column.
+const storable = z.string().refine((value) => !value.includes("\u0000"), "must not contain NUL (U+0000) characters");
+
 /** What the Worker forwards: the body ML POSTed, unchanged. */
 export const mlNotificationWire = z
   .object({
-    _id: z.string().trim().min(1).max(200).optional(),
-    id: z.string().trim().min(1).max(200).optional(),
-    resource: z.string().trim().min(1).max(1000),
+    _id: storable.trim().min(1).max(200).optional(),
+    id: storable.trim().min(1).max(200).optional(),
+    resource: storable.trim().min(1).max(1000),
     user_id: mlNumericId,
-    topic: z.string().trim().min(1).max(100),
+    topic: storable.trim().min(1).max(100),
     application_id: mlNumericId,
-    attempts: z.number().int().min(1).optional(),
+    attempts: z.number().int().min(1).max(2_147_483_647).optional(),
     sent: timestamp,
     received: timestamp.optional(),
     recieved: timestamp.optional(),
-    actions: z.array(z.string().min(1).max(100)).max(20).optional(),
+    actions: z.array(storable.min(1).max(100)).max(20).optional(),
   })
   .transform((raw) => ({
     notificationId: raw._id ?? raw.id ?? null,

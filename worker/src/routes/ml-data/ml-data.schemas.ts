@@ -2,13 +2,23 @@ import { z } from "@hono/zod-openapi";
 import { listingSorts } from "../../../../db/queries/ml-read";
 import type { MlClaim, MlListing, MlOrder, MlOrderItem, MlQuestion, MlShipment, MlSyncRun } from "../../../../db/schema";
 import { syncRunKinds, syncRunModes } from "../../../../db/schema";
+import { text } from "../text.schemas";
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 const uuidParam = (name: string) => z.string().uuid("must be a UUID").openapi({ param: { name, in: "path" } });
 const limit = z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1).max(100).default(50).openapi({ description: "Page size, at most 100" });
 const cursor = z.string().min(1).max(500).optional().openapi({ description: "nextCursor of the previous page" });
 const account = z.string().uuid("must be a UUID").optional().openapi({ description: "Only this ML account (one of yours)" });
-const mlIdParam = (name: string) => z.string().regex(/^\d{1,19}$/, "must be a numeric ML id").openapi({ param: { name, in: "path" } });
+// ML ids are integers below 2^53 (where JSON numbers stay exact); a longer number names nothing
+// and must not reach the database's bigint cast (or lose digits to Number()).
+const withinMlIds = (value: string) => !/^\d+$/.test(value) || Number(value) <= Number.MAX_SAFE_INTEGER;
+const uuidPattern = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+const mlIdParam = (name: string) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, { message: "must be a numeric ML id", abort: true })
+    .refine(withinMlIds, "must be a numeric ML id")
+    .openapi({ param: { name, in: "path" } });
 const booleanFlag = (description: string) =>
   z
     .enum(["true", "false"], { message: "must be true or false" })
@@ -84,16 +94,19 @@ const sorts = Object.keys(listingSorts) as [keyof typeof listingSorts, ...(keyof
 
 export const ListingListQuery = z.object({
   account,
-  status: z.string().trim().min(1).max(40).optional().openapi({ description: "active, paused, closed, ..." }),
-  sku: z.string().trim().min(1).max(200).optional().openapi({ description: "Seller SKU of the listing or of any of its variations (exact)" }),
-  q: z.string().trim().min(1).max(200).optional().openapi({ description: "Text in the title (case-insensitive)" }),
+  status: text().trim().min(1).max(40).optional().openapi({ description: "active, paused, closed, ..." }),
+  sku: text().trim().min(1).max(200).optional().openapi({ description: "Seller SKU of the listing or of any of its variations (exact)" }),
+  q: text().trim().min(1).max(200).optional().openapi({ description: "Text in the title (case-insensitive)" }),
   sort: z.enum(sorts, { message: `must be one of ${sorts.join(", ")}` }).default("-updated").openapi({ description: "'-' = descending; default -updated (ML last-updated, newest first)" }),
   cursor,
   limit,
 });
 
 export const ListingParams = z.object({
-  id: z.string().regex(/^(?:[A-Z]{3}\d{1,20}|[0-9a-fA-F-]{36})$/, "must be an ML item id (MLB123…) or a listing UUID").openapi({ param: { name: "id", in: "path" } }),
+  id: z
+    .string()
+    .regex(new RegExp(`^(?:[A-Z]{3}\\d{1,20}|${uuidPattern})$`), "must be an ML item id (MLB123…) or a listing UUID")
+    .openapi({ param: { name: "id", in: "path" } }),
 });
 export const ListingGetQuery = z.object({ refresh: booleanFlag("true: read the listing from MercadoLibre now and store it first") });
 
@@ -184,17 +197,21 @@ const dateQuery = (description: string) =>
 export const OrderListQuery = z
   .object({
     account,
-    status: z.string().trim().min(1).max(40).optional().openapi({ description: "paid, confirmed, cancelled, ..." }),
+    status: text().trim().min(1).max(40).optional().openapi({ description: "paid, confirmed, cancelled, ..." }),
     from: dateQuery("Created at or after"),
     to: dateQuery("Created at or before"),
-    buyer: z.string().trim().min(1).max(100).optional().openapi({ description: "Buyer's ML id, or part of the nickname" }),
+    buyer: text().trim().min(1).max(100).refine(withinMlIds, "must be an ML buyer id or part of a nickname").optional().openapi({ description: "Buyer's ML id, or part of the nickname" }),
     cursor,
     limit,
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "must not be after to", path: ["from"] });
 
 export const OrderParams = z.object({
-  id: z.string().regex(/^(?:\d{1,19}|[0-9a-fA-F-]{36})$/, "must be an ML order id or an order UUID").openapi({ param: { name: "id", in: "path" } }),
+  id: z
+    .string()
+    .regex(new RegExp(`^(?:\\d{1,16}|${uuidPattern})$`), { message: "must be an ML order id or an order UUID", abort: true })
+    .refine(withinMlIds, "must be an ML order id or an order UUID")
+    .openapi({ param: { name: "id", in: "path" } }),
 });
 
 export const OrderSchema = z
@@ -329,7 +346,7 @@ export function toOrderDetailDto(found: { order: MlOrder; items: MlOrderItem[]; 
 
 export const QuestionListQuery = z.object({
   account,
-  status: z.string().trim().min(1).max(40).optional().openapi({ description: "UNANSWERED, ANSWERED, ..." }),
+  status: text().trim().min(1).max(40).optional().openapi({ description: "UNANSWERED, ANSWERED, ..." }),
   item: z.string().regex(/^[A-Z]{3}\d{1,20}$/, "must be an ML item id").optional(),
   cursor,
   limit,
@@ -339,8 +356,7 @@ export const QuestionParams = z.object({ id: mlIdParam("id") });
 
 export const AnswerBody = z
   .object({
-    text: z
-      .string({ message: "is required" })
+    text: text({ message: "is required" })
       .trim()
       .min(1, "must not be empty")
       // ML counts characters, not bytes or UTF-16 units.

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_LENGTH, passwordTooLong } from "../../../../core/auth/passwords";
 import type { PublicUser } from "../../../../db/queries/users";
+import { text } from "../text.schemas";
 
 export const Email = z
   .string()
@@ -16,7 +17,7 @@ export const Password = z
   .refine((value) => !passwordTooLong(value), `must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8`)
   .openapi({ example: "correct horse battery staple" });
 
-export const Name = z.string().trim().min(1).max(120);
+export const Name = text().trim().min(1).max(120);
 
 export const UserSchema = z
   .object({

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { WebhookEvent } from "../../../../db/schema";
 import { webhookEventStatus } from "../../../../db/schema";
+import { text } from "../text.schemas";
 
 export const WebhookAckSchema = z
   .object({
@@ -59,7 +60,7 @@ export const ReplaySchema = z.object({ event: WebhookEventSchema, jobId: z.strin
 
 export const EventListQuery = z.object({
   status: z.enum(webhookEventStatus.enumValues).optional().openapi({ param: { name: "status", in: "query" } }),
-  topic: z.string().trim().min(1).max(100).optional().openapi({ param: { name: "topic", in: "query" } }),
+  topic: text().trim().min(1).max(100).optional().openapi({ param: { name: "topic", in: "query" } }),
   account: z.string().uuid("must be a UUID").optional().openapi({ param: { name: "account", in: "query" }, description: "ML account id" }),
   cursor: z.string().uuid("must be a cursor from nextCursor").optional().openapi({ param: { name: "cursor", in: "query" } }),
   limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ param: { name: "limit", in: "query" } }),
