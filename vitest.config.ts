@@ -11,7 +11,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["core/**/*.test.ts", "db/**/*.test.ts", "jobs/**/*.test.ts", "dev/**/*.test.ts", "test/**/*.test.ts"],
+          include: ["core/**/*.test.ts", "db/**/*.test.ts", "integrations/**/*.test.ts", "domain/**/*.test.ts", "jobs/**/*.test.ts", "dev/**/*.test.ts", "test/**/*.test.ts"],
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -37,7 +37,7 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 function codeVersion(): string {
   const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8" }).trim();
   const commit = git("rev-parse", "--short", "HEAD");
-  const pushFiles = ["core/tiny/order-push.ts", "core/tiny/order-followups.ts", "core/tiny/orders-api.ts"];
+  const pushFiles = ["domain/orders/tiny-order-push.ts", "domain/orders/tiny-order-followups.ts", "integrations/tiny/orders-api.ts"];
   const dirty = git("status", "--porcelain", "--", ...pushFiles);
   if (!dirty) return `commit ${commit}`;
   const hash = createHash("sha256");

@@ -16,8 +16,8 @@
 import { eq } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../core/crypto";
 import { createLogger } from "../core/log";
-import { toListingRow } from "../core/ml-resources";
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults } from "../core/tiny";
+import { toListingRow } from "../integrations/mercadolibre/transform";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults } from "../integrations/tiny";
 import { createTokenCipher } from "../core/token-cipher";
 import { createNodeDb } from "../db/client-node";
 import { dropDatabase } from "../db/migrate";

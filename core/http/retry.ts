@@ -1,6 +1,6 @@
 /**
  * Waiting between attempts at a provider's API. Which failures are worth another attempt is each
- * provider's rule (core/mercadolibre/http.ts, core/tiny/transport.ts); how long to wait is not.
+ * provider's rule (integrations/mercadolibre/transport.ts, integrations/tiny/transport.ts); how long to wait is not.
  */
 
 /**

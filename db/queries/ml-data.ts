@@ -1,7 +1,6 @@
 import { and, eq, notInArray, sql, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { AppError } from "../../core/errors";
-import type { ClaimRowInput, ListingRowInput, MlResourceKind, OrderRowInput, QuestionRowInput, ShipmentRowInput } from "../../core/ml-resources";
 import type { Database } from "../database";
 import { mlAccounts, mlClaims, mlListings, mlListingVariations, mlOrderItems, mlOrders, mlQuestions, mlShipments } from "../schema";
 
@@ -17,6 +16,29 @@ import { mlAccounts, mlClaims, mlListings, mlListingVariations, mlOrderItems, ml
  * account to another (`account_id` is not in the SET, and the conflict update only applies
  * within the same account). Either refusal throws ForeignResourceError before anything is written.
  */
+
+/** ML resource kinds we store, named as a notification's resource names them. */
+export type MlResourceKind = "orders" | "items" | "questions" | "claims" | "shipments";
+
+/**
+ * What the upserts take: our row's columns (the transform in integrations/mercadolibre builds
+ * them from ML's bodies) plus `mlSellerId`, the seller ML named, which decides the tenant.
+ */
+type Fresh<T> = Omit<T, "id" | "accountId" | "createdAt" | "updatedAt">;
+interface Sold {
+  mlSellerId: number | null;
+}
+export interface ListingRowInput extends Sold {
+  listing: Fresh<typeof mlListings.$inferInsert>;
+  variations: Omit<typeof mlListingVariations.$inferInsert, "id" | "listingId" | "createdAt" | "updatedAt">[];
+}
+export interface OrderRowInput extends Sold {
+  order: Fresh<typeof mlOrders.$inferInsert>;
+  items: Omit<typeof mlOrderItems.$inferInsert, "id" | "orderId">[];
+}
+export type QuestionRowInput = Sold & Fresh<typeof mlQuestions.$inferInsert>;
+export type ClaimRowInput = Sold & Fresh<typeof mlClaims.$inferInsert>;
+export type ShipmentRowInput = Sold & Fresh<typeof mlShipments.$inferInsert>;
 
 export type ForeignReason = "not_the_seller" | "held_by_another_account";
 

@@ -14,18 +14,15 @@ export interface ForwardTarget {
   mlOrderId: number;
 }
 
-/**
- * ML order statuses that mean the money is in: the sale is final unless it is later cancelled.
- * Forwarding starts on them, and core/tiny/order-followups.ts posts the sale's stock on them.
- */
-export const paidMlOrderStatuses = ["paid", "partially_refunded"] as const;
-const paidStatuses = sql`(${sql.join(paidMlOrderStatuses.map((status) => sql`${status}`), sql`, `)})`;
+/** The ML statuses that count as paid (domain/orders/paid.ts decides which), as an SQL list. */
+const inList = (statuses: readonly string[]) => sql`(${sql.join(statuses.map((status) => sql`${status}`), sql`, `)})`;
 
 /**
  * The accounts one stored ML order concerns: forwarding accounts of its seller when it is paid,
  * and any account that already holds a push of it (its cancellation or payment must follow).
  */
-export async function forwardTargetsForOrder(db: Database, mlOrderId: number): Promise<ForwardTarget[]> {
+export async function forwardTargetsForOrder(db: Database, mlOrderId: number, paid: readonly string[]): Promise<ForwardTarget[]> {
+  const paidStatuses = inList(paid);
   const result = await db.execute(sql`
     select ta.user_id as "userId", ta.id as "tinyAccountId", o.ml_order_id as "mlOrderId"
     from ml_orders o
@@ -44,7 +41,8 @@ export async function forwardTargetsForOrder(db: Database, mlOrderId: number): P
  * owe Tiny something (an unfinished create, markers, the paid or cancelled follow-ups, an owed
  * invoice) that nobody is working on. Failed pushes and refused steps wait for the seller.
  */
-export async function ordersOwingForward(db: Database, options: { userId?: string | undefined; idleMs: number; limit: number }): Promise<ForwardTarget[]> {
+export async function ordersOwingForward(db: Database, options: { userId?: string | undefined; idleMs: number; limit: number; paid: readonly string[] }): Promise<ForwardTarget[]> {
+  const paidStatuses = inList(options.paid);
   const user = options.userId ? sql`and ta.user_id = ${options.userId}` : sql``;
   const idle = sql`now() - make_interval(secs => ${options.idleMs / 1000})`;
   const result = await db.execute(sql`

@@ -101,7 +101,7 @@ export const mlSyncRuns = pgTable(
 );
 
 /**
- * Every change we make to an ML listing (core/mercadolibre/listing-changes.ts): what, from
+ * Every change we make to an ML listing (domain/listings/listing-changes.ts): what, from
  * what to what, why, through which endpoint, and whether ML accepted it.
  */
 export const mlListingChanges = pgTable(

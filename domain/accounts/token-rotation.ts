@@ -1,9 +1,9 @@
-import { tokenContext } from "../core/mercadolibre/token-manager";
-import { tinyTokenContext } from "../core/tiny/tokens";
-import { sealTokenPair, type TokenCipher, type TokenContext } from "../core/token-cipher";
-import type { Database, RunInTransaction } from "./database";
-import { findMlAccountsSealedWithOtherKey, lockMlAccount, resealMlAccountTokens } from "./queries/ml-accounts";
-import { findTinyAccountsSealedWithOtherKey, lockTinyAccount, resealTinyAccountTokens } from "./queries/tiny";
+import { tokenContext } from "../../integrations/mercadolibre/tokens";
+import { tinyTokenContext } from "../../integrations/tiny/tokens";
+import { sealTokenPair, type TokenCipher, type TokenContext } from "../../core/token-cipher";
+import type { Database, RunInTransaction } from "../../db/database";
+import { findMlAccountsSealedWithOtherKey, lockMlAccount, resealMlAccountTokens } from "../../db/queries/ml-accounts";
+import { findTinyAccountsSealedWithOtherKey, lockTinyAccount, resealTinyAccountTokens } from "../../db/queries/tiny";
 
 /** A table holding an access/refresh token pair sealed by core/token-cipher.ts, as rotation sees it. */
 export interface SealedTokenStore {

@@ -1,11 +1,11 @@
 import type { Database } from "../../db/database";
 import { upsertListing } from "../../db/queries/ml-data";
 import { recordListingChange } from "../../db/queries/ml-sync";
-import { AppError } from "../errors";
-import { toListingRow } from "../ml-resources";
-import { describeError } from "../redact";
-import type { MlClient } from "./client";
-import { MlApiError } from "./errors";
+import { AppError } from "../../core/errors";
+import { toListingRow } from "../../integrations/mercadolibre/transform";
+import { describeError } from "../../core/redact";
+import type { MlClient } from "../../integrations/mercadolibre/client";
+import { MlApiError } from "../../integrations/mercadolibre/errors";
 
 /**
  * The one way we change a listing on MercadoLibre (price, stock, status); later features

@@ -1,5 +1,5 @@
 import type { MlBuyerSnapshot } from "../../db/schema";
-import type { TinyContactWrite } from "./contacts-api";
+import type { TinyContactWrite } from "../../integrations/tiny/contacts-api";
 
 /**
  * How an ML buyer becomes a Tiny contact. The order push creates it and the customer sync finds

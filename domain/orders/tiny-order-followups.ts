@@ -1,7 +1,7 @@
-import { paidMlOrderStatuses } from "../../db/queries/tiny-forwarding";
 import type { OrderPushChange, TinyOrderPush } from "../../db/queries/tiny-orders";
-import { TinyApiError } from "./errors";
-import type { TinyOrderApi } from "./orders-api";
+import { TinyApiError } from "../../integrations/tiny/errors";
+import type { TinyOrderApi } from "../../integrations/tiny/orders-api";
+import { isCancelledMlStatus, isPaidMlStatus } from "./paid";
 
 /**
  * What happens to a Tiny order after it exists, driven by the ML order's state: a paid sale
@@ -14,10 +14,6 @@ import type { TinyOrderApi } from "./orders-api";
 
 export type FollowUpStep = "post_stock" | "generate_invoice" | "emit_invoice" | "post_receivables" | "cancel_order" | "return_stock" | "reverse_receivables";
 
-const paidStatuses = new Set<string>(paidMlOrderStatuses);
-
-export const isPaidMlStatus = (status: string) => paidStatuses.has(status);
-export const isCancelledMlStatus = (status: string) => status === "cancelled";
 
 /** The steps a created order still owes, in the order they must run. */
 export function owedFollowUps(push: TinyOrderPush, mlStatus: string, invoiceOnPaid: boolean): FollowUpStep[] {

@@ -16,16 +16,17 @@ import {
   type TinyOrderPushReason,
 } from "../../db/queries/tiny-orders";
 import type { MlOrder, MlOrderItem } from "../../db/schema";
-import { AppError } from "../errors";
-import { uuidv7 } from "../ids";
-import type { Logger } from "../log";
-import type { TinyAccountClient } from "./client";
-import { toTinyDate } from "./dates";
-import { TinyApiError } from "./errors";
-import { isCancelledMlStatus, owedFollowUps, runFollowUps } from "./order-followups";
+import { AppError } from "../../core/errors";
+import { uuidv7 } from "../../core/ids";
+import type { Logger } from "../../core/log";
+import type { TinyAccountClient } from "../../integrations/tiny/client";
+import { toTinyDate } from "../../integrations/tiny/dates";
+import { TinyApiError } from "../../integrations/tiny/errors";
+import { isCancelledMlStatus } from "./paid";
+import { owedFollowUps, runFollowUps } from "./tiny-order-followups";
 import { buyerContactKey, buyerDocument, buyerName, documentDigits, mlContactCode, newBuyerContact } from "./buyer-contact";
-import { tinyContactsApi, type TinyContactsApi } from "./contacts-api";
-import { tinyOrderApi, type TinyOrderApi, type TinyOrderInput } from "./orders-api";
+import { tinyContactsApi, type TinyContactsApi } from "../../integrations/tiny/contacts-api";
+import { tinyOrderApi, type TinyOrderApi, type TinyOrderInput } from "../../integrations/tiny/orders-api";
 
 /**
  * Pushes one ML order to one Tiny account, exactly once.

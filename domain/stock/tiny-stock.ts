@@ -2,12 +2,12 @@ import type { Database } from "../../db/database";
 import type { TinyProductRow } from "../../db/queries/tiny";
 import { recordLinkStock, recordLinkStockError, type StockLink } from "../../db/queries/tiny-stock";
 import type { TinyDepositStock as StoredDeposit } from "../../db/schema";
-import { AppError } from "../errors";
-import type { Logger } from "../log";
-import { changeListing } from "../mercadolibre/listing-changes";
-import type { MlClient } from "../mercadolibre/client";
-import type { CallOptions, TinyAccountClient } from "./client";
-import type { TinyProduct, TinyStock } from "./schemas";
+import { AppError } from "../../core/errors";
+import type { Logger } from "../../core/log";
+import { changeListing } from "../listings/listing-changes";
+import type { MlClient } from "../../integrations/mercadolibre/client";
+import type { CallOptions, TinyAccountClient } from "../../integrations/tiny/client";
+import type { TinyProduct, TinyStock } from "../../integrations/tiny/schemas";
 
 /**
  * Tiny is the source of truth for stock; this is the one way its number reaches ML, for both

@@ -1,8 +1,8 @@
-import type { Logger } from "../log";
+import type { Logger } from "../../core/log";
 import type { MlConfig } from "./config";
 import { MlApiError } from "./errors";
-import { classifyMlFailure, mlTransport, type MlRawResponse, type MlTransportOptions } from "./http";
-import type { TokenManager } from "./token-manager";
+import { classifyMlFailure, mlTransport, type MlRawResponse, type MlTransportOptions } from "./transport";
+import type { TokenManager } from "./tokens";
 
 export type MlMethod = "GET" | "POST" | "PUT" | "DELETE";
 export type MlQuery = Record<string, string | number | boolean | undefined>;

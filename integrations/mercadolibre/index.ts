@@ -4,17 +4,17 @@
  */
 import { createMlClient, type MlClient } from "./client";
 import type { MlConfig } from "./config";
-import type { MlTransportOptions } from "./http";
-import { createTokenManager, type TokenManager, type TokenManagerDeps } from "./token-manager";
+import type { MlTransportOptions } from "./transport";
+import { createTokenManager, type TokenManager, type TokenManagerDeps } from "./tokens";
 
 export * from "./client";
 export * from "./config";
 export * from "./errors";
-export { classifyMlFailure, classifyOAuthFailure, mlTransport } from "./http";
+export { classifyMlFailure, classifyOAuthFailure, mlTransport } from "./transport";
 // Provider-neutral since they moved to core/http/retry.ts; still exported here for callers that import them with the ML client.
-export type { MlRawResponse, MlTransportOptions, MlTransportRequest } from "./http";
+export type { MlRawResponse, MlTransportOptions, MlTransportRequest } from "./transport";
 export * from "./oauth";
-export * from "./token-manager";
+export * from "./tokens";
 
 export interface MlServices {
   config: MlConfig;

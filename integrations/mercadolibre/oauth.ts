@@ -1,7 +1,7 @@
 import type { MlConfig, MlSiteId } from "./config";
 import { mlAuthHosts } from "./config";
 import { MlApiError } from "./errors";
-import { classifyOAuthFailure, mlTransport, type MlTransportOptions } from "./http";
+import { classifyOAuthFailure, mlTransport, type MlTransportOptions } from "./transport";
 
 /** What ML's token endpoint returns for both grants (`refresh_token` only with offline_access). */
 export interface MlTokenSet {

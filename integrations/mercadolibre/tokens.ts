@@ -10,9 +10,9 @@ import {
   type MlAccount,
   type SealedTokens,
 } from "../../db/queries/ml-accounts";
-import { AppError } from "../errors";
-import { errorFields, type Logger } from "../log";
-import { TokenDecryptError, sealTokenPair, type TokenCipher, type TokenContext } from "../token-cipher";
+import { AppError } from "../../core/errors";
+import { errorFields, type Logger } from "../../core/log";
+import { TokenDecryptError, sealTokenPair, type TokenCipher, type TokenContext } from "../../core/token-cipher";
 import type { MlConfig } from "./config";
 import { MlAccountUnavailableError, isMlInvalidGrant } from "./errors";
 import { refreshAccessToken, type MlTokenSet } from "./oauth";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { renderOrder } from "../dev/sandbox/ml/render";
-import type { OrderRec, UserRec } from "../dev/sandbox/ml/types";
-import { parseMlResource, toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "./ml-resources";
+import { renderOrder } from "../../dev/sandbox/ml/render";
+import type { OrderRec, UserRec } from "../../dev/sandbox/ml/types";
+import { parseMlResource, toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "./transform";
 
 // Bodies from mercadolibre-api.md (the documented examples, "..." placeholders filled with real
 // values), then the variants ML may send for the same resource: optional blocks absent, nulls,

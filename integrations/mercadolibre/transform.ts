@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ClaimRowInput, ListingRowInput, MlResourceKind, OrderRowInput, QuestionRowInput, ShipmentRowInput } from "../../db/queries/ml-data";
 
 /**
  * MercadoLibre resources (mercadolibre-api.md §3–8) reduced to what we store. The schemas are
@@ -13,7 +14,7 @@ import { z } from "zod";
  */
 
 /** Resource kinds we fetch, and how a notification's `resource` names them. */
-export type MlResourceKind = "orders" | "items" | "questions" | "claims" | "shipments";
+export type { MlResourceKind };
 
 export interface MlResourceRef {
   kind: MlResourceKind;
@@ -227,7 +228,7 @@ function lastUpdated(value: string | null, fetchedAt: Date): Date {
   return value === null ? fetchedAt : new Date(value);
 }
 
-export function toListingRow(raw: unknown, fetchedAt: Date) {
+export function toListingRow(raw: unknown, fetchedAt: Date): ListingRowInput {
   const item = mlItemSchema.parse(raw);
   return {
     mlSellerId: item.seller_id,
@@ -263,7 +264,7 @@ export function toListingRow(raw: unknown, fetchedAt: Date) {
   };
 }
 
-export function toOrderRow(raw: unknown, fetchedAt: Date, missingFields: string[] = []) {
+export function toOrderRow(raw: unknown, fetchedAt: Date, missingFields: string[] = []): OrderRowInput {
   const order = mlOrderSchema.parse(raw);
   return {
     mlSellerId: order.seller?.id ?? null,
@@ -319,7 +320,7 @@ export function toOrderRow(raw: unknown, fetchedAt: Date, missingFields: string[
   };
 }
 
-export function toQuestionRow(raw: unknown, fetchedAt: Date) {
+export function toQuestionRow(raw: unknown, fetchedAt: Date): QuestionRowInput {
   const q = mlQuestionSchema.parse(raw);
   return {
     mlSellerId: q.seller_id,
@@ -337,7 +338,7 @@ export function toQuestionRow(raw: unknown, fetchedAt: Date) {
   };
 }
 
-export function toClaimRow(raw: unknown, fetchedAt: Date) {
+export function toClaimRow(raw: unknown, fetchedAt: Date): ClaimRowInput {
   const c = mlClaimSchema.parse(raw);
   return {
     mlSellerId: claimRespondent(c.players),
@@ -356,7 +357,7 @@ export function toClaimRow(raw: unknown, fetchedAt: Date) {
   };
 }
 
-export function toShipmentRow(raw: unknown, fetchedAt: Date) {
+export function toShipmentRow(raw: unknown, fetchedAt: Date): ShipmentRowInput {
   const s = mlShipmentSchema.parse(raw);
   const mode = s.logistic?.mode ?? s.mode;
   const type = s.logistic?.type ?? s.logistic_type;
@@ -380,8 +381,4 @@ export function toShipmentRow(raw: unknown, fetchedAt: Date) {
   };
 }
 
-export type ListingRowInput = ReturnType<typeof toListingRow>;
-export type OrderRowInput = ReturnType<typeof toOrderRow>;
-export type QuestionRowInput = ReturnType<typeof toQuestionRow>;
-export type ClaimRowInput = ReturnType<typeof toClaimRow>;
-export type ShipmentRowInput = ReturnType<typeof toShipmentRow>;
+export type { ClaimRowInput, ListingRowInput, OrderRowInput, QuestionRowInput, ShipmentRowInput };

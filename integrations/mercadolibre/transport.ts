@@ -1,6 +1,6 @@
-import { tokenEndpointFailure, upstreamErrorCode } from "../http/errors";
-import { readBody, startDeadline } from "../http/fetch";
-import { backoffDelay, parseRetryAfter, sleep as defaultSleep } from "../http/retry";
+import { tokenEndpointFailure, upstreamErrorCode } from "../../core/http/errors";
+import { readBody, startDeadline } from "../../core/http/fetch";
+import { backoffDelay, parseRetryAfter, sleep as defaultSleep } from "../../core/http/retry";
 import { MlApiError, MlOAuthError } from "./errors";
 
 /**

@@ -3,8 +3,8 @@
  * source of access tokens), the company-wide quota and the client every Tiny call goes through.
  */
 import type { Database, RunInTransaction } from "../../db/database";
-import type { Logger } from "../log";
-import type { TokenCipher } from "../token-cipher";
+import type { Logger } from "../../core/log";
+import type { TokenCipher } from "../../core/token-cipher";
 import { createTinyClient, type TinyClient } from "./client";
 import type { TinyConfig } from "./config";
 import { createTinyQuota, type TinyQuotaStore } from "./quota";
@@ -18,7 +18,6 @@ export * from "./errors";
 export * from "./oauth";
 export * from "./quota";
 export * from "./schemas";
-export * from "./stock";
 export * from "./tokens";
 export { tinyCall, tinyEndpoint } from "./transport";
 export type { TinyAuthProvider, TinyCall, TinyCallAuth, TinyMethod, TinyQuery, TinyTransportDeps } from "./transport";
@@ -66,4 +65,3 @@ export function createTinyServices(deps: {
   return { config: deps.config, tokens, client: createTinyClient({ ...transport, tokens }), transport };
 }
 export * from "./orders-api";
-export * from "./order-push";

@@ -189,7 +189,7 @@ export interface TinyProductFilters {
   /** Declared `integer` by the spec even though GTINs are digit strings. */
   gtin?: string | undefined;
   situacao?: "A" | "I" | "E" | undefined;
-  /** "YYYY-MM-DD HH:mm:ss", São Paulo time (core/tiny/dates.ts). */
+  /** "YYYY-MM-DD HH:mm:ss", São Paulo time (integrations/tiny/dates.ts). */
   dataAlteracao?: string | undefined;
   limit?: number | undefined;
   offset?: number | undefined;

@@ -10,9 +10,9 @@ import {
   type TinyAccount,
   type TinySealedTokens,
 } from "../../db/queries/tiny";
-import { AppError } from "../errors";
-import { errorFields, type Logger } from "../log";
-import { TokenDecryptError, sealTokenPair, type TokenCipher, type TokenContext } from "../token-cipher";
+import { AppError } from "../../core/errors";
+import { errorFields, type Logger } from "../../core/log";
+import { TokenDecryptError, sealTokenPair, type TokenCipher, type TokenContext } from "../../core/token-cipher";
 import type { TinyConfig } from "./config";
 import { TinyAccountUnavailableError, isTinyInvalidGrant } from "./errors";
 import { refreshTinyTokens, type TinyTokenSet } from "./oauth";

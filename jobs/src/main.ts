@@ -3,7 +3,7 @@ import { EnvError, loadJobsEnv, type JobsEnv } from "./env";
 import { startJobs } from "./start";
 
 /**
- * CLI entry (`npm run worker`, `node dist/jobs/main.js`): config, boot, and the signals
+ * CLI entry (`npm run dev:jobs`, `node dist/jobs/main.js`): config, boot, and the signals
  * Docker sends. Everything else lives in startJobs so it can run in-process too.
  */
 

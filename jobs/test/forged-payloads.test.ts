@@ -2,7 +2,7 @@ import { Queue } from "bullmq";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../core/ids";
-import type { TinyServices } from "../../core/tiny";
+import type { TinyServices } from "../../integrations/tiny";
 import { createNodeDb } from "../../db/client-node";
 import { upsertManualLink } from "../../db/queries/tiny";
 import { tinyOrderPushes, tinyProductLinks, tinyProductSyncRuns, tinyProducts, tinyStockLevels } from "../../db/schema";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../core/ids";
-import { MlApiError, createMlServices, type MlServices } from "../../core/mercadolibre";
+import { MlApiError, createMlServices, type MlServices } from "../../integrations/mercadolibre";
 import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";
 import { insertMlAccount } from "../../db/queries/ml-accounts";

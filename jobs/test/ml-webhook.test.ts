@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "../../core/ml-resources";
+import { toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "../../integrations/mercadolibre/transform";
 import { createNodeDb } from "../../db/client-node";
 import { upsertClaim, upsertListing, upsertOrder, upsertQuestion, upsertShipment } from "../../db/queries/ml-data";
 import { domainEvents, mlAccounts, mlClaims, mlListings, mlOrders, mlQuestions, mlShipments, webhookEvents } from "../../db/schema";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TinyAccountClient } from "../../core/tiny";
-import { tinyContactsApi, tinyContactsSpecModels } from "../../core/tiny/contacts-api";
-import { tinyFinanceApi, tinyFinanceSpecModels, type TinyReceivableSituacao } from "../../core/tiny/finance-api";
-import { tinyShippingApi, tinyShippingSpecModels } from "../../core/tiny/shipping-api";
+import type { TinyAccountClient } from "../../integrations/tiny";
+import { tinyContactsApi, tinyContactsSpecModels } from "../../integrations/tiny/contacts-api";
+import { tinyFinanceApi, tinyFinanceSpecModels, type TinyReceivableSituacao } from "../../integrations/tiny/finance-api";
+import { tinyShippingApi, tinyShippingSpecModels } from "../../integrations/tiny/shipping-api";
 import { createNodeDb } from "../../db/client-node";
 import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
 import { classify } from "../../dev/sandbox/tiny/contract/known-deviations";
@@ -13,7 +13,7 @@ import { createTestResources, type TestResources } from "./support/resources";
 import { seedUserWithTinyAccount } from "./support/tiny";
 import { tinyServicesThroughPrism } from "./support/tiny-prism";
 
-// The shipping, contacts and finance helpers of our Tiny client (core/tiny/{shipping,contacts,
+// The shipping, contacts and finance helpers of our Tiny client (integrations/tiny/{shipping,contacts,
 // finance}-api.ts) under Tiny's published spec: every request goes through Prism's validating
 // proxy, and any violation outside dev/sandbox/tiny/contract/known-deviations.ts fails the file.
 

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushOrderToTiny, toTinyDate, tinyOrderApi, type TinyServices } from "../../core/tiny";
-import { tinyContactsApi } from "../../core/tiny/contacts-api";
+import { toTinyDate, tinyOrderApi, type TinyServices } from "../../integrations/tiny";
+import { pushOrderToTiny } from "../../domain/orders/tiny-order-push";
+import { tinyContactsApi } from "../../integrations/tiny/contacts-api";
 import { createNodeDb } from "../../db/client-node";
 import { mlOrders, tinyAccounts } from "../../db/schema";
 import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
@@ -12,8 +13,8 @@ import { linkToSandboxProducts, seedMlOrder, seedOrderSeller, type OrderSeller, 
 import { createTestResources, memoryLogger, type TestResources } from "./support/resources";
 import { tinyServicesThroughPrism } from "./support/tiny-prism";
 
-// The order half of our Tiny client under Tiny's published spec: the push (core/tiny/order-push.ts)
-// and every helper of core/tiny/orders-api.ts send their requests through Prism's validating proxy,
+// The order half of our Tiny client under Tiny's published spec: the push (domain/orders/tiny-order-push.ts)
+// and every helper of integrations/tiny/orders-api.ts send their requests through Prism's validating proxy,
 // and any violation outside dev/sandbox/tiny/contract/known-deviations.ts fails the file.
 
 let resources: TestResources;
@@ -121,7 +122,7 @@ describe.sequential("order push and order helpers against Tiny's published v3 sp
     const channel = sandbox.state().lookups.ecommerces[0]!.id;
     const productId = (sku: string) => [...sandbox.state().products.values()].find((p) => p.sku === sku)!.id;
 
-    // The order push's contact calls (core/tiny/contacts-api.ts), in the shapes the push sends them.
+    // The order push's contact calls (integrations/tiny/contacts-api.ts), in the shapes the push sends them.
     const contacts = tinyContactsApi(tiny.client.forAccount(seller.tinyAccountId));
     expect((await contacts.list({ cpfCnpj: "11144477735", limit: 10 })).itens).toEqual([]);
     const contactId = await contacts.create({ nome: "Contrato Pedidos", codigo: "ML-CONTRACT-1", tipoPessoa: "F", cpfCnpj: "11144477735" });

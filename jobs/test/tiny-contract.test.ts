@@ -17,7 +17,7 @@ import {
   toTinyDateTime,
   type TinyConfig,
   type TinyServices,
-} from "../../core/tiny";
+} from "../../integrations/tiny";
 import { createPkcePair } from "../../core/oauth/pkce";
 import { createTokenCipher, generateTokenKey, type TokenCipher } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TinyServices } from "../../core/tiny";
+import type { TinyServices } from "../../integrations/tiny";
 import { createNodeDb } from "../../db/client-node";
 import { setMlEcommerceChannel } from "../../db/queries/tiny-orders";
 import { mlOrders, tinyAccounts, tinyOrderPushes, tinyProductLinks, webhookEvents } from "../../db/schema";
@@ -152,7 +152,7 @@ describe.sequential("ML order events forward orders to Tiny", () => {
       const response = await fetch(`${ml.url}/orders/${id}`, { headers: { authorization: `Bearer ${ml.issueToken(DEMO_SELLER_ID).access_token}` } });
       return response.json();
     };
-    const { toOrderRow } = await import("../../core/ml-resources");
+    const { toOrderRow } = await import("../../integrations/mercadolibre/transform");
     const { upsertOrder } = await import("../../db/queries/ml-data");
     for (const id of [lost.id, old.id]) await upsertOrder(database.db, seller.accountId, toOrderRow(await mlRow(id), new Date()));
     await database.db.update(mlOrders).set({ mlDateCreated: new Date("2020-01-01T00:00:00Z") }).where(eq(mlOrders.mlOrderId, old.id));

@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyConfig, type TinyServices } from "../../core/tiny";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyConfig, type TinyServices } from "../../integrations/tiny";
 import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";
 import { upsertManualLink } from "../../db/queries/tiny";

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../core/ids";
-import { createRedisQuotaStore, createTinyQuota, createTinyServices, tinyDefaults, TinyApiError, type TinyQuota, type TinyQuotaSettings } from "../../core/tiny";
+import { createRedisQuotaStore, createTinyQuota, createTinyServices, tinyDefaults, TinyApiError, type TinyQuota, type TinyQuotaSettings } from "../../integrations/tiny";
 import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";
 import { insertTinyAccount } from "../../db/queries/tiny";

@@ -2,7 +2,7 @@ import { Queue } from "bullmq";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../core/ids";
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults, tinyTokenContext, type TinyConfig, type TinyServices } from "../../core/tiny";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults, tinyTokenContext, type TinyConfig, type TinyServices } from "../../integrations/tiny";
 import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";
 import { findTinyAccount, insertTinyAccount, listTinyAccountEvents } from "../../db/queries/tiny";

@@ -1,6 +1,6 @@
 import { uuidv7 } from "../../core/ids";
 import { createLogger } from "../../core/log";
-import { createMlServices } from "../../core/mercadolibre";
+import { createMlServices } from "../../integrations/mercadolibre";
 import { createTokenCipher } from "../../core/token-cipher";
 import { createNodeDb } from "../../db/client-node";
 import { insertMlAccount } from "../../db/queries/ml-accounts";

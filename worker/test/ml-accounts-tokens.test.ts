@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MlAccountUnavailableError, createMlServices, mlConfigFromEnv, tokenContext } from "../../core/mercadolibre";
+import { MlAccountUnavailableError, createMlServices, mlConfigFromEnv, tokenContext } from "../../integrations/mercadolibre";
 import { createTokenCipher } from "../../core/token-cipher";
 import { findMlAccount, listMlAccountEvents } from "../../db/queries/ml-accounts";
 import { readConfig } from "../src/env";

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { inject } from "vitest";
 import { beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../core/ids";
-import { toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "../../core/ml-resources";
+import { toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "../../integrations/mercadolibre/transform";
 import { mlAccounts } from "../../db/schema";
 import { upsertClaim, upsertListing, upsertOrder, upsertQuestion, upsertShipment } from "../../db/queries/ml-data";
 import { api, problemFields, registerUser, type Session } from "./support/api";

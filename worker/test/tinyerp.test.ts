@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../core/crypto";
-import { TinyAccountUnavailableError, tinyTokenContext } from "../../core/tiny";
+import { TinyAccountUnavailableError, tinyTokenContext } from "../../integrations/tiny";
 import { createTokenCipher } from "../../core/token-cipher";
 import { findTinyAccount, listTinyAccountEvents } from "../../db/queries/tiny";
 import { tinyProductLinks, tinyStockLevels } from "../../db/schema";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { spDate, spDateBr, spDateTime } from "./dates";
 
 // The sandbox's own São Paulo clock, checked against fixed instants rather than the product's
-// conversion (core/tiny/dates.ts), so a bug in either shows up as a disagreement in the tests.
+// conversion (integrations/tiny/dates.ts), so a bug in either shows up as a disagreement in the tests.
 
 describe("sandbox dates are São Paulo wall-clock time", () => {
   it("prints an instant late in the UTC day as the São Paulo day it still is", () => {

@@ -1,6 +1,6 @@
 // Tiny interprets and prints every date in São Paulo local time; a UTC date would move
 // late-night orders to the next day, which is exactly the bug the sandbox must surface. The
-// conversion is the sandbox's own, by another route than the product's (core/tiny/dates.ts
+// conversion is the sandbox's own, by another route than the product's (integrations/tiny/dates.ts
 // computes the zone offset): Intl's Swedish locale prints "YYYY-MM-DD HH:mm:ss" directly. Two
 // implementations of one fact about Tiny, so a bug in the product's cannot hide behind a shared
 // one. The sandbox stamps epoch milliseconds.

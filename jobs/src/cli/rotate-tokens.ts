@@ -1,6 +1,6 @@
-import { createTokenCipher } from "../core/token-cipher";
-import { createNodeDb, nodeTransaction } from "./client-node";
-import { rotateTokenKeys } from "./token-rotation";
+import { createTokenCipher } from "../../../core/token-cipher";
+import { createNodeDb, nodeTransaction } from "../../../db/client-node";
+import { rotateTokenKeys } from "../../../domain/accounts/token-rotation";
 
 /**
  * `npm run tokens:rotate`: put the new key first in TOKEN_ENCRYPTION_KEYS (keep the old one

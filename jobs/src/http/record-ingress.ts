@@ -5,7 +5,7 @@ import { withTimeout } from "../../../core/timeout";
 import type { NodeDb } from "../../../db/client-node";
 import { recordEnqueued } from "../../../db/queries/webhooks";
 import type { QstashIngressDeps } from "./qstash";
-import { notificationFacts } from "../processors/ml-webhook/facts";
+import { notificationFacts } from "../processors/mercadolibre/webhook/facts";
 
 // The job is already durable; a slow database must not hold QStash's delivery open for long.
 const recordTimeoutMs = 1_000;

@@ -1,8 +1,8 @@
 import type { JobName } from "../../../core/jobs/catalog";
 import { maintenanceProcessors } from "./maintenance/retention";
-import { mlSyncProcessors } from "./ml-sync";
-import { mlWebhookProcessors } from "./ml-webhook";
-import { mlTokenProcessors } from "./ml/token-refresh";
+import { mlSyncProcessors } from "./mercadolibre/sync";
+import { mlWebhookProcessors } from "./mercadolibre/webhook";
+import { mlTokenProcessors } from "./mercadolibre/token-refresh";
 import { tinyForwardProcessors } from "./tiny/forward";
 import { tinyProcessors } from "./tiny/keepalive";
 import { tinyOrderProcessors } from "./tiny/order-push";

@@ -1,8 +1,8 @@
 import type { Redis } from "ioredis";
 import type { JobName, Payload, QueueName } from "../../../core/jobs/catalog";
-import type { MlClient, TokenManager } from "../../../core/mercadolibre";
+import type { MlClient, TokenManager } from "../../../integrations/mercadolibre";
 import type { Logger } from "../../../core/log";
-import type { TinyServices } from "../../../core/tiny";
+import type { TinyServices } from "../../../integrations/tiny";
 import type { NodeDb } from "../../../db/client-node";
 import type { Enqueue } from "../queues/enqueue";
 import type { JobMetrics } from "../runtime/metrics";

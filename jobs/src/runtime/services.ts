@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "../../../core/log";
-import { createMlServices, mlDefaults } from "../../../core/mercadolibre";
-import { createRedisQuotaStore, createTinyServices, tinyDefaults } from "../../../core/tiny";
+import { createMlServices, mlDefaults } from "../../../integrations/mercadolibre";
+import { createRedisQuotaStore, createTinyServices, tinyDefaults } from "../../../integrations/tiny";
 import { createTokenCipher, type TokenCipher } from "../../../core/token-cipher";
 import { nodeTransaction, type NodeDb } from "../../../db/client-node";
 import type { JobsEnv } from "../env";

@@ -1,5 +1,5 @@
 import { uuidv7 } from "../../../core/ids";
-import type { TinyServices } from "../../../core/tiny";
+import type { TinyServices } from "../../../integrations/tiny";
 import type { Database } from "../../../db/database";
 import { setMlEcommerceChannel } from "../../../db/queries/tiny-orders";
 import { mlAccounts, mlOrderItems, mlOrders, tinyProductLinks } from "../../../db/schema";

@@ -1,4 +1,4 @@
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyServices } from "../../../core/tiny";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyServices } from "../../../integrations/tiny";
 import { createTokenCipher, generateTokenKey } from "../../../core/token-cipher";
 import type { Database } from "../../../db/database";
 import type { TinySandbox } from "../../../dev/sandbox/tiny";

@@ -1,6 +1,6 @@
 import { uuidv7 } from "../../../core/ids";
 import type { Logger } from "../../../core/log";
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyServices } from "../../../core/tiny";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyServices } from "../../../integrations/tiny";
 import { createTokenCipher } from "../../../core/token-cipher";
 import type { Database } from "../../../db/database";
 import { insertTinyAccount } from "../../../db/queries/tiny";

@@ -10,7 +10,7 @@ import {
   isMlInvalidGrant,
   type MlSiteId,
   type MlTokenSet,
-} from "../../../core/mercadolibre";
+} from "../../../integrations/mercadolibre";
 import {
   deleteMlAccount,
   disconnectMlAccount,

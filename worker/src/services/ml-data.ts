@@ -1,8 +1,8 @@
 import { AppError } from "../../../core/errors";
 import { jobIdFor } from "../../../core/jobs/job-id";
 import { mlSyncKey } from "../../../core/jobs/ml-sync-jobs";
-import { MlApiError } from "../../../core/mercadolibre";
-import { toListingRow, toQuestionRow, toShipmentRow } from "../../../core/ml-resources";
+import { MlApiError } from "../../../integrations/mercadolibre";
+import { toListingRow, toQuestionRow, toShipmentRow } from "../../../integrations/mercadolibre/transform";
 import { findMlAccountOfUser } from "../../../db/queries/ml-accounts";
 import { upsertListing, upsertQuestion, upsertShipment } from "../../../db/queries/ml-data";
 import {
@@ -101,7 +101,9 @@ export function decodeCursor<T>(cursor: string | undefined, check: (value: unkno
 }
 
 const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isDateString = (v: unknown): v is string => typeof v === "string" && !Number.isNaN(Date.parse(v));
+// A cursor is ours only as we wrote it: toISOString() dates, text Postgres can hold. Anything else
+// (a year alone, a NUL) would reach the query and fail there, a 500 instead of the client's 400.
+const isDateString = (v: unknown): v is string => typeof v === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && !Number.isNaN(Date.parse(v));
 
 function keysetCheck(sort: string, valueOk: (v: unknown) => boolean) {
   return (value: unknown): value is { s: string; v: Keyset["value"]; id: string } => {
@@ -118,7 +120,7 @@ export async function listListingsFor(
   query: { account?: string | undefined; status?: string | undefined; sku?: string | undefined; q?: string | undefined; sort: ListingSort; cursor?: string | undefined; limit: number },
 ) {
   const accountIds = await scope(services, principal, query.account);
-  const valueOk = query.sort.endsWith("updated") ? isDateString : query.sort.endsWith("price") ? (v: unknown) => typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v) : (v: unknown) => typeof v === "string";
+  const valueOk = query.sort.endsWith("updated") ? isDateString : query.sort.endsWith("price") ? (v: unknown) => typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v) : (v: unknown) => typeof v === "string" && !v.includes("\u0000");
   const cursor = decodeCursor(query.cursor, keysetCheck(query.sort, valueOk));
   const rows = await listListings(services.db, {
     accountIds,

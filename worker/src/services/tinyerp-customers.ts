@@ -1,8 +1,8 @@
 import { AppError } from "../../../core/errors";
-import { TinyApiError } from "../../../core/tiny";
+import { TinyApiError } from "../../../integrations/tiny";
 import { uuidv7 } from "../../../core/ids";
-import { buyerContactKey, buyerDocument, buyerName, documentDigits, mlContactCode, mlContactCodePattern, newBuyerContact } from "../../../core/tiny/buyer-contact";
-import { tinyContactsApi, type TinyContact, type TinyContactsApi, type TinyContactWrite } from "../../../core/tiny/contacts-api";
+import { buyerContactKey, buyerDocument, buyerName, documentDigits, mlContactCode, mlContactCodePattern, newBuyerContact } from "../../../domain/orders/buyer-contact";
+import { tinyContactsApi, type TinyContact, type TinyContactsApi, type TinyContactWrite } from "../../../integrations/tiny/contacts-api";
 import { findMlBuyerOfUser, knownMlBuyers, type MlBuyerView } from "../../../db/queries/tiny-customers";
 import { claimBuyerContact, settleBuyerContact } from "../../../db/queries/tiny-orders";
 import type { Principal } from "../lib/types";
@@ -12,7 +12,7 @@ import type { Services } from ".";
 /**
  * Customers between the platforms. The order push creates one Tiny contact per ML buyer, coded
  * `ML-<buyer id>` and carrying the buyer's CPF/CNPJ when ML's billing info gave one
- * (core/tiny/order-push.ts); these reads and the sync find contacts the same way: by document
+ * (domain/orders/tiny-order-push.ts); these reads and the sync find contacts the same way: by document
  * first (a seller may have registered the customer before), then by that code.
  */
 

@@ -1,6 +1,6 @@
 import { AppError } from "../../../core/errors";
-import { tinyFinanceApi, type TinyFinanceApi, type TinyReceivable, type TinyReceivableListItem, type TinyReceivablePage, type TinyReceivableSituacao } from "../../../core/tiny/finance-api";
-import { tinyShippingApi } from "../../../core/tiny/shipping-api";
+import { tinyFinanceApi, type TinyFinanceApi, type TinyReceivable, type TinyReceivableListItem, type TinyReceivablePage, type TinyReceivableSituacao } from "../../../integrations/tiny/finance-api";
+import { tinyShippingApi } from "../../../integrations/tiny/shipping-api";
 import { findOrderPushOfUser, type TinyOrderPush } from "../../../db/queries/tiny-orders";
 import type { Principal } from "../lib/types";
 import { resolveAccount } from "./tinyerp";

@@ -1,5 +1,6 @@
 import { AppError } from "../../../core/errors";
-import { pushOrderToTiny, tinyOrderApi, tinyOrderSituacao, type OrderPushResult, type TinyOrder } from "../../../core/tiny";
+import { tinyOrderApi, tinyOrderSituacao, type TinyOrder } from "../../../integrations/tiny";
+import { pushOrderToTiny, type OrderPushResult } from "../../../domain/orders/tiny-order-push";
 import { clearPushRefusals, findOrderPushOfUser, listOrderPushes, setMlEcommerceChannel, type OrderPushFilters, type TinyOrderPush } from "../../../db/queries/tiny-orders";
 import { findOwnTinyAccountAnyStatus } from "../../../db/queries/tiny-account-settings";
 import type { Principal } from "../lib/types";

@@ -1,8 +1,8 @@
 import { AppError } from "../../../core/errors";
-import { toShipmentRow } from "../../../core/ml-resources";
-import { MlApiError } from "../../../core/mercadolibre";
-import { TinyApiError } from "../../../core/tiny";
-import { tinyShippingApi, type TinyShippingApi, type TinyShippingGroupPage } from "../../../core/tiny/shipping-api";
+import { toShipmentRow } from "../../../integrations/mercadolibre/transform";
+import { MlApiError } from "../../../integrations/mercadolibre";
+import { TinyApiError } from "../../../integrations/tiny";
+import { tinyShippingApi, type TinyShippingApi, type TinyShippingGroupPage } from "../../../integrations/tiny/shipping-api";
 import { upsertShipment } from "../../../db/queries/ml-data";
 import { findShipment } from "../../../db/queries/ml-read";
 import { findOrderPushOfUser, findUserMlOrder, type TinyOrderPush } from "../../../db/queries/tiny-orders";

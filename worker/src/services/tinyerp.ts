@@ -14,7 +14,7 @@ import {
   type TinyProductListItem,
   type TinyStock,
   type TinyTokenSet,
-} from "../../../core/tiny";
+} from "../../../integrations/tiny";
 import {
   deleteLink,
   disconnectTinyAccount,

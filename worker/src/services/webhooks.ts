@@ -13,7 +13,7 @@ import { verifyMpSignature } from "./webhooks-signature";
  * order, while a 5xx only makes ML try again.
  */
 
-/** Topics the jobs side processes (jobs/src/processors/ml-webhook/process.ts keeps the same list). */
+/** Topics the jobs side processes (jobs/src/processors/mercadolibre/webhook/process.ts keeps the same list). */
 export const handledTopics = ["orders_v2", "items", "questions", "claims", "post_purchase", "shipments", "messages", "payments"] as const;
 
 /** ML's documented notification source addresses (mercadolibre-api.md §5.4); `ml` in the allowlist expands to these. */

@@ -3,7 +3,7 @@ import { exports } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { inject } from "vitest";
 import { uuidv7 } from "../../../core/ids";
-import type { MlTokenSet } from "../../../core/mercadolibre";
+import type { MlTokenSet } from "../../../integrations/mercadolibre";
 import { insertMlAccount } from "../../../db/queries/ml-accounts";
 import { mlAccounts } from "../../../db/schema";
 import { readConfig } from "../../src/env";

@@ -3,7 +3,7 @@ import { exports } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { inject } from "vitest";
 import { uuidv7 } from "../../../core/ids";
-import { createTinyServices, createRedisQuotaStore, tinyConfigFromEnv, type TinyServices, type TinyTokenSet } from "../../../core/tiny";
+import { createTinyServices, createRedisQuotaStore, tinyConfigFromEnv, type TinyServices, type TinyTokenSet } from "../../../integrations/tiny";
 import { createTokenCipher } from "../../../core/token-cipher";
 import { withWorkerTransaction } from "../../../db/client-worker";
 import { insertTinyAccount } from "../../../db/queries/tiny";

@@ -1,6 +1,6 @@
 import { AppError } from "../../../../core/errors";
 import { errorFields } from "../../../../core/log";
-import { MlAccountUnavailableError } from "../../../../core/mercadolibre";
+import { MlAccountUnavailableError } from "../../../../integrations/mercadolibre";
 import {
   findIdleMlAccounts,
   findMlAccountsDueForRefresh,

@@ -1,5 +1,5 @@
-import { ForeignResourceError } from "../../../db/queries/ml-data";
-import type { JobContext } from "./types";
+import { ForeignResourceError } from "../../../../db/queries/ml-data";
+import type { JobContext } from "../types";
 
 /**
  * Every ML path that stores data (webhook, sync, reconciliation) treats a refused resource the

@@ -1,6 +1,6 @@
 import { AppError } from "../../../../core/errors";
 import { errorFields } from "../../../../core/log";
-import { TinyAccountUnavailableError } from "../../../../core/tiny";
+import { TinyAccountUnavailableError } from "../../../../integrations/tiny";
 import { findTinyAccountsDueForKeepAlive } from "../../../../db/queries/tiny";
 import type { Processor } from "../types";
 

@@ -1,5 +1,5 @@
 import { AppError } from "../../../../core/errors";
-import { pushOrderToTiny } from "../../../../core/tiny";
+import { pushOrderToTiny } from "../../../../domain/orders/tiny-order-push";
 import type { Payload } from "../../../../core/jobs/catalog";
 import { linkedProductsOfOrder } from "../../../../db/queries/tiny-orders";
 import type { Processor, Processors } from "../types";

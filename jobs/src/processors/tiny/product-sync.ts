@@ -1,7 +1,8 @@
 import { AppError } from "../../../../core/errors";
 import { errorFields } from "../../../../core/log";
-import { MlApiError, type MlClient } from "../../../../core/mercadolibre";
-import { TinyAccountUnavailableError, TinyApiError, type TinyAccountClient, type TinyProductListItem, type TinyVariationWrite } from "../../../../core/tiny";
+import { sleep } from "../../../../core/timeout";
+import { MlApiError, type MlClient } from "../../../../integrations/mercadolibre";
+import { TinyAccountUnavailableError, TinyApiError, type TinyAccountClient, type TinyProductListItem, type TinyVariationWrite } from "../../../../integrations/tiny";
 import { listMlAccountsOfUser } from "../../../../db/queries/ml-accounts";
 import { findListing } from "../../../../db/queries/ml-read";
 import { findTinyAccount, upsertSyncLink, upsertTinyProducts, type TinyProductLink } from "../../../../db/queries/tiny";
@@ -19,8 +20,7 @@ import {
   type SyncListing,
 } from "../../../../db/queries/tiny-product-sync";
 import type { TinyProductSyncCounts, TinyProductSyncProblem } from "../../../../db/schema";
-import { sleep } from "../ml-sync/engine";
-import { accountLimits } from "../ml-webhook/account-limits";
+import { accountLimits } from "../shared/ml-account-limits";
 import type { JobContext, Processor } from "../types";
 
 const pageSize = 100;

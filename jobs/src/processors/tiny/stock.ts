@@ -1,16 +1,7 @@
 import { AppError } from "../../../../core/errors";
-import type { MlClient } from "../../../../core/mercadolibre";
-import {
-  TinyAccountUnavailableError,
-  TinyApiError,
-  pushStockToLinks,
-  readKitComposition,
-  readStock,
-  stockTarget,
-  tinyProductRow,
-  type LinkStockOutcome,
-  type TinyAccountClient,
-} from "../../../../core/tiny";
+import type { MlClient } from "../../../../integrations/mercadolibre";
+import { TinyAccountUnavailableError, TinyApiError, type TinyAccountClient } from "../../../../integrations/tiny";
+import { pushStockToLinks, readKitComposition, readStock, stockTarget, tinyProductRow, type LinkStockOutcome } from "../../../../domain/stock/tiny-stock";
 import { findTinyAccount, upsertTinyProducts } from "../../../../db/queries/tiny";
 import {
   activeAccountsWithLinks,
@@ -27,7 +18,7 @@ import {
   saveStockLevel,
   type TinyStockLevel,
 } from "../../../../db/queries/tiny-stock";
-import { resourceLock } from "../ml-webhook/resource-lock";
+import { resourceLock } from "../shared/resource-lock";
 import type { JobContext, Processor, Processors } from "../types";
 
 /**

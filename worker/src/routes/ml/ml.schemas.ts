@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { defaultMlSite, mlSiteIds } from "../../../../core/mercadolibre";
+import { defaultMlSite, mlSiteIds } from "../../../../integrations/mercadolibre";
 import type { MlAccountEvent, MlAccountSummary } from "../../../../db/queries/ml-accounts";
 import { ONE_TIME_CODE_SHAPE } from "../../services/oauth-state";
 

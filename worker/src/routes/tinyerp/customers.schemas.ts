@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { parseTinyDateTime } from "../../../../core/tiny";
-import type { TinyContact } from "../../../../core/tiny/contacts-api";
+import { parseTinyDateTime } from "../../../../integrations/tiny";
+import type { TinyContact } from "../../../../integrations/tiny/contacts-api";
 import type { MlBuyerView } from "../../../../db/queries/tiny-customers";
 import type { CustomerRow, MlCustomerView } from "../../services/tinyerp-customers";
 import { limit, offset, optionalAccount } from "./tinyerp.schemas";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { tinyReceivableSituacoes, type TinyReceivable, type TinyReceivableListItem } from "../../../../core/tiny/finance-api";
+import { tinyReceivableSituacoes, type TinyReceivable, type TinyReceivableListItem } from "../../../../integrations/tiny/finance-api";
 import type { OrderReceivables } from "../../services/tinyerp-finance";
 import { orderedRange, tinyDate } from "./query.schemas";
 import { limit, offset, optionalAccount } from "./tinyerp.schemas";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { TinyOrder } from "../../../../core/tiny";
+import type { TinyOrder } from "../../../../integrations/tiny";
 import type { TinyOrderPush } from "../../../../db/queries/tiny-orders";
 import { tinyOrderPushStatus } from "../../../../db/schema";
 import { situacaoSlug } from "../../services/tinyerp-orders";

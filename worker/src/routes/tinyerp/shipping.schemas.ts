@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { TinyShippingGroupPage } from "../../../../core/tiny/shipping-api";
+import type { TinyShippingGroupPage } from "../../../../integrations/tiny/shipping-api";
 import type { ShippingLabel } from "../../services/tinyerp-shipping";
 import { orderedRange, tinyDate } from "./query.schemas";
 import { limit, offset, optionalAccount } from "./tinyerp.schemas";

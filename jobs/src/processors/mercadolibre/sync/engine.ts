@@ -1,14 +1,15 @@
 import { ZodError } from "zod";
-import { AppError } from "../../../../core/errors";
-import { describeParseFailure } from "../../../../core/parse-failure";
-import { describeError, redactText } from "../../../../core/redact";
-import { backoffDelay } from "../../../../core/http/retry";
-import { MlApiError, type MlClient, type MlMethod, type MlRequestOptions, type MlResponse } from "../../../../core/mercadolibre";
-import { saveSyncProgress } from "../../../../db/queries/ml-sync";
-import type { MlSyncRun, SyncCursor, SyncPhase, SyncPhaseCounts, SyncRunError } from "../../../../db/schema";
-import { noteForeignResource } from "../foreign-resource";
-import { accountLimits } from "../ml-webhook/account-limits";
-import type { JobContext } from "../types";
+import { AppError } from "../../../../../core/errors";
+import { sleep } from "../../../../../core/timeout";
+import { describeParseFailure } from "../../../../../core/parse-failure";
+import { describeError, redactText } from "../../../../../core/redact";
+import { backoffDelay } from "../../../../../core/http/retry";
+import { MlApiError, type MlClient, type MlMethod, type MlRequestOptions, type MlResponse } from "../../../../../integrations/mercadolibre";
+import { saveSyncProgress } from "../../../../../db/queries/ml-sync";
+import type { MlSyncRun, SyncCursor, SyncPhase, SyncPhaseCounts, SyncRunError } from "../../../../../db/schema";
+import { noteForeignResource } from "../../shared/foreign-resource";
+import { accountLimits } from "../../shared/ml-account-limits";
+import type { JobContext } from "../../types";
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
 export interface SyncOptions {
@@ -37,19 +38,6 @@ export const defaultSyncOptions: SyncOptions = {
 
 const emptyCounts = (): SyncPhaseCounts => ({ seen: 0, applied: 0, stale: 0, failed: 0 });
 
-export const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error("aborted"));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error("aborted"));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
 export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {

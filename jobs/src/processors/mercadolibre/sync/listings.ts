@@ -1,7 +1,7 @@
-import { MlApiError } from "../../../../core/mercadolibre";
-import { toListingRow } from "../../../../core/ml-resources";
-import { upsertListing } from "../../../../db/queries/ml-data";
-import type { SyncCursor } from "../../../../db/schema";
+import { MlApiError } from "../../../../../integrations/mercadolibre";
+import { toListingRow } from "../../../../../integrations/mercadolibre/transform";
+import { upsertListing } from "../../../../../db/queries/ml-data";
+import type { SyncCursor } from "../../../../../db/schema";
 import { pool, type SyncSession } from "./engine";
 
 type ListingsCursor = NonNullable<SyncCursor["listings"]>;

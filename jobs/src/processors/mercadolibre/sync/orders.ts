@@ -1,8 +1,8 @@
-import { MlApiError } from "../../../../core/mercadolibre";
-import { toOrderRow } from "../../../../core/ml-resources";
-import { ordersNotSeenSince } from "../../../../db/queries/ml-sync";
-import type { SyncCursor } from "../../../../db/schema";
-import { storeOrderAndForward } from "../tiny/forward";
+import { MlApiError } from "../../../../../integrations/mercadolibre";
+import { toOrderRow } from "../../../../../integrations/mercadolibre/transform";
+import { ordersNotSeenSince } from "../../../../../db/queries/ml-sync";
+import type { SyncCursor } from "../../../../../db/schema";
+import { storeOrderAndForward } from "../../../../../domain/orders/store-order";
 import { pool, type SyncSession } from "./engine";
 
 type OrdersCursor = NonNullable<SyncCursor["orders"]>;

@@ -1,8 +1,8 @@
-import { MlApiError } from "../../../../core/mercadolibre";
-import { toClaimRow, toQuestionRow } from "../../../../core/ml-resources";
-import { upsertClaim, upsertQuestion } from "../../../../db/queries/ml-data";
-import { openClaimIdsOf } from "../../../../db/queries/ml-sync";
-import type { SyncCursor } from "../../../../db/schema";
+import { MlApiError } from "../../../../../integrations/mercadolibre";
+import { toClaimRow, toQuestionRow } from "../../../../../integrations/mercadolibre/transform";
+import { upsertClaim, upsertQuestion } from "../../../../../db/queries/ml-data";
+import { openClaimIdsOf } from "../../../../../db/queries/ml-sync";
+import type { SyncCursor } from "../../../../../db/schema";
 import { pool, type SyncSession } from "./engine";
 import { offsetCap, searchLimit } from "./listings";
 

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from "bullmq";
-import type { MlNotification } from "../../../../core/jobs/ml-notification";
-import { findEventById } from "../../../../db/queries/webhooks";
-import type { Processors } from "../types";
+import type { MlNotification } from "../../../../../core/jobs/ml-notification";
+import { findEventById } from "../../../../../db/queries/webhooks";
+import type { Processors } from "../../types";
 import { notificationFacts } from "./facts";
 import { processNotification } from "./process";
 import { pollMissedFeeds, reconcileOrders } from "./recovery";

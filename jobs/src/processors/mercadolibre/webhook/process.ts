@@ -1,13 +1,13 @@
 import { UnrecoverableError } from "bullmq";
 import { ZodError } from "zod";
-import { AppError } from "../../../../core/errors";
-import type { MlNotification } from "../../../../core/jobs/ml-notification";
-import { errorFields } from "../../../../core/log";
-import { describeParseFailure } from "../../../../core/parse-failure";
-import { describeError } from "../../../../core/redact";
-import { MlApiError } from "../../../../core/mercadolibre";
-import { parseMlResource, toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow, type MlResourceRef } from "../../../../core/ml-resources";
-import { upsertClaim, upsertListing, upsertQuestion, upsertShipment } from "../../../../db/queries/ml-data";
+import { AppError } from "../../../../../core/errors";
+import type { MlNotification } from "../../../../../core/jobs/ml-notification";
+import { errorFields } from "../../../../../core/log";
+import { describeParseFailure } from "../../../../../core/parse-failure";
+import { describeError } from "../../../../../core/redact";
+import { MlApiError } from "../../../../../integrations/mercadolibre";
+import { parseMlResource, toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow, type MlResourceRef } from "../../../../../integrations/mercadolibre/transform";
+import { upsertClaim, upsertListing, upsertQuestion, upsertShipment } from "../../../../../db/queries/ml-data";
 import {
   failEvent,
   fetchStartedAt,
@@ -17,12 +17,12 @@ import {
   recordFetch,
   startProcessing,
   type NotificationFacts,
-} from "../../../../db/queries/webhooks";
-import { noteForeignResource } from "../foreign-resource";
-import { storeOrderAndForward } from "../tiny/forward";
-import type { JobContext } from "../types";
-import { accountLimits, jitter } from "./account-limits";
-import { resourceLock } from "./resource-lock";
+} from "../../../../../db/queries/webhooks";
+import { noteForeignResource } from "../../shared/foreign-resource";
+import { storeOrderAndForward } from "../../../../../domain/orders/store-order";
+import type { JobContext } from "../../types";
+import { accountLimits, jitter } from "../../shared/ml-account-limits";
+import { resourceLock } from "../../shared/resource-lock";
 
 /** Topics the edge accepts. The fetchable ones name a resource we GET; the rest are recorded. */
 export const fetchedTopics = ["orders_v2", "items", "questions", "claims", "post_purchase", "shipments"] as const;

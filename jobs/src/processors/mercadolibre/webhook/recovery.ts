@@ -1,11 +1,11 @@
-import { AppError } from "../../../../core/errors";
-import { mlNotificationWire } from "../../../../core/jobs/ml-notification";
-import { errorFields } from "../../../../core/log";
-import { toOrderRow } from "../../../../core/ml-resources";
-import { activeMlAccounts, getReconcileCursor, recordEnqueued, recordFetch, saveReconcileCursor } from "../../../../db/queries/webhooks";
-import { noteForeignResource } from "../foreign-resource";
-import { storeOrderAndForward } from "../tiny/forward";
-import type { JobContext } from "../types";
+import { AppError } from "../../../../../core/errors";
+import { mlNotificationWire } from "../../../../../core/jobs/ml-notification";
+import { errorFields } from "../../../../../core/log";
+import { toOrderRow } from "../../../../../integrations/mercadolibre/transform";
+import { activeMlAccounts, getReconcileCursor, recordEnqueued, recordFetch, saveReconcileCursor } from "../../../../../db/queries/webhooks";
+import { noteForeignResource } from "../../shared/foreign-resource";
+import { storeOrderAndForward } from "../../../../../domain/orders/store-order";
+import type { JobContext } from "../../types";
 import { notificationFacts } from "./facts";
 
 type Account = Awaited<ReturnType<typeof activeMlAccounts>>[number];
