@@ -23,6 +23,8 @@ const asksFor = (name: string) => (c: Context<AppEnv>) => {
  * A test checks that each of these is still a route of the API.
  */
 export const PROVIDER_ROUTES: readonly ProviderRoute[] = [
+  { method: "POST", path: "/ml/auth/complete" },
+  { method: "POST", path: "/tinyerp/auth/complete" },
   { method: "POST", path: "/ml/accounts/:id/sync" },
   { method: "POST", path: "/ml/accounts/:id/refresh" },
   { method: "GET", path: "/ml/listings/:id", when: asksFor("refresh") },
