@@ -27,6 +27,7 @@ import { owedFollowUps, runFollowUps } from "./tiny-order-followups";
 import { buyerContactKey, buyerDocument, buyerName, documentDigits, mlContactCode, newBuyerContact } from "./buyer-contact";
 import { tinyContactsApi, type TinyContactsApi } from "../../integrations/tiny/contacts-api";
 import { tinyOrderApi, type TinyOrderApi, type TinyOrderInput } from "../../integrations/tiny/orders-api";
+import { describeError } from "../../core/redact";
 
 /**
  * Pushes one ML order to one Tiny account, exactly once.
@@ -84,7 +85,7 @@ function refusedBeforeSending(error: unknown): boolean {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500);
+  return describeError(error).slice(0, 500);
 }
 
 /** Every item must have a link; an unlinked one is listed, never guessed by SKU. */

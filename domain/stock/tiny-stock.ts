@@ -8,6 +8,7 @@ import { changeListing } from "../listings/listing-changes";
 import type { MlClient } from "../../integrations/mercadolibre/client";
 import type { CallOptions, TinyAccountClient } from "../../integrations/tiny/client";
 import type { TinyProduct, TinyStock } from "../../integrations/tiny/schemas";
+import { describeError } from "../../core/redact";
 
 /**
  * Tiny is the source of truth for stock; this is the one way its number reaches ML, for both
@@ -157,7 +158,7 @@ async function pushOne(deps: StockPushDeps, link: StockLink, mlAccountId: string
       deps.log.warn("ML did not take the stock; the sync will retry", { mlItemId: link.mlItemId, mlVariationId: link.mlVariationId ?? undefined, code: error.code, message: error.message });
       return { linkId: link.id, outcome: "retry", error };
     }
-    return refuse(deps, link, error.message.slice(0, 500));
+    return refuse(deps, link, describeError(error).slice(0, 500));
   }
   await recordLinkStock(deps.db, link.id, target, true, new Date());
   return { linkId: link.id, outcome: "pushed", quantity: target };

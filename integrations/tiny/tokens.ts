@@ -16,6 +16,7 @@ import { TokenDecryptError, sealTokenPair, type TokenCipher, type TokenContext }
 import type { TinyConfig } from "./config";
 import { TinyAccountUnavailableError, isTinyInvalidGrant } from "./errors";
 import { refreshTinyTokens, type TinyTokenSet } from "./oauth";
+import { describeError } from "../../core/redact";
 
 export interface TinyTokenManagerDeps {
   /** One-shot queries: the fast path reads here without a lock. */
@@ -122,8 +123,8 @@ export function createTinyTokenManager(deps: TinyTokenManagerDeps): TinyTokenMan
           deps.log.warn("tiny grant revoked; account needs reauthorization", { accountId });
           return { kind: "unavailable", status: "reauth_required" };
         }
-        await recordTinyAccountError(tx, accountId, `Token refresh failed: ${(error as Error).message}`.slice(0, 500), now());
-        await insertTinyAccountEvent(tx, { accountId, type: "refresh_failed", level: "warn", message: (error as Error).message.slice(0, 500), now: now() });
+        await recordTinyAccountError(tx, accountId, `Token refresh failed: ${describeError(error)}`.slice(0, 500), now());
+        await insertTinyAccountEvent(tx, { accountId, type: "refresh_failed", level: "warn", message: describeError(error).slice(0, 500), now: now() });
         deps.log.warn("tiny token refresh failed", { accountId, ...errorFields(error) });
         // Returned, not thrown: throwing would roll back the error record the dashboard needs.
         return { kind: "failed", error };

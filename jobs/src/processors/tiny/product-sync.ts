@@ -22,6 +22,7 @@ import {
 import type { TinyProductSyncCounts, TinyProductSyncProblem } from "../../../../db/schema";
 import { accountLimits } from "../shared/ml-account-limits";
 import type { JobContext, Processor } from "../types";
+import { describeError } from "../../../../core/redact";
 
 const pageSize = 100;
 /**
@@ -356,7 +357,7 @@ export const tinyProductSync: Processor<"tinyerp.products.sync"> = async (payloa
     const finalAttempt = ctx.job.attempt >= ctx.job.maxAttempts;
     const permanent = error instanceof TinyAccountUnavailableError || (error instanceof AppError && !error.retryable);
     if (permanent || finalAttempt) {
-      await finishProductSyncRun(ctx.db, run.id, { status: "failed", lastError: error instanceof Error ? error.message : String(error), now: new Date() });
+      await finishProductSyncRun(ctx.db, run.id, { status: "failed", lastError: describeError(error).slice(0, 500), now: new Date() });
       ctx.log.warn("tiny product sync failed", { runId: run.id, ...errorFields(error) });
     }
     if (error instanceof TinyAccountUnavailableError) throw new AppError("conflict", error.message, { retryable: false, cause: error });
