@@ -11,6 +11,7 @@ import {
   tinyProductSyncKey,
   tinyProductSyncPayload,
   tinyProductSyncSchedulePayload,
+  tinyStockPollEveryMs,
   tinyStockPollPayload,
   tinyStockSyncPayload,
   tinyWebhookPayload,
@@ -48,6 +49,8 @@ export interface JobDefaults {
 
 const hour = 3600;
 const day = 24 * hour;
+/** Schedules are in milliseconds, like BullMQ's `every`. */
+const minuteMs = 60_000;
 
 /** Finished jobs stay a day (a week when failed), bounded by count: long enough for Bull Board and job-id dedup. */
 const retain = (count: number) => ({ removeOnComplete: { age: day, count }, removeOnFail: { age: 7 * day, count } });
@@ -85,6 +88,8 @@ export interface JobDefinition<S extends z.ZodType = z.ZodType> {
    */
   idempotencyKey?(payload: z.output<S>): string;
   options: JobDefaults;
+  /** Recurring jobs only: the jobs container registers one BullMQ job scheduler per entry that has this. */
+  schedule?: { everyMs: number };
 }
 
 /** Keeps `idempotencyKey`'s parameter typed by the entry's own schema. */
@@ -126,17 +131,23 @@ export const jobs = {
       ...retain(10_000),
     },
   }),
-  /** Re-reads ML's /missed_feeds (notifications ML gave up on) for every active account; scheduled every 10 min. */
+  /**
+   * Re-reads ML's /missed_feeds (notifications ML gave up on) for every active account. ML retries
+   * a notification for one hour and keeps what it gave up on there for two days; this and the
+   * reconciliation put an upper bound on how late a change lands even when no notification arrives.
+   */
   "ml.missed-feeds": defineJob({
     queue: "ml-sync",
     payload: mlRecoveryPayload,
     options: recoveryPass,
+    schedule: { everyMs: 10 * minuteMs },
   }),
-  /** Orders changed since the last cursor, straight from /orders/search; scheduled every 15 min. */
+  /** Orders changed since the last cursor, straight from /orders/search. */
   "ml.reconcile": defineJob({
     queue: "ml-sync",
     payload: mlRecoveryPayload,
     options: recoveryPass,
+    schedule: { everyMs: 15 * minuteMs },
   }),
   /**
    * One sync run (a row in ml_sync_runs). Retries resume from the run's stored cursor, so a
@@ -153,13 +164,14 @@ export const jobs = {
       ...retainRuns,
     },
   }),
-  /** Scheduled every 30 minutes: starts an incremental (or, when due, full) run per active account. */
+  /** Starts an incremental (or, when due, full) run per active account; full once a week (docs/ml-sync.md). */
   "ml.sync.schedule": defineJob({
     queue: "ml-sync",
     payload: mlSyncSchedulePayload,
     options: scheduledSweep,
+    schedule: { everyMs: 30 * minuteMs },
   }),
-  /** Scheduled every 10 minutes: finds accounts to refresh or keep alive and fans out per account. */
+  /** Finds accounts to refresh or keep alive and fans out per account (docs/mercadolibre-accounts.md). */
   "ml.tokens.sweep": defineJob({
     queue: "ml-token-refresh",
     payload: mlTokenSweepPayload,
@@ -168,6 +180,7 @@ export const jobs = {
       // sweep may enqueue an account twice; the token manager's lock makes that harmless.
       ...scheduledSweep,
     },
+    schedule: { everyMs: 10 * minuteMs },
   }),
   /** One account's refresh (and keep-alive call); its failure never holds up another account's. */
   "ml.token.refresh": defineJob({
@@ -181,7 +194,7 @@ export const jobs = {
       ...retain(10_000),
     },
   }),
-  /** Refreshes every active Tiny account well within its 1-day refresh lifetime; scheduled every 30 min. */
+  /** Refreshes every active Tiny account well within its 1-day refresh lifetime (docs/tiny.md). */
   "tinyerp.tokens.keepalive": defineJob({
     queue: "tinyerp-sync",
     payload: tinyKeepAlivePayload,
@@ -191,6 +204,7 @@ export const jobs = {
       backoff: { type: "exponential", delay: 10_000, jitter: 0.5 },
       ...retain(500),
     },
+    schedule: { everyMs: 30 * minuteMs },
   }),
   /**
    * One ML → Tiny product sync run. It spends the company's shared Tiny quota (~30 writes a
@@ -206,7 +220,7 @@ export const jobs = {
       ...retainRuns,
     },
   }),
-  /** Scheduled daily: starts a product sync for every account whose user has exactly one active Tiny account. */
+  /** Daily: starts a product sync for every account whose user has exactly one active Tiny account; it runs in time slices. */
   "tinyerp.products.sync.schedule": defineJob({
     queue: "tinyerp-sync",
     payload: tinyProductSyncSchedulePayload,
@@ -215,6 +229,7 @@ export const jobs = {
       backoff: { type: "fixed", delay: 60_000, jitter: 0.5 },
       ...retain(500),
     },
+    schedule: { everyMs: 24 * 60 * minuteMs },
   }),
   /** One ML order into Tiny; retried while its outcome is unknown or Tiny is unavailable. */
   "tinyerp.order.push": defineJob({
@@ -227,11 +242,15 @@ export const jobs = {
       ...retain(10_000),
     },
   }),
-  /** Scheduled every 5 minutes: enqueues a push for paid ML orders that have none yet (the forwarding safety net). */
+  /**
+   * Enqueues a push for paid ML orders that have none yet, and for pushes that still owe Tiny a
+   * step: the forwarding safety net (docs/tiny.md, "Forwarding").
+   */
   "tinyerp.orders.forward.sweep": defineJob({
     queue: "tinyerp-realtime",
     payload: tinyOrderForwardSweepPayload,
     options: recoveryPass,
+    schedule: { everyMs: 5 * minuteMs },
   }),
   /** One Tiny webhook: a hint of what changed, re-read from Tiny before anything is written. */
   "tinyerp.webhook": defineJob({
@@ -250,14 +269,15 @@ export const jobs = {
       ...retain(20_000),
     },
   }),
-  /** Scheduled: re-reads the least recently read linked products of every account (missed webhooks). */
+  /** Re-reads the least recently read linked products of every account: the webhooks Tiny never sent (docs/tiny-stock.md, "Polling"). */
   "tinyerp.stock.poll": defineJob({
     queue: "tinyerp-realtime",
     payload: tinyStockPollPayload,
     options: scheduledSweep,
+    schedule: { everyMs: tinyStockPollEveryMs },
   }),
   /**
-   * Scheduled daily: deletes ended sessions and settled webhook events past their age, in
+   * Daily: deletes ended sessions and settled webhook events past their age, in
    * bounded batches (docs/webhooks.md, "Retention"). On ml-sync, the queue of database-heavy
    * sweeps, rather than a queue of its own: it runs for seconds a day.
    */
@@ -265,6 +285,7 @@ export const jobs = {
     queue: "ml-sync",
     payload: retentionPayload,
     options: scheduledSweep,
+    schedule: { everyMs: 24 * 60 * minuteMs },
   }),
 } as const;
 
@@ -273,6 +294,12 @@ export type JobName = keyof JobCatalog;
 export type Payload<K extends JobName> = z.output<JobCatalog[K]["payload"]>;
 
 export const jobNames = Object.keys(jobs) as JobName[];
+
+/** Every recurring job with its period, read by the jobs container's schedulers. */
+export const scheduledJobs = jobNames.flatMap((name) => {
+  const { queue, schedule } = jobs[name] as JobDefinition;
+  return schedule ? [{ name, queue, everyMs: schedule.everyMs }] : [];
+});
 
 export function isJobName(name: string): name is JobName {
   return Object.hasOwn(jobs, name);

@@ -66,6 +66,12 @@ export const tinyStockSyncPayload = z.strictObject({
   trigger: z.enum(["api", "webhook", "poll", "order"]),
 });
 
+/**
+ * The poll's period, and the age past which a linked product is due again: 10 reads per company
+ * every 5 minutes is 2 of Tiny's 30 reads a minute (the batch is in the processor).
+ */
+export const tinyStockPollEveryMs = 5 * 60_000;
+
 /** The polling safety net for stock webhooks Tiny never sent: the least recently read linked products. */
 export const tinyStockPollPayload = z.strictObject({
   accountId: z.uuid().optional(),

@@ -2,10 +2,17 @@ import type { Database } from "../../db/database";
 import { upsertListing } from "../../db/queries/ml-data";
 import { recordListingChange } from "../../db/queries/ml-sync";
 import { AppError } from "../../core/errors";
-import { toListingRow } from "../../integrations/mercadolibre/transform";
+import { listingRow } from "../../integrations/mercadolibre/transform";
 import { describeError } from "../../core/redact";
 import type { MlClient } from "../../integrations/mercadolibre/client";
 import { MlApiError } from "../../integrations/mercadolibre/errors";
+import {
+  getEditableItem,
+  getItem,
+  getUserProductStock,
+  setUserProductSellingStock,
+  updateItem,
+} from "../../integrations/mercadolibre/items-api";
 
 /**
  * The one way we change a listing on MercadoLibre (price, stock, status); later features
@@ -48,26 +55,6 @@ export interface AppliedChange {
   method: "items_put" | "user_products_stock";
 }
 
-interface MlVariation {
-  id: number;
-  price?: number | null;
-  available_quantity?: number | null;
-}
-
-interface MlItem {
-  id: string;
-  price?: number | null;
-  available_quantity?: number | null;
-  status?: string;
-  user_product_id?: string | null;
-  shipping?: { logistic_type?: string | null } | null;
-  variations?: MlVariation[] | null;
-}
-
-interface UpStock {
-  locations?: Array<{ type?: string; quantity?: number }>;
-}
-
 const maxVersionRetries = 3;
 
 export interface ListingChangeDeps {
@@ -89,7 +76,7 @@ export async function changeListing(deps: ListingChangeDeps, request: ListingCha
     throw invalid("body.availableQuantity", "must be a whole number ≥ 0");
   }
   const client = ml.forAccount(request.accountId);
-  const item = await client.get<MlItem>(`/items/${request.mlItemId}`, { query: { include_attributes: "all" } });
+  const item = await getEditableItem(client, request.mlItemId);
   const variations = item.variations ?? [];
   const target = request.variationId === undefined ? undefined : variations.find((v) => v.id === request.variationId);
   if (request.variationId !== undefined && !target) throw invalid("body.variationId", `Listing ${item.id} has no variation ${request.variationId}.`);
@@ -160,7 +147,7 @@ export async function changeListing(deps: ListingChangeDeps, request: ListingCha
 
   if (planned.length) {
     try {
-      await client.put(`/items/${item.id}`, body);
+      await updateItem(client, item.id, body);
     } catch (error) {
       for (const change of planned) await record(change, "failed", describeError(error).slice(0, 500));
       throw error;
@@ -168,37 +155,35 @@ export async function changeListing(deps: ListingChangeDeps, request: ListingCha
     for (const change of planned) await record(change, "applied");
   }
 
-  if (viaUserProducts && request.availableQuantity !== undefined) {
-    await setUserProductStock(deps, request, item, request.availableQuantity, record);
+  if (viaUserProducts && item.user_product_id && request.availableQuantity !== undefined) {
+    await setUserProductStock(deps, request, item.user_product_id, request.availableQuantity, record);
   }
 
   // Read back with attributes (variation SKUs live there) so our row matches what ML now holds.
   const fetchedAt = new Date();
-  const fresh = await client.get(`/items/${item.id}`, { query: { include_attributes: "all" } });
-  await upsertListing(db, request.accountId, toListingRow(fresh, fetchedAt));
+  const fresh = await getItem(client, item.id, { allAttributes: true });
+  await upsertListing(db, request.accountId, listingRow(fresh, fetchedAt));
   return { changes };
 }
 
 async function setUserProductStock(
   deps: ListingChangeDeps,
   request: ListingChangeRequest,
-  item: MlItem,
+  userProductId: string,
   quantity: number,
   record: (change: AppliedChange, outcome: "applied" | "failed", error?: string) => Promise<void>,
 ): Promise<void> {
   const client = deps.ml.forAccount(request.accountId);
-  const path = `/user-products/${item.user_product_id}/stock`;
   for (let attempt = 1; ; attempt++) {
-    const current = await client.request<UpStock>("GET", path);
-    const version = current.headers.get("x-version");
-    const before = current.data.locations?.find((l) => l.type === "selling_address")?.quantity;
-    const change: AppliedChange = { field: "available_quantity", variationId: null, oldValue: before === undefined ? null : String(before), newValue: String(quantity), method: "user_products_stock" };
+    const { locations, version } = await getUserProductStock(client, userProductId);
+    const before = locations.find((l) => l.type === "selling_address")?.quantity ?? null;
+    const change: AppliedChange = { field: "available_quantity", variationId: null, oldValue: before === null ? null : String(before), newValue: String(quantity), method: "user_products_stock" };
     if (!version) {
       await record(change, "failed", "ML sent no x-version for the user product's stock.");
       throw new AppError("bad_gateway", "MercadoLibre sent no x-version for the user product's stock.", { retryable: true });
     }
     try {
-      await client.request("PUT", `${path}/type/selling_address`, { body: { quantity }, headers: { "x-version": version } });
+      await setUserProductSellingStock(client, userProductId, quantity, version);
       await record(change, "applied");
       return;
     } catch (error) {

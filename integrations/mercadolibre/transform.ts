@@ -207,6 +207,12 @@ export const mlShipmentSchema = z.looseObject({
   last_updated: optional(date),
 });
 
+export type MlItem = z.output<typeof mlItemSchema>;
+export type MlOrder = z.output<typeof mlOrderSchema>;
+export type MlQuestion = z.output<typeof mlQuestionSchema>;
+export type MlClaim = z.output<typeof mlClaimSchema>;
+export type MlShipment = z.output<typeof mlShipmentSchema>;
+
 const toDate = (value: string | null) => (value === null ? null : new Date(value));
 
 const claimPlayer = z.looseObject({ role: optional(z.string()), type: optional(z.string()), user_id: optional(intId) });
@@ -228,8 +234,13 @@ function lastUpdated(value: string | null, fetchedAt: Date): Date {
   return value === null ? fetchedAt : new Date(value);
 }
 
+// `to…Row` read a raw body (a search page's records, each refused on its own); `…Row` take a body an
+// endpoint module (`items-api.ts`, `orders-api.ts` …) already parsed with the same model.
 export function toListingRow(raw: unknown, fetchedAt: Date): ListingRowInput {
-  const item = mlItemSchema.parse(raw);
+  return listingRow(mlItemSchema.parse(raw), fetchedAt);
+}
+
+export function listingRow(item: MlItem, fetchedAt: Date): ListingRowInput {
   return {
     mlSellerId: item.seller_id,
     listing: {
@@ -265,7 +276,10 @@ export function toListingRow(raw: unknown, fetchedAt: Date): ListingRowInput {
 }
 
 export function toOrderRow(raw: unknown, fetchedAt: Date, missingFields: string[] = []): OrderRowInput {
-  const order = mlOrderSchema.parse(raw);
+  return orderRow(mlOrderSchema.parse(raw), fetchedAt, missingFields);
+}
+
+export function orderRow(order: MlOrder, fetchedAt: Date, missingFields: string[] = []): OrderRowInput {
   return {
     mlSellerId: order.seller?.id ?? null,
     order: {
@@ -321,7 +335,10 @@ export function toOrderRow(raw: unknown, fetchedAt: Date, missingFields: string[
 }
 
 export function toQuestionRow(raw: unknown, fetchedAt: Date): QuestionRowInput {
-  const q = mlQuestionSchema.parse(raw);
+  return questionRow(mlQuestionSchema.parse(raw), fetchedAt);
+}
+
+export function questionRow(q: MlQuestion, fetchedAt: Date): QuestionRowInput {
   return {
     mlSellerId: q.seller_id,
     mlQuestionId: q.id,
@@ -339,7 +356,10 @@ export function toQuestionRow(raw: unknown, fetchedAt: Date): QuestionRowInput {
 }
 
 export function toClaimRow(raw: unknown, fetchedAt: Date): ClaimRowInput {
-  const c = mlClaimSchema.parse(raw);
+  return claimRow(mlClaimSchema.parse(raw), fetchedAt);
+}
+
+export function claimRow(c: MlClaim, fetchedAt: Date): ClaimRowInput {
   return {
     mlSellerId: claimRespondent(c.players),
     mlClaimId: c.id,
@@ -358,7 +378,10 @@ export function toClaimRow(raw: unknown, fetchedAt: Date): ClaimRowInput {
 }
 
 export function toShipmentRow(raw: unknown, fetchedAt: Date): ShipmentRowInput {
-  const s = mlShipmentSchema.parse(raw);
+  return shipmentRow(mlShipmentSchema.parse(raw), fetchedAt);
+}
+
+export function shipmentRow(s: MlShipment, fetchedAt: Date): ShipmentRowInput {
   const mode = s.logistic?.mode ?? s.mode;
   const type = s.logistic?.type ?? s.logistic_type;
   return {

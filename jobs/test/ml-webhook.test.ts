@@ -2,6 +2,7 @@ import { Queue } from "bullmq";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "../../integrations/mercadolibre/transform";
+import { mlRecordedTopics } from "../../core/jobs/ml-topics";
 import { createNodeDb } from "../../db/client-node";
 import { upsertClaim, upsertListing, upsertOrder, upsertQuestion, upsertShipment } from "../../db/queries/ml-data";
 import { domainEvents, mlAccounts, mlClaims, mlListings, mlOrders, mlQuestions, mlShipments, webhookEvents } from "../../db/schema";
@@ -213,6 +214,21 @@ describe("ml.webhook processing", () => {
       const [row] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.id, failed.id));
       return row?.status === "failed" && row.attempts === 2 ? row : undefined;
     }, "the replay to run", 15_000);
+  });
+
+  it("records the topics the catalog only records, without calling ML, and skips a topic outside its list", async () => {
+    const before = getCount("GET /orders/:id") + getCount("GET /items/:id");
+    const outcomes: Record<string, unknown> = {};
+    for (const topic of [...mlRecordedTopics, "invoices"]) {
+      const id = crypto.randomUUID();
+      const body = { _id: id, resource: "3f6da1e35ac84f70a24af7360d24c7bc", user_id: DEMO_SELLER_ID, topic, application_id: Number(sandbox.appId), attempts: 1, sent: new Date().toISOString() };
+      expect((await deliver(body)).status).toBe(200);
+      await settled();
+      const [event] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.notificationKey, `id|${id}`));
+      outcomes[topic] = [event?.status, event?.outcome];
+    }
+    expect(outcomes).toEqual({ messages: ["processed", "recorded"], payments: ["processed", "recorded"], invoices: ["skipped", "unhandled_topic"] });
+    expect(getCount("GET /orders/:id") + getCount("GET /items/:id")).toBe(before);
   });
 
   it("recovers notifications ML gave up on from /missed_feeds, and orders ML never notified through reconciliation", async () => {

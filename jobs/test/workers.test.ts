@@ -1,6 +1,6 @@
 import { Queue } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { jobs, type Payload } from "../../core/jobs/catalog";
+import { jobNames, jobs, queueNames, type Payload } from "../../core/jobs/catalog";
 import { AppError } from "../../core/errors";
 import { mlNotificationWire } from "../../core/jobs/ml-notification";
 import type { Processors } from "../src/processors/types";
@@ -118,6 +118,36 @@ describe("workers", () => {
 
     expect(await finished(queue, flaky.id!)).toBe("completed");
     expect(attempts.get("/flaky")).toBe(2);
+  });
+});
+
+describe("schedulers", () => {
+  it("registers exactly the schedules the catalog declares, each on its job's queue with its period", async () => {
+    const prefix = `${resources.prefix}-schedulers`;
+    const running = await startJobs(resources.env({ REDIS_KEY_PREFIX: prefix }), { processors: {}, log: memoryLogger(), schedulers: true });
+    const queues = queueNames.map((name) => new Queue(name, { connection: { host: "127.0.0.1", port: 6379 }, prefix }));
+    opened.push({ running }, ...queues.map((queue) => ({ queue })));
+    const declared = jobNames.flatMap((name) => {
+      const { queue, schedule } = jobs[name];
+      return schedule ? [[queue, `scheduler:${name}`, name, schedule.everyMs]] : [];
+    });
+    // The recurring work the docs promise; a catalog entry that loses its schedule fails here.
+    expect(declared.map(([, , name]) => name).sort()).toEqual([
+      "maintenance.retention",
+      "ml.missed-feeds",
+      "ml.reconcile",
+      "ml.sync.schedule",
+      "ml.tokens.sweep",
+      "tinyerp.orders.forward.sweep",
+      "tinyerp.products.sync.schedule",
+      "tinyerp.stock.poll",
+      "tinyerp.tokens.keepalive",
+    ]);
+    const registered = await waitFor(async () => {
+      const all = (await Promise.all(queues.map(async (queue) => (await queue.getJobSchedulers()).map((s) => [queue.name, s.key, s.name, s.every])))).flat();
+      return all.length >= declared.length ? all : undefined;
+    }, "every scheduler");
+    expect(registered.sort()).toEqual(declared.sort());
   });
 });
 

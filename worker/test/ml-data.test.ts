@@ -1,9 +1,10 @@
 import { env } from "cloudflare:test";
+import { eq } from "drizzle-orm";
 import { inject } from "vitest";
 import { beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../core/ids";
 import { toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "../../integrations/mercadolibre/transform";
-import { mlAccounts } from "../../db/schema";
+import { mlAccounts, mlSyncRuns } from "../../db/schema";
 import { upsertClaim, upsertListing, upsertOrder, upsertQuestion, upsertShipment } from "../../db/queries/ml-data";
 import { api, problemFields, registerUser, type Session } from "./support/api";
 import { sandbox, sandboxUrl, seedAccount, testServices } from "./support/ml";
@@ -183,6 +184,23 @@ describe("sync runs", () => {
     const events = await fetch(`${inject("stackUrls").qstash}/v2/events?count=1000`, { headers: { authorization: `Bearer ${bindings.QSTASH_TOKEN}` } });
     const published = ((await events.json()) as { events: { url: string; state: string }[] }).events.filter((e) => e.url === `${bindings.JOBS_PUBLIC_URL}/qstash/ml.sync`);
     expect(published.length).toBeGreaterThan(0);
+  });
+
+  it("fails a run QStash does not take, answering 503 with Retry-After, so the next request starts a new one", async () => {
+    const account = await plainAccount(owner.user.id);
+    // One bindings object per configuration: the Worker caches its config per object.
+    const qstashDown = { ...bindings, QSTASH_URL: "http://127.0.0.1:9" };
+    const refused = await api<{ detail: string }>(`/ml/accounts/${account}/sync`, { method: "POST", json: { kind: "listings" }, token: owner.accessToken, bindings: qstashDown });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(refused.body.detail).toBe("The sync could not be queued; try again.");
+    const runs = await services.db.select().from(mlSyncRuns).where(eq(mlSyncRuns.accountId, account));
+    expect(runs.map((r) => r.status)).toEqual(["failed"]);
+
+    const next = await api<{ run: { id: string } }>(`/ml/accounts/${account}/sync`, { method: "POST", json: { kind: "listings" }, token: owner.accessToken });
+    expect(next.status).toBe(202);
+    expect(next.body.run.id).not.toBe(runs[0]!.id);
   });
 
   it("turns concurrent requests into exactly one run", async () => {

@@ -3,6 +3,7 @@ import { inject } from "vitest";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../core/errors";
 import { uuidv7 } from "../../core/ids";
+import { mlHandledTopics } from "../../core/jobs/ml-topics";
 import { webhookEvents } from "../../db/schema";
 import { readConfig } from "../src/env";
 import { buildServices } from "../src/services";
@@ -75,6 +76,17 @@ describe("POST /webhooks/ml (edge)", () => {
       expect(response.headers.get("server-timing")).toMatch(/handler;dur=[\d.]+/);
       const ids = await publishedIds();
       expect(ids.has(response.body.messageId as string)).toBe(true);
+    }
+  });
+
+  it("publishes every topic the catalog declares handled, and drops any other ML topic", async () => {
+    for (const topic of mlHandledTopics) {
+      const response = await post(notification(account.mlUserId, { topic }));
+      expect(response.body, topic).toMatchObject({ status: "accepted" });
+      expect((await publishedIds()).has(response.body.messageId as string), topic).toBe(true);
+    }
+    for (const topic of ["invoices", "items_prices", "stock-locations", "fbm_stock_operations"]) {
+      expect((await post(notification(account.mlUserId, { topic }))).body, topic).toEqual({ status: "dropped", reason: "unhandled_topic" });
     }
   });
 

@@ -1,8 +1,9 @@
 import { AppError } from "../../../core/errors";
-import { jobIdFor } from "../../../core/jobs/job-id";
-import { mlSyncKey } from "../../../core/jobs/ml-sync-jobs";
 import { MlApiError } from "../../../integrations/mercadolibre";
-import { toListingRow, toQuestionRow, toShipmentRow } from "../../../integrations/mercadolibre/transform";
+import { getItem } from "../../../integrations/mercadolibre/items-api";
+import { answerQuestion as answerMlQuestion, getQuestion } from "../../../integrations/mercadolibre/questions-api";
+import { getShipment, getShipmentLabel as getMlShipmentLabel } from "../../../integrations/mercadolibre/shipments-api";
+import { listingRow, questionRow, shipmentRow, type MlQuestion } from "../../../integrations/mercadolibre/transform";
 import { findMlAccountOfUser } from "../../../db/queries/ml-accounts";
 import { upsertListing, upsertQuestion, upsertShipment } from "../../../db/queries/ml-data";
 import {
@@ -23,6 +24,7 @@ import { claimSyncSlot, failSyncRun, findSyncRunOfUser } from "../../../db/queri
 import type { MlSyncRun, SyncRunKind, SyncRunMode } from "../../../db/schema";
 import type { Principal } from "../lib/types";
 import type { Services } from ".";
+import { publishJob, requirePublisher } from "./publish-job";
 
 /** Thrown when a live run of an overlapping kind exists; the route answers 409 naming it. */
 export class SyncRunningError extends AppError {
@@ -46,24 +48,21 @@ export async function requestSync(
   const account = await findMlAccountOfUser(services.db, principal.userId, accountId);
   if (!account) throw new AppError("not_found", "No such MercadoLibre account.");
   if (account.status !== "active") throw new AppError("conflict", `The account is ${account.status}; reconnect it before syncing.`);
-  const { config, qstash } = services;
-  if (!qstash || !config.JOBS_PUBLIC_URL) throw new AppError("unavailable", "Syncs cannot be started right now.", { retryAfterSeconds: 30 });
+  const unavailable = "Syncs cannot be started right now.";
+  requirePublisher(services, unavailable);
   const claimed = await claimSyncSlot(services.db, { accountId, kind: input.kind, mode: input.mode, trigger: "api", requestedBy: principal.userId, since: null, now: services.now() });
   if (!claimed.created) throw new SyncRunningError(claimed.running);
-  const payload = { runId: claimed.run.id };
   try {
-    await qstash.publish({
-      url: `${config.JOBS_PUBLIC_URL.replace(/\/+$/, "")}/qstash/ml.sync`,
-      body: JSON.stringify(payload),
-      headers: { "content-type": "application/json", "x-request-id": traceId },
+    const { jobId } = await publishJob(services, "ml.sync", { runId: claimed.run.id }, traceId, {
       deduplicationId: `mlsync-${claimed.run.id}`,
-      retries: config.WEBHOOK_QSTASH_RETRIES,
+      unavailable,
+      failed: "The sync could not be queued; try again.",
     });
+    return { run: claimed.run, jobId };
   } catch (error) {
     await failSyncRun(services.db, claimed.run.id, { at: services.now().toISOString(), phase: null, message: "The run could not be queued.", code: "unavailable" }, true, services.now());
-    throw new AppError("unavailable", "The sync could not be queued; try again.", { retryAfterSeconds: 5, cause: error });
+    throw error;
   }
-  return { run: claimed.run, jobId: await jobIdFor("ml.sync", mlSyncKey(payload)) };
 }
 
 export async function getSyncRun(services: Services, principal: Principal, id: string): Promise<MlSyncRun> {
@@ -147,9 +146,9 @@ export async function getListingFor(services: Services, principal: Principal, id
   if (!refresh) return found;
   const { client } = await services.ml();
   const fetchedAt = services.now();
-  const raw = await client.get(found.listing.accountId, `/items/${found.listing.mlItemId}`, { query: { include_attributes: "all" } });
+  const item = await getItem(client.forAccount(found.listing.accountId), found.listing.mlItemId, { allAttributes: true });
   // Neon's HTTP driver has no transactions; the upsert's own transaction runs on the WebSocket pool.
-  await services.transaction((tx) => upsertListing(tx, found.listing.accountId, toListingRow(raw, fetchedAt)));
+  await services.transaction((tx) => upsertListing(tx, found.listing.accountId, listingRow(item, fetchedAt)));
   return (await findListing(services.db, accountIds, found.listing.id))!;
 }
 
@@ -201,9 +200,9 @@ export async function answerQuestion(services: Services, principal: Principal, m
   if (!question) throw new AppError("not_found", "No such question.");
   const { client } = await services.ml();
   const fetchedAt = services.now();
-  let answered: unknown;
+  let answered: MlQuestion | null;
   try {
-    answered = (await client.request(question.accountId, "POST", "/answers", { body: { question_id: mlQuestionId, text } })).data;
+    answered = await answerMlQuestion(client.forAccount(question.accountId), mlQuestionId, text);
   } catch (error) {
     if (error instanceof MlApiError && error.mlStatus === 400) {
       if (error.mlError === "text_too_long") throw new AppError("validation_failed", "The answer is too long for MercadoLibre.", { fields: [{ path: "body.text", message: "at most 2,000 characters" }] });
@@ -211,8 +210,8 @@ export async function answerQuestion(services: Services, principal: Principal, m
     }
     throw error;
   }
-  const raw = answered && typeof answered === "object" && "id" in answered ? answered : await client.get(question.accountId, `/questions/${mlQuestionId}`, { query: { api_version: 4 } });
-  await upsertQuestion(services.db, question.accountId, toQuestionRow(raw, fetchedAt));
+  const asked = answered ?? (await getQuestion(client.forAccount(question.accountId), mlQuestionId));
+  await upsertQuestion(services.db, question.accountId, questionRow(asked, fetchedAt));
   return (await findQuestion(services.db, accountIds, mlQuestionId))!;
 }
 
@@ -242,8 +241,7 @@ export async function getShipmentFor(services: Services, principal: Principal, m
   if (stored && !refresh) return stored;
   const { client } = await services.ml();
   const fetchedAt = services.now();
-  const raw = await client.get(accountId, `/shipments/${mlShipmentId}`, { headers: { "x-format-new": "true" } });
-  await upsertShipment(services.db, accountId, toShipmentRow(raw, fetchedAt));
+  await upsertShipment(services.db, accountId, shipmentRow(await getShipment(client.forAccount(accountId), mlShipmentId), fetchedAt));
   return (await findShipment(services.db, accountIds, mlShipmentId))!;
 }
 
@@ -256,11 +254,7 @@ export async function getShipmentLabel(services: Services, principal: Principal,
   const { accountId } = await shipmentAccount(services, principal, mlShipmentId);
   const { client } = await services.ml();
   try {
-    const response = await client.request<Uint8Array>(accountId, "GET", "/shipment_labels", {
-      query: { shipment_ids: mlShipmentId, response_type: format === "pdf" ? "pdf" : "zpl2" },
-      binary: true,
-    });
-    return { bytes: response.data, contentType: response.headers.get("content-type") ?? (format === "pdf" ? "application/pdf" : "application/zip") };
+    return await getMlShipmentLabel(client.forAccount(accountId), mlShipmentId, format);
   } catch (error) {
     if (error instanceof MlApiError && error.mlStatus === 400) {
       throw new AppError("conflict", "MercadoLibre has no printable label for this shipment (it must be ready_to_ship / ready_to_print on an ME2 drop-off or cross-docking).", { cause: error });

@@ -1,11 +1,10 @@
 import { AppError } from "../../../core/errors";
-import { jobIdFor } from "../../../core/jobs/job-id";
-import { tinyProductSyncKey } from "../../../core/jobs/tiny-jobs";
 import { findTinyAccountOfUser, listTinyAccountsOfUser, type TinyAccountSummary } from "../../../db/queries/tiny";
 import { claimProductSyncRun, finishProductSyncRun, findProductSyncRunOfUser } from "../../../db/queries/tiny-product-sync";
 import type { TinyProductSyncRun } from "../../../db/schema";
 import type { Principal } from "../lib/types";
 import type { Services } from ".";
+import { publishJob, requirePublisher } from "./publish-job";
 
 /** A live run of the account exists; the route answers 409 naming it. */
 export class ProductSyncRunningError extends AppError {
@@ -37,24 +36,21 @@ async function syncAccount(services: Services, principal: Principal, accountId: 
 export async function requestProductSync(services: Services, principal: Principal, input: { accountId?: string | undefined }, traceId: string): Promise<{ run: TinyProductSyncRun; jobId: string }> {
   const account = await syncAccount(services, principal, input.accountId);
   if (account.status !== "active") throw new AppError("conflict", `The Tiny account is ${account.status}; reconnect it before syncing.`);
-  const { config, qstash } = services;
-  if (!qstash || !config.JOBS_PUBLIC_URL) throw new AppError("unavailable", "Syncs cannot be started right now.", { retryAfterSeconds: 30 });
+  const unavailable = "Syncs cannot be started right now.";
+  requirePublisher(services, unavailable);
   const claimed = await claimProductSyncRun(services.db, { userId: principal.userId, tinyAccountId: account.id, trigger: "api", requestedBy: principal.userId, now: services.now() });
   if (!claimed.created) throw new ProductSyncRunningError(claimed.running);
-  const payload = { runId: claimed.run.id };
   try {
-    await qstash.publish({
-      url: `${config.JOBS_PUBLIC_URL.replace(/\/+$/, "")}/qstash/tinyerp.products.sync`,
-      body: JSON.stringify(payload),
-      headers: { "content-type": "application/json", "x-request-id": traceId },
+    const { jobId } = await publishJob(services, "tinyerp.products.sync", { runId: claimed.run.id }, traceId, {
       deduplicationId: `tinyproductsync-${claimed.run.id}`,
-      retries: config.WEBHOOK_QSTASH_RETRIES,
+      unavailable,
+      failed: "The sync could not be queued; try again.",
     });
+    return { run: claimed.run, jobId };
   } catch (error) {
     await finishProductSyncRun(services.db, claimed.run.id, { status: "failed", lastError: "The run could not be queued.", now: services.now() });
-    throw new AppError("unavailable", "The sync could not be queued; try again.", { retryAfterSeconds: 5, cause: error });
+    throw error;
   }
-  return { run: claimed.run, jobId: await jobIdFor("tinyerp.products.sync", tinyProductSyncKey(payload)) };
 }
 
 export async function getProductSyncRun(services: Services, principal: Principal, id: string): Promise<TinyProductSyncRun> {

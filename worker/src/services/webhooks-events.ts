@@ -1,10 +1,9 @@
 import { AppError } from "../../../core/errors";
-import { jobIdFor } from "../../../core/jobs/job-id";
-import { mlWebhookReplayKey } from "../../../core/jobs/ml-webhook-jobs";
 import type { WebhookEvent, WebhookEventStatus } from "../../../db/schema";
 import { claimReplay, findEventForUser, listEventsForUser, unclaimReplay } from "../../../db/queries/webhooks";
 import type { Principal } from "../lib/types";
 import type { Services } from ".";
+import { publishJob, requirePublisher } from "./publish-job";
 
 export interface EventQuery {
   status?: WebhookEventStatus | undefined;
@@ -38,23 +37,19 @@ export async function replayWebhookEvent(services: Services, principal: Principa
   if (existing.status !== "failed") {
     throw new AppError("conflict", `Only failed events can be replayed; this one is ${existing.status}.`);
   }
-  if (!services.qstash || !services.config.JOBS_PUBLIC_URL) {
-    throw new AppError("unavailable", "Replays are not available right now.", { retryAfterSeconds: 30 });
-  }
+  const unavailable = "Replays are not available right now.";
+  requirePublisher(services, unavailable);
   const claimed = await claimReplay(services.db, principal.userId, id);
   if (!claimed) throw new AppError("conflict", "This event is already being replayed.");
-  const payload = { eventId: claimed.id, replay: claimed.replayCount };
   try {
-    await services.qstash.publish({
-      url: `${services.config.JOBS_PUBLIC_URL.replace(/\/+$/, "")}/qstash/ml.webhook.replay`,
-      body: JSON.stringify(payload),
-      headers: { "content-type": "application/json", "x-request-id": traceId },
+    const { jobId } = await publishJob(services, "ml.webhook.replay", { eventId: claimed.id, replay: claimed.replayCount }, traceId, {
       deduplicationId: `mlreplay-${claimed.id}-${claimed.replayCount}`,
-      retries: services.config.WEBHOOK_QSTASH_RETRIES,
+      unavailable,
+      failed: "The replay could not be queued; try again.",
     });
+    return { event: claimed, jobId };
   } catch (error) {
     await unclaimReplay(services.db, claimed.id, "replay could not be queued");
-    throw new AppError("unavailable", "The replay could not be queued; try again.", { retryAfterSeconds: 5, cause: error });
+    throw error;
   }
-  return { event: claimed, jobId: await jobIdFor("ml.webhook.replay", mlWebhookReplayKey(payload)) };
 }

@@ -1,7 +1,9 @@
 import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
 import { mlNotificationKey, mlNotificationWire, type MlNotification } from "../../../core/jobs/ml-notification";
+import { isMlHandledTopic } from "../../../core/jobs/ml-topics";
 import { isConnectedMlUser } from "../../../db/queries/webhooks";
 import type { Services } from ".";
+import { publishJob } from "./publish-job";
 import { enforceRateLimits } from "./rate-limit";
 import { verifyMpSignature } from "./webhooks-signature";
 
@@ -12,9 +14,6 @@ import { verifyMpSignature } from "./webhooks-signature";
  * 200 only once QStash holds the message: a 200 without a durable hand-off would be a lost
  * order, while a 5xx only makes ML try again.
  */
-
-/** Topics the jobs side processes (jobs/src/processors/mercadolibre/webhook/process.ts keeps the same list). */
-export const handledTopics = ["orders_v2", "items", "questions", "claims", "post_purchase", "shipments", "messages", "payments"] as const;
 
 /** ML's documented notification source addresses (mercadolibre-api.md §5.4); `ml` in the allowlist expands to these. */
 export const mlSourceIps = ["54.88.218.97", "18.215.140.160", "18.213.114.129", "18.206.34.84", "35.236.253.169", "35.245.91.34", "35.245.20.104", "35.186.182.146"];
@@ -109,32 +108,23 @@ export async function ingestMlNotification(services: Services, request: IngestRe
   };
 
   if (notification.applicationId !== config.ML_APP_ID) return finish({ status: "dropped", reason: "foreign_app", timings });
-  if (!(handledTopics as readonly string[]).includes(notification.topic)) return finish({ status: "dropped", reason: "unhandled_topic", timings });
+  if (!isMlHandledTopic(notification.topic)) return finish({ status: "dropped", reason: "unhandled_topic", timings });
 
   const lookupStarted = performance.now();
   const ours = await isOurSeller(services, notification.userId);
   timings.accountLookupMs = performance.now() - lookupStarted;
   if (!ours) return finish({ status: "dropped", reason: "unknown_account", timings });
 
-  if (!services.qstash || !config.JOBS_PUBLIC_URL) {
-    throw new AppError("unavailable", "Notifications cannot be accepted right now.", { retryAfterSeconds: 30 });
-  }
   const publishStarted = performance.now();
-  try {
-    const published = await services.qstash.publish({
-      url: `${config.JOBS_PUBLIC_URL.replace(/\/+$/, "")}/qstash/ml.webhook`,
-      // Byte for byte what ML sent: the ingress parses it with the same tolerant schema.
-      body: request.body,
-      headers: { "content-type": "application/json", "x-request-id": request.traceId },
-      deduplicationId: await deduplicationId(notification),
-      retries: config.WEBHOOK_QSTASH_RETRIES,
-    });
-    timings.publishMs = performance.now() - publishStarted;
-    return finish({ status: "accepted", messageId: published.messageId, deduplicated: published.deduplicated ?? false, timings });
-  } catch (error) {
-    services.logger.warn("qstash publish failed; asking ML to retry", { error: (error as Error).message, traceId: request.traceId });
-    throw new AppError("unavailable", "The notification could not be queued; retry later.", { retryAfterSeconds: 5, cause: error });
-  }
+  const published = await publishJob(services, "ml.webhook", notification, request.traceId, {
+    // Byte for byte what ML sent: the ingress parses it with the same tolerant schema into `notification`.
+    body: request.body,
+    deduplicationId: await deduplicationId(notification),
+    unavailable: "Notifications cannot be accepted right now.",
+    failed: "The notification could not be queued; retry later.",
+  });
+  timings.publishMs = performance.now() - publishStarted;
+  return finish({ status: "accepted", messageId: published.messageId, deduplicated: published.deduplicated, timings });
 }
 
 // Per isolate: most notifications come from a few sellers, so even Redis is skipped for them.

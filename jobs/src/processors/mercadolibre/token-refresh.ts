@@ -1,6 +1,7 @@
 import { AppError } from "../../../../core/errors";
 import { errorFields } from "../../../../core/log";
 import { MlAccountUnavailableError } from "../../../../integrations/mercadolibre";
+import { getMe } from "../../../../integrations/mercadolibre/users-api";
 import {
   findIdleMlAccounts,
   findMlAccountsDueForRefresh,
@@ -99,7 +100,7 @@ export const refreshMlToken: Processor<"ml.token.refresh"> = async (payload, ctx
     const token = await mlTokens.getAccessToken(payload.accountId, { minValiditySeconds: refreshWithinMs / 1000 });
     let keptAlive = false;
     if (payload.keepAlive) {
-      await ml.get(payload.accountId, "/users/me");
+      await getMe(ml.forAccount(payload.accountId));
       keptAlive = true;
     }
     return { outcome: "ok", refreshed: token.refreshed, keptAlive };

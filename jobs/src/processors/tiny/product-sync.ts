@@ -1,7 +1,8 @@
 import { AppError } from "../../../../core/errors";
 import { errorFields } from "../../../../core/log";
 import { sleep } from "../../../../core/timeout";
-import { MlApiError, type MlClient } from "../../../../integrations/mercadolibre";
+import type { MlClient } from "../../../../integrations/mercadolibre";
+import { getItemDescription } from "../../../../integrations/mercadolibre/items-api";
 import { TinyAccountUnavailableError, TinyApiError, type TinyAccountClient, type TinyProductListItem, type TinyVariationWrite } from "../../../../integrations/tiny";
 import { listMlAccountsOfUser } from "../../../../db/queries/ml-accounts";
 import { findListing } from "../../../../db/queries/ml-read";
@@ -136,10 +137,8 @@ async function mlDescription(state: RunState, mlItemId: string, signal: AbortSig
     await sleep(wait, signal);
   }
   try {
-    const { data } = await ml.request<{ plain_text?: string | null }>(accountId, "GET", `/items/${encodeURIComponent(mlItemId)}/description`, { signal });
-    return data.plain_text?.trim() || undefined;
+    return (await getItemDescription(ml.forAccount(accountId), mlItemId, { signal }))?.trim() || undefined;
   } catch (error) {
-    if (error instanceof MlApiError && error.mlStatus === 404) return undefined;
     if (error instanceof AppError && !error.retryable) throw new ItemProblem("failed", `Could not read the listing's description from MercadoLibre: ${error.message}`);
     throw error;
   }

@@ -1,4 +1,5 @@
 import { AppError } from "../../../../core/errors";
+import { tinyStockPollEveryMs } from "../../../../core/jobs/tiny-jobs";
 import type { MlClient } from "../../../../integrations/mercadolibre";
 import { TinyAccountUnavailableError, TinyApiError, type TinyAccountClient } from "../../../../integrations/tiny";
 import { pushStockToLinks, readKitComposition, readStock, stockTarget, tinyProductRow, type LinkStockOutcome } from "../../../../domain/stock/tiny-stock";
@@ -28,8 +29,7 @@ import type { JobContext, Processor, Processors } from "../types";
 
 /** Webhooks of one product within this window cost one Tiny read (docs/tiny-stock.md, "Coalescing"). */
 const stockCoalesceMs = 1_000;
-/** The poll's period and batch: 10 reads per company every 5 minutes is 2 of Tiny's 30 reads a minute. */
-export const stockPollEveryMs = 5 * 60_000;
+/** The poll's batch: see `tinyStockPollEveryMs` for the budget it fits. */
 const pollBatch = 10;
 /** ML sales never pushed to Tiny stop holding stock back after this; pushed ones hold it until posted. */
 const pendingWindowMs = 3 * 24 * 3_600_000;
@@ -289,7 +289,7 @@ export const tinyStockPoll: Processor<"tinyerp.stock.poll"> = async (payload, ct
   let queued = 0;
   for (const accountId of accounts) {
     if (payload.accountId && !(await activeAccount(ctx, accountId))) continue;
-    const productIds = await productsDueForPoll(ctx.db, accountId, { readBefore: new Date(Date.now() - stockPollEveryMs), limit: pollBatch });
+    const productIds = await productsDueForPoll(ctx.db, accountId, { readBefore: new Date(Date.now() - tinyStockPollEveryMs), limit: pollBatch });
     if (productIds.length === 0) continue;
     // One pending poll sync per company: a slow one (quota) absorbs the next instead of doubling the reads.
     await ctx.enqueue("tinyerp.stock.sync", { accountId, productIds, trigger: "poll" }, { coalesceKey: `tiny-stock-poll|${accountId}` });

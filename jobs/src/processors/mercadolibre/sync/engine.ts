@@ -5,6 +5,7 @@ import { describeParseFailure } from "../../../../../core/parse-failure";
 import { describeError, redactText } from "../../../../../core/redact";
 import { backoffDelay } from "../../../../../core/http/retry";
 import { MlApiError, type MlClient, type MlMethod, type MlRequestOptions, type MlResponse } from "../../../../../integrations/mercadolibre";
+import type { MlCaller } from "../../../../../integrations/mercadolibre/wire";
 import { saveSyncProgress } from "../../../../../db/queries/ml-sync";
 import type { MlSyncRun, SyncCursor, SyncPhase, SyncPhaseCounts, SyncRunError } from "../../../../../db/schema";
 import { noteForeignResource } from "../../shared/foreign-resource";
@@ -67,6 +68,8 @@ export class SyncSession {
   private pendingErrors: SyncRunError[] = [];
   private pages = 0;
   private readonly limits;
+  /** The endpoint modules' view of `call`: the run's account, budget and retries on every call. */
+  readonly caller: MlCaller = { request: (method, path, options) => this.call(method, path, options) };
 
   constructor(
     readonly ctx: JobContext,

@@ -1,16 +1,11 @@
 import { MlApiError } from "../../../../../integrations/mercadolibre";
+import { multigetItems, searchUserItems, type MlItemsSearchQuery } from "../../../../../integrations/mercadolibre/items-api";
 import { toListingRow } from "../../../../../integrations/mercadolibre/transform";
 import { upsertListing } from "../../../../../db/queries/ml-data";
 import type { SyncCursor } from "../../../../../db/schema";
 import { pool, type SyncSession } from "./engine";
 
 type ListingsCursor = NonNullable<SyncCursor["listings"]>;
-
-interface ItemsSearch {
-  results?: string[] | null;
-  paging?: { total?: number; offset?: number; limit?: number };
-  scroll_id?: string;
-}
 
 /** items/search pages hold at most 100 ids; offset paging stops at offset + limit = 1,000 (§3.1). */
 export const searchLimit = 100;
@@ -28,7 +23,7 @@ const changedMarginMs = 5 * 60_000;
  * older than its watermark, and falls back to a full scan when more than 1,000 changed.
  */
 export async function syncListings(session: SyncSession, since: Date | null): Promise<void> {
-  const searchPath = `/users/${session.account.mlUserId}/items/search`;
+  const search = (query: MlItemsSearchQuery) => searchUserItems(session.caller, session.account.mlUserId, query);
   let state = session.cursor.listings;
 
   const save = async (next: ListingsCursor) => {
@@ -42,9 +37,9 @@ export async function syncListings(session: SyncSession, since: Date | null): Pr
       await save({ mode: "changed", offset: 0, scrollId: null, done: 0, total: null, pending: [] });
     } else {
       // The probe's page is used as is when offset paging will do; otherwise it only told us N.
-      const probe = await session.call<ItemsSearch>("GET", searchPath, { query: { limit: searchLimit, offset: 0 } });
-      const total = probe.data.paging?.total ?? 0;
-      const results = probe.data.results ?? [];
+      const probe = await search({ limit: searchLimit, offset: 0 });
+      const total = probe.paging?.total ?? 0;
+      const results = probe.results;
       if (total <= offsetCap) await save({ mode: "offset", offset: results.length, scrollId: null, done: 0, total, pending: results });
       else await save({ mode: "scan", offset: 0, scrollId: null, done: 0, total, pending: [] });
     }
@@ -73,11 +68,9 @@ export async function syncListings(session: SyncSession, since: Date | null): Pr
         }
         return;
       }
-      const page = await session.call<ItemsSearch>("GET", searchPath, {
-        query: { limit, offset: current.offset, ...(current.mode === "changed" ? { orders: "last_updated_desc" } : {}) },
-      });
-      const results = page.data.results ?? [];
-      const total = page.data.paging?.total ?? 0;
+      const page = await search({ limit, offset: current.offset, ...(current.mode === "changed" ? { orders: "last_updated_desc" } : {}) });
+      const results = page.results;
+      const total = page.paging?.total ?? 0;
       if (!results.length) return;
       await save({ ...current, offset: current.offset + results.length, total, pending: results });
       continue;
@@ -86,9 +79,7 @@ export async function syncListings(session: SyncSession, since: Date | null): Pr
     // scan
     let page;
     try {
-      page = await session.call<ItemsSearch>("GET", searchPath, {
-        query: { search_type: "scan", limit: searchLimit, ...(current.scrollId ? { scroll_id: current.scrollId } : {}) },
-      });
+      page = await search({ limit: searchLimit, scan: { scrollId: current.scrollId } });
     } catch (error) {
       if (current.scrollId && error instanceof MlApiError && error.mlStatus === 400) {
         // The scroll expired (5 minutes idle, e.g. the job waited out a retry): start a new one and
@@ -101,21 +92,16 @@ export async function syncListings(session: SyncSession, since: Date | null): Pr
       }
       throw error;
     }
-    let results = page.data.results ?? [];
-    const total = page.data.paging?.total ?? current.total;
+    let results = page.results;
+    const total = page.paging?.total ?? current.total;
     if (!results.length) return;
     if (skip > 0) {
       const dropped = Math.min(skip, results.length);
       skip -= dropped;
       results = results.slice(dropped);
     }
-    await save({ ...current, scrollId: page.data.scroll_id ?? current.scrollId, total, pending: results });
+    await save({ ...current, scrollId: page.scroll_id ?? current.scrollId, total, pending: results });
   }
-}
-
-interface MultigetEntry {
-  code: number;
-  body: unknown;
 }
 
 /**
@@ -128,8 +114,7 @@ async function fetchAndStore(session: SyncSession, ids: string[], olderThan: num
   let sawOlder = false;
   await pool(batches, batches.length, async (batch) => {
     const fetchedAt = new Date();
-    const response = await session.call<MultigetEntry[]>("GET", "/items", { query: { ids: batch.join(","), include_attributes: "all" } });
-    const entries = Array.isArray(response.data) ? response.data : [];
+    const entries = await multigetItems(session.caller, batch);
     await pool(entries, session.options.upsertConcurrency, async (entry, index) => {
       const id = batch[index] ?? "?";
       if (entry.code !== 200) {

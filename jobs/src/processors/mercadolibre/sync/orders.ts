@@ -1,5 +1,6 @@
 import { MlApiError } from "../../../../../integrations/mercadolibre";
-import { toOrderRow } from "../../../../../integrations/mercadolibre/transform";
+import { getOrder, searchOrders } from "../../../../../integrations/mercadolibre/orders-api";
+import { orderRow, toOrderRow } from "../../../../../integrations/mercadolibre/transform";
 import { ordersNotSeenSince } from "../../../../../db/queries/ml-sync";
 import type { SyncCursor } from "../../../../../db/schema";
 import { storeOrderAndForward } from "../../../../../domain/orders/store-order";
@@ -19,11 +20,6 @@ function mlSearchDate(date: Date): string {
 }
 
 const floorHour = (ms: number) => Math.floor(ms / hourMs) * hourMs;
-
-interface OrdersSearch {
-  results?: unknown[];
-  paging?: { total?: number };
-}
 
 /**
  * Full orders sync: `/orders/search` over the configured window (ML keeps 12 months), in
@@ -69,12 +65,14 @@ export async function syncOrders(session: SyncSession, since: Date | null): Prom
   if (since) {
     // Incremental: one open-ended search by last update.
     for (;;) {
-      const page = await session.call<OrdersSearch>("GET", "/orders/search", {
-        query: { seller: session.account.mlUserId, "order.date_last_updated.from": mlSearchDate(new Date(from)), sort: "date_asc", offset: state.offset, limit: ordersPage },
+      const { results, paging } = await searchOrders(session.caller, session.account.mlUserId, {
+        "order.date_last_updated.from": mlSearchDate(new Date(from)),
+        sort: "date_asc",
+        offset: state.offset,
+        limit: ordersPage,
       });
-      const results = page.data.results ?? [];
       await store(results);
-      const total = page.data.paging?.total ?? 0;
+      const total = paging?.total ?? 0;
       const offset = state.offset + results.length;
       await save({ ...state, offset, done: state.done + results.length }, total ? offset / total : 1);
       if (results.length < ordersPage || offset >= total) return;
@@ -84,19 +82,15 @@ export async function syncOrders(session: SyncSession, since: Date | null): Prom
   while (Date.parse(state.windowStart) < to) {
     const windowStart = Date.parse(state.windowStart);
     const windowEnd = Math.min(windowStart + sliceMs, to);
-    const page = await session.call<OrdersSearch>("GET", "/orders/search", {
-      query: {
-        seller: session.account.mlUserId,
-        "order.date_created.from": mlSearchDate(new Date(windowStart)),
-        "order.date_created.to": mlSearchDate(new Date(windowEnd - 1)),
-        sort: "date_asc",
-        offset: state.offset,
-        limit: ordersPage,
-      },
+    const { results, paging } = await searchOrders(session.caller, session.account.mlUserId, {
+      "order.date_created.from": mlSearchDate(new Date(windowStart)),
+      "order.date_created.to": mlSearchDate(new Date(windowEnd - 1)),
+      sort: "date_asc",
+      offset: state.offset,
+      limit: ordersPage,
     });
-    const results = page.data.results ?? [];
     await store(results);
-    const total = page.data.paging?.total ?? 0;
+    const total = paging?.total ?? 0;
     const offset = state.offset + results.length;
     const windowDone = results.length < ordersPage || offset >= total;
     const next = windowDone
@@ -115,10 +109,9 @@ export async function syncOrders(session: SyncSession, since: Date | null): Prom
     await pool(batch, 4, async (order) => {
       const fetchedAt = new Date();
       try {
-        const response = await session.call<unknown>("GET", `/orders/${order.mlOrderId}`);
+        const read = await getOrder(session.caller, order.mlOrderId);
         // 206: ML could not fetch some parts (X-Content-Missing); the upsert keeps what we had for them.
-        const missing = response.status === 206 ? (response.headers.get("x-content-missing") ?? "").split(",").map((f) => f.trim()).filter(Boolean) : [];
-        const row = toOrderRow(response.data, fetchedAt, missing);
+        const row = orderRow(read.order, fetchedAt, read.missingFields);
         await session.store("orders", order.mlOrderId, () => storeOrderAndForward(session.ctx, session.account.id, row));
       } catch (error) {
         if (error instanceof MlApiError && !error.retryable) {

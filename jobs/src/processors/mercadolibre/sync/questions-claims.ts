@@ -1,5 +1,7 @@
 import { MlApiError } from "../../../../../integrations/mercadolibre";
-import { toClaimRow, toQuestionRow } from "../../../../../integrations/mercadolibre/transform";
+import { getClaim, searchClaims } from "../../../../../integrations/mercadolibre/claims-api";
+import { searchQuestions } from "../../../../../integrations/mercadolibre/questions-api";
+import { claimRow, toClaimRow, toQuestionRow } from "../../../../../integrations/mercadolibre/transform";
 import { upsertClaim, upsertQuestion } from "../../../../../db/queries/ml-data";
 import { openClaimIdsOf } from "../../../../../db/queries/ml-sync";
 import type { SyncCursor } from "../../../../../db/schema";
@@ -7,12 +9,6 @@ import { pool, type SyncSession } from "./engine";
 import { offsetCap, searchLimit } from "./listings";
 
 type QuestionsCursor = NonNullable<SyncCursor["questions"]>;
-
-interface QuestionsSearch {
-  questions?: unknown[];
-  total?: number;
-  scroll_id?: string;
-}
 
 /**
  * Questions come whole from /questions/search (api_version=4), so one call per 100. Offset
@@ -26,7 +22,8 @@ export async function syncQuestions(session: SyncSession, since: Date | null): P
     session.cursor = { ...session.cursor, phase: "questions", questions: next };
     await session.commit("questions", next.total ? next.done / next.total : 0);
   };
-  const base = { seller_id: session.account.mlUserId, api_version: 4 };
+  const search = (filters: Record<string, string | number | undefined>) =>
+    searchQuestions(session.caller, { seller_id: session.account.mlUserId, ...filters });
   const sinceMs = since ? since.getTime() - 5 * 60_000 : null;
 
   for (;;) {
@@ -38,21 +35,17 @@ export async function syncQuestions(session: SyncSession, since: Date | null): P
         await save({ mode: "scan", offset: 0, scrollId: null, done: 0, total: state.total });
         continue;
       }
-      page = await session.call<QuestionsSearch>("GET", "/questions/search", {
-        query: { ...base, limit, offset: state.offset, ...(sinceMs !== null ? { sort_fields: "date_created", sort_types: "DESC" } : {}) },
-      });
-      const total = page.data.total ?? 0;
+      page = await search({ limit, offset: state.offset, ...(sinceMs !== null ? { sort_fields: "date_created", sort_types: "DESC" } : {}) });
+      const total = page.total ?? 0;
       if (state.offset === 0 && sinceMs === null && total > offsetCap) {
         // Too many for offset paging: scan instead (the probe page is dropped; the scan returns it again).
         await save({ mode: "scan", offset: 0, scrollId: null, done: 0, total });
         continue;
       }
     } else {
-      page = await session.call<QuestionsSearch>("GET", "/questions/search", {
-        query: { ...base, search_type: "scan", limit: searchLimit, ...(state.scrollId ? { scroll_id: state.scrollId } : {}) },
-      });
+      page = await search({ search_type: "scan", limit: searchLimit, ...(state.scrollId ? { scroll_id: state.scrollId } : {}) });
     }
-    const questions = page.data.questions ?? [];
+    const questions = page.questions;
     const fetchedAt = new Date();
     let older = false;
     await pool(questions, session.options.upsertConcurrency, async (raw) => {
@@ -61,22 +54,17 @@ export async function syncQuestions(session: SyncSession, since: Date | null): P
       if (sinceMs !== null && row.mlDateCreated && row.mlDateCreated.getTime() < sinceMs) older = true;
       await session.store("questions", row.mlQuestionId, async () => (await upsertQuestion(session.ctx.db, session.account.id, row)).applied);
     });
-    const total = page.data.total ?? state.total ?? 0;
+    const total = page.total ?? state.total ?? 0;
     const done = state.done + questions.length;
     if (state.mode === "offset") {
       const offset = state.offset + questions.length;
       await save({ ...state, offset, done, total });
       if (!questions.length || older || offset >= total) return;
     } else {
-      await save({ ...state, scrollId: page.data.scroll_id ?? state.scrollId, done, total });
+      await save({ ...state, scrollId: page.scroll_id ?? state.scrollId, done, total });
       if (!questions.length) return;
     }
   }
-}
-
-interface ClaimsSearch {
-  data?: unknown[];
-  paging?: { total?: number };
 }
 
 const claimsPage = 100;
@@ -90,10 +78,14 @@ export async function syncClaims(session: SyncSession): Promise<void> {
   let offset = session.cursor.claims?.offset ?? 0;
   const seen = new Set<number>();
   for (;;) {
-    const page = await session.call<ClaimsSearch>("GET", "/post-purchase/v1/claims/search", {
-      query: { "players.user_id": session.account.mlUserId, "players.role": "respondent", status: "opened", limit: claimsPage, offset },
+    const page = await searchClaims(session.caller, {
+      "players.user_id": session.account.mlUserId,
+      "players.role": "respondent",
+      status: "opened",
+      limit: claimsPage,
+      offset,
     });
-    const claims = page.data.data ?? [];
+    const claims = page.data;
     const fetchedAt = new Date();
     await pool(claims, session.options.upsertConcurrency, async (raw) => {
       const row = session.read("claims", raw, (body) => toClaimRow(body, fetchedAt));
@@ -102,7 +94,7 @@ export async function syncClaims(session: SyncSession): Promise<void> {
       await session.store("claims", row.mlClaimId, async () => (await upsertClaim(session.ctx.db, session.account.id, row)).applied);
     });
     offset += claims.length;
-    const total = page.data.paging?.total ?? 0;
+    const total = page.paging?.total ?? 0;
     session.cursor = { ...session.cursor, phase: "claims", claims: { offset } };
     await session.commit("claims", total ? (offset / total) * 0.9 : 0.9);
     if (claims.length < claimsPage || offset >= total || offset + claimsPage > claimsOffsetCap) break;
@@ -112,8 +104,7 @@ export async function syncClaims(session: SyncSession): Promise<void> {
   await pool(stale, 4, async (id) => {
     const fetchedAt = new Date();
     try {
-      const response = await session.call<unknown>("GET", `/post-purchase/v1/claims/${id}`);
-      const row = toClaimRow(response.data, fetchedAt);
+      const row = claimRow(await getClaim(session.caller, id), fetchedAt);
       await session.store("claims", id, async () => (await upsertClaim(session.ctx.db, session.account.id, row)).applied);
     } catch (error) {
       if (error instanceof MlApiError && !error.retryable) {

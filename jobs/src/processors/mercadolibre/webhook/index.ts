@@ -6,8 +6,6 @@ import { notificationFacts } from "./facts";
 import { processNotification } from "./process";
 import { pollMissedFeeds, reconcileOrders } from "./recovery";
 
-export { handledTopics } from "./process";
-
 /** The ML webhook pipeline's jobs: notifications, replays, and the two recovery passes. */
 export const mlWebhookProcessors: Pick<Processors, "ml.webhook" | "ml.webhook.replay" | "ml.missed-feeds" | "ml.reconcile"> = {
   "ml.webhook": async (notification, ctx) => {

@@ -1,12 +1,30 @@
 import { UnrecoverableError } from "bullmq";
-import { ZodError } from "zod";
 import { AppError } from "../../../../../core/errors";
 import type { MlNotification } from "../../../../../core/jobs/ml-notification";
+import { isMlFetchedTopic, isMlRecordedTopic } from "../../../../../core/jobs/ml-topics";
 import { errorFields } from "../../../../../core/log";
 import { describeParseFailure } from "../../../../../core/parse-failure";
 import { describeError } from "../../../../../core/redact";
-import { MlApiError } from "../../../../../integrations/mercadolibre";
-import { parseMlResource, toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow, type MlResourceRef } from "../../../../../integrations/mercadolibre/transform";
+import { MlApiError, type MlClient } from "../../../../../integrations/mercadolibre";
+import { getClaim } from "../../../../../integrations/mercadolibre/claims-api";
+import { getItem } from "../../../../../integrations/mercadolibre/items-api";
+import { getOrder, type MlOrderRead } from "../../../../../integrations/mercadolibre/orders-api";
+import { getQuestion } from "../../../../../integrations/mercadolibre/questions-api";
+import { getShipment } from "../../../../../integrations/mercadolibre/shipments-api";
+import {
+  claimRow,
+  listingRow,
+  orderRow,
+  parseMlResource,
+  questionRow,
+  shipmentRow,
+  type MlClaim,
+  type MlItem,
+  type MlQuestion,
+  type MlResourceRef,
+  type MlShipment,
+} from "../../../../../integrations/mercadolibre/transform";
+import { isMlUnreadableBody } from "../../../../../integrations/mercadolibre/wire";
 import { upsertClaim, upsertListing, upsertQuestion, upsertShipment } from "../../../../../db/queries/ml-data";
 import {
   failEvent,
@@ -23,11 +41,6 @@ import { storeOrderAndForward } from "../../../../../domain/orders/store-order";
 import type { JobContext } from "../../types";
 import { accountLimits, jitter } from "../../shared/ml-account-limits";
 import { resourceLock } from "../../shared/resource-lock";
-
-/** Topics the edge accepts. The fetchable ones name a resource we GET; the rest are recorded. */
-export const fetchedTopics = ["orders_v2", "items", "questions", "claims", "post_purchase", "shipments"] as const;
-export const recordedTopics = ["messages", "payments"] as const;
-export const handledTopics: readonly string[] = [...fetchedTopics, ...recordedTopics];
 
 export type Outcome = "fetched" | "coalesced" | "stale" | "recorded" | "not_found" | "no_account" | "unhandled_topic" | "foreign_resource";
 
@@ -73,9 +86,9 @@ export async function processNotification(
     await startProcessing(ctx.db, facts, { jobId: ctx.job.id, source: options.source, enqueuedAt: new Date(options.enqueuedAt) });
     let outcome: Outcome;
     const ref = parseMlResource(notification.resource);
-    if ((recordedTopics as readonly string[]).includes(notification.topic)) {
+    if (isMlRecordedTopic(notification.topic)) {
       outcome = "recorded";
-    } else if (!(fetchedTopics as readonly string[]).includes(notification.topic) || !ref) {
+    } else if (!isMlFetchedTopic(notification.topic) || !ref) {
       outcome = "unhandled_topic";
     } else {
       outcome = await fetchAndStore(ctx, account, ref, options.enqueuedAt, limits);
@@ -136,13 +149,18 @@ async function fetchAndStore(
     if (!ml) throw new AppError("unavailable", "MercadoLibre is not configured in this container.", { retryable: false });
 
     const startedAt = new Date();
-    let response;
+    let fetched: Fetched;
     try {
-      response = await ml.request(account.id, "GET", ref.path, {
-        ...(ref.kind === "shipments" ? { headers: { "x-format-new": "true" } } : {}),
-        signal: ctx.signal,
-      });
+      fetched = await fetchResource(ml, account.id, ref, ctx.signal);
     } catch (error) {
+      if (isMlUnreadableBody(error)) {
+        services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(error.status) });
+        // ML answered 2xx with a body we cannot read: retrying the same GET will not fix our parser.
+        // The log names the fields and keeps a redacted excerpt, so the model can be fixed from it.
+        const failure = describeParseFailure(error, error.body);
+        ctx.log.warn("ml answered an unexpected body", { kind: ref.kind, paths: failure.paths, sample: failure.sample });
+        throw new UnrecoverableError(`Unexpected ${ref.kind} body from MercadoLibre (${failure.summary}).`);
+      }
       services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(error instanceof MlApiError ? (error.mlStatus ?? "error") : "error") });
       if (error instanceof MlApiError && error.mlStatus === 404) {
         // Deleted or never visible to this seller: nothing to store, and retrying cannot change it.
@@ -151,64 +169,76 @@ async function fetchAndStore(
       }
       throw error;
     }
-    services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(response.status) });
+    services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(fetched.status) });
     let applied: boolean;
     try {
-      applied = await store(ctx, account, ref, response.data, response.headers, startedAt);
+      applied = await store(ctx, account, fetched, startedAt);
     } catch (error) {
       // A forged or misrouted notification: the resource exists, but ML does not say it is this seller's.
       if (noteForeignResource(ctx, account.id, error, "webhook")) return "foreign_resource";
       throw error;
     }
-    await recordFetch(ctx.db, account.id, resourceKey, startedAt, response.status);
+    await recordFetch(ctx.db, account.id, resourceKey, startedAt, fetched.status);
     return applied ? "fetched" : "stale";
   } finally {
     await lock.release().catch(() => undefined);
   }
 }
 
+/** A notified resource as its endpoint module parsed it; the status is ML's (206 for a partial order). */
+type Fetched = { status: number } & (
+  | { kind: "orders"; data: MlOrderRead }
+  | { kind: "items"; data: MlItem }
+  | { kind: "questions"; data: MlQuestion }
+  | { kind: "claims"; data: MlClaim }
+  | { kind: "shipments"; data: MlShipment }
+);
+
+async function fetchResource(ml: MlClient, accountId: string, ref: MlResourceRef, signal: AbortSignal): Promise<Fetched> {
+  const client = ml.forAccount(accountId);
+  const options = { signal };
+  switch (ref.kind) {
+    case "orders": {
+      const read = await getOrder(client, ref.id, options);
+      return { kind: "orders", status: read.status, data: read };
+    }
+    case "items":
+      return { kind: "items", status: 200, data: await getItem(client, ref.id, options) };
+    case "questions":
+      return { kind: "questions", status: 200, data: await getQuestion(client, ref.id, options) };
+    case "claims":
+      return { kind: "claims", status: 200, data: await getClaim(client, ref.id, options) };
+    case "shipments":
+      return { kind: "shipments", status: 200, data: await getShipment(client, ref.id, options) };
+  }
+}
+
 /** Writes what ML returned; false when our row already held a newer state. */
-async function store(ctx: JobContext, account: Account, ref: MlResourceRef, data: unknown, headers: Headers, fetchedAt: Date): Promise<boolean> {
-  try {
-    switch (ref.kind) {
-      case "orders": {
-        // 206: ML could not load some parts; the upsert keeps what an earlier full answer gave.
-        const missing = (headers.get("x-content-missing") ?? "")
-          .split(",")
-          .map((part) => part.trim())
-          .filter(Boolean);
-        return await storeOrderAndForward(ctx, account.id, toOrderRow(data, fetchedAt, missing));
+async function store(ctx: JobContext, account: Account, fetched: Fetched, fetchedAt: Date): Promise<boolean> {
+  switch (fetched.kind) {
+    case "orders":
+      // 206: ML could not load some parts; the upsert keeps what an earlier full answer gave.
+      return await storeOrderAndForward(ctx, account.id, orderRow(fetched.data.order, fetchedAt, fetched.data.missingFields));
+    case "items":
+      return (await upsertListing(ctx.db, account.id, listingRow(fetched.data, fetchedAt))).applied;
+    case "questions": {
+      const row = questionRow(fetched.data, fetchedAt);
+      const result = await upsertQuestion(ctx.db, account.id, row);
+      if (result.inserted) {
+        await recordDomainEvent(ctx.db, {
+          userId: account.userId,
+          accountId: account.id,
+          type: "question.received",
+          subjectId: String(row.mlQuestionId),
+          payload: { questionId: row.mlQuestionId, itemId: row.mlItemId, status: row.status, text: row.text, buyerId: row.buyerId },
+          occurredAt: row.mlDateCreated ?? fetchedAt,
+        });
       }
-      case "items":
-        return (await upsertListing(ctx.db, account.id, toListingRow(data, fetchedAt))).applied;
-      case "questions": {
-        const row = toQuestionRow(data, fetchedAt);
-        const result = await upsertQuestion(ctx.db, account.id, row);
-        if (result.inserted) {
-          await recordDomainEvent(ctx.db, {
-            userId: account.userId,
-            accountId: account.id,
-            type: "question.received",
-            subjectId: String(row.mlQuestionId),
-            payload: { questionId: row.mlQuestionId, itemId: row.mlItemId, status: row.status, text: row.text, buyerId: row.buyerId },
-            occurredAt: row.mlDateCreated ?? fetchedAt,
-          });
-        }
-        return result.applied;
-      }
-      case "claims":
-        return (await upsertClaim(ctx.db, account.id, toClaimRow(data, fetchedAt))).applied;
-      case "shipments":
-        return (await upsertShipment(ctx.db, account.id, toShipmentRow(data, fetchedAt))).applied;
+      return result.applied;
     }
-  } catch (error) {
-    if (error instanceof ZodError) {
-      // ML answered 2xx with a body we cannot read: retrying the same GET will not fix our parser.
-      // The log names the fields and keeps a redacted excerpt, so the model can be fixed from it.
-      const failure = describeParseFailure(error, data);
-      ctx.log.warn("ml answered an unexpected body", { kind: ref.kind, paths: failure.paths, sample: failure.sample });
-      throw new UnrecoverableError(`Unexpected ${ref.kind} body from MercadoLibre (${failure.summary}).`);
-    }
-    throw error;
+    case "claims":
+      return (await upsertClaim(ctx.db, account.id, claimRow(fetched.data, fetchedAt))).applied;
+    case "shipments":
+      return (await upsertShipment(ctx.db, account.id, shipmentRow(fetched.data, fetchedAt))).applied;
   }
 }

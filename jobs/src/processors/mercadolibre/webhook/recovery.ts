@@ -1,6 +1,8 @@
 import { AppError } from "../../../../../core/errors";
 import { mlNotificationWire } from "../../../../../core/jobs/ml-notification";
 import { errorFields } from "../../../../../core/log";
+import { getMissedFeeds } from "../../../../../integrations/mercadolibre/feeds-api";
+import { searchOrders } from "../../../../../integrations/mercadolibre/orders-api";
 import { toOrderRow } from "../../../../../integrations/mercadolibre/transform";
 import { activeMlAccounts, getReconcileCursor, recordEnqueued, recordFetch, saveReconcileCursor } from "../../../../../db/queries/webhooks";
 import { noteForeignResource } from "../../shared/foreign-resource";
@@ -38,11 +40,7 @@ export async function pollMissedFeeds(ctx: JobContext, accountId: string | undef
   for (const account of accounts) {
     try {
       for (let page = 0; page < maxFeedPages; page++) {
-        const response = await ml.request<{ messages?: unknown[]; paging?: { total?: number } }>(account.id, "GET", "/missed_feeds", {
-          query: { app_id: appId, offset: page * feedPage, limit: feedPage },
-          signal: ctx.signal,
-        });
-        const messages = response.data.messages ?? [];
+        const messages = await getMissedFeeds(ml.forAccount(account.id), { appId, offset: page * feedPage, limit: feedPage }, { signal: ctx.signal });
         for (const message of messages) {
           const parsed = mlNotificationWire.safeParse(message);
           if (!parsed.success) {
@@ -102,11 +100,7 @@ export async function reconcileOrders(ctx: JobContext, accountId: string | undef
     try {
       for (let offset = 0; offset < maxSearchOffset; offset += searchPage) {
         const fetchedAt = new Date();
-        const response = await ml.request<{ results?: unknown[]; paging?: { total?: number } }>(account.id, "GET", "/orders/search", {
-          query: { seller: account.mlUserId, "order.date_last_updated.from": mlSearchDate(from), sort: "date_desc", offset, limit: searchPage },
-          signal: ctx.signal,
-        });
-        const results = response.data.results ?? [];
+        const { results, paging } = await searchOrders(ml.forAccount(account.id), account.mlUserId, { "order.date_last_updated.from": mlSearchDate(from), sort: "date_desc", offset, limit: searchPage }, { signal: ctx.signal });
         for (const raw of results) {
           seen++;
           found++;
@@ -120,7 +114,7 @@ export async function reconcileOrders(ctx: JobContext, accountId: string | undef
           }
           await recordFetch(ctx.db, account.id, `orders:${row.order.mlOrderId}`, fetchedAt, 200);
         }
-        const total = response.data.paging?.total ?? 0;
+        const total = paging?.total ?? 0;
         if (results.length < searchPage || offset + searchPage >= total) break;
       }
       await saveReconcileCursor(ctx.db, account.id, "orders", passStarted, found);
