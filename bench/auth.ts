@@ -35,7 +35,17 @@ try {
   const floor = startChild(
     "floor",
     process.execPath,
-    [fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url)), "dev", "--ip", "127.0.0.1", "--port", String(floorPort), "--inspector-port", "0", "--show-interactive-dev-session=false"],
+    [
+      fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url)),
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(floorPort),
+      "--inspector-port",
+      "0",
+      "--show-interactive-dev-session=false",
+    ],
     { cwd: fileURLToPath(new URL("./fixtures/floor-worker", import.meta.url)), env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" }, quiet: true },
   );
   await waitForHttp(`http://127.0.0.1:${floorPort}/`, { timeoutMs: 60_000, isAlive: floor.alive });

@@ -53,8 +53,7 @@ export function table(results: LoadResult[]): string {
   const head = "| endpoint | connections | duration | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors |";
   const rule = "|---|---|---|---|---|---|---|---|---|---|---|";
   const rows = results.map(
-    (r) =>
-      `| ${r.name} | ${r.connections} | ${r.durationSeconds} s | ${r.requests} | ${r.requestsPerSecond} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} |`,
+    (r) => `| ${r.name} | ${r.connections} | ${r.durationSeconds} s | ${r.requests} | ${r.requestsPerSecond} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} |`,
   );
   return [head, rule, ...rows].join("\n");
 }

@@ -26,10 +26,9 @@ try {
   const db = new pg.Client({ connectionString: config.databaseUrl });
   await db.connect();
   const seeded = performance.now();
-  const account = await db.query<{ id: string }>(
-    "insert into ml_accounts (id, user_id, ml_user_id, nickname, site_id) values (gen_random_uuid(), $1, 777000001, 'BENCH', 'MLB') returning id",
-    [user.id],
-  );
+  const account = await db.query<{ id: string }>("insert into ml_accounts (id, user_id, ml_user_id, nickname, site_id) values (gen_random_uuid(), $1, 777000001, 'BENCH', 'MLB') returning id", [
+    user.id,
+  ]);
   const accountId = account.rows[0]!.id;
   await db.query(
     `insert into ml_orders (id, account_id, ml_order_id, status, total_amount, buyer_id, ml_date_created, ml_last_updated, fetched_at)

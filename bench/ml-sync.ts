@@ -108,7 +108,17 @@ async function syncBench(kind: "listings" | "orders", listings: number, orders: 
       db: database.db,
       enqueue: () => Promise.reject(new Error("unused")),
       signal: new AbortController().signal,
-      services: { redis, keyPrefix: prefix, ml: ml.client, mlTokens: ml.tokens, mlAppId: sandbox.ready.appId, mlAccountLimits: { concurrency: 4, ratePerSecond: 100_000 }, metrics: new JobMetrics(), tiny: null, retention: { webhookEventsDays: 90 } },
+      services: {
+        redis,
+        keyPrefix: prefix,
+        ml: ml.client,
+        mlTokens: ml.tokens,
+        mlAppId: sandbox.ready.appId,
+        mlAccountLimits: { concurrency: 4, ratePerSecond: 100_000 },
+        metrics: new JobMetrics(),
+        tiny: null,
+        retention: { webhookEventsDays: 90 },
+      },
       defer: () => Promise.reject(new Error("unused")),
       progress: async () => undefined,
     };
@@ -127,7 +137,9 @@ async function syncBench(kind: "listings" | "orders", listings: number, orders: 
       calls = `${counts["GET /orders/search"] ?? 0} searches + ${counts["GET /orders/:id"] ?? 0} GETs`;
       minimum = `${Math.ceil(n / 50)} (+1 per 30-day slice)`;
     }
-    console.log(`${kind} ${kind === "listings" ? listings : n}: ${run.seconds.toFixed(1)} s, ${calls}, peak RSS ${run.peakRssMb.toFixed(0)} MB (base ${run.baseRssMb.toFixed(0)}), heap ${run.peakHeapMb.toFixed(0)} MB`);
+    console.log(
+      `${kind} ${kind === "listings" ? listings : n}: ${run.seconds.toFixed(1)} s, ${calls}, peak RSS ${run.peakRssMb.toFixed(0)} MB (base ${run.baseRssMb.toFixed(0)}), heap ${run.peakHeapMb.toFixed(0)} MB`,
+    );
     return {
       what: `${kind} full sync, ${n.toLocaleString("en")} ${kind}`,
       seconds: run.seconds,
@@ -167,14 +179,25 @@ async function readBench(databaseUrl: string): Promise<string[]> {
       rows.push(`| ${name} | ${p(samples, 0.5).toFixed(2)} | ${p(samples, 0.99).toFixed(2)} | ${Math.max(...samples).toFixed(2)} |`);
       console.log(rows.at(-1));
     };
-    const deepListing = (await database.db.execute<{ ml_last_updated: Date; id: string }>(`select ml_last_updated, id from ml_listings where account_id = '${accountId}' order by ml_last_updated desc, id desc offset 80000 limit 1`)).rows[0]!;
-    const deepTitle = (await database.db.execute<{ title: string; id: string }>(`select title, id from ml_listings where account_id = '${accountId}' order by title, id offset 80000 limit 1`)).rows[0]!;
-    const deepOrder = (await database.db.execute<{ ml_date_created: Date; id: string }>(`select ml_date_created, id from ml_orders where account_id = '${orderAccount}' order by ml_date_created desc, id desc offset 80000 limit 1`)).rows[0]!;
+    const deepListing = (
+      await database.db.execute<{ ml_last_updated: Date; id: string }>(
+        `select ml_last_updated, id from ml_listings where account_id = '${accountId}' order by ml_last_updated desc, id desc offset 80000 limit 1`,
+      )
+    ).rows[0]!;
+    const deepTitle = (await database.db.execute<{ title: string; id: string }>(`select title, id from ml_listings where account_id = '${accountId}' order by title, id offset 80000 limit 1`))
+      .rows[0]!;
+    const deepOrder = (
+      await database.db.execute<{ ml_date_created: Date; id: string }>(
+        `select ml_date_created, id from ml_orders where account_id = '${orderAccount}' order by ml_date_created desc, id desc offset 80000 limit 1`,
+      )
+    ).rows[0]!;
     await time("GET /ml/listings first page (50, -updated)", () => listListings(database.db, { accountIds: [accountId], sort: "-updated", limit: 51 }));
     await time("GET /ml/listings deep cursor (row 80,000, -updated)", () =>
       listListings(database.db, { accountIds: [accountId], sort: "-updated", after: { value: new Date(deepListing.ml_last_updated).toISOString(), id: deepListing.id }, limit: 51 }),
     );
-    await time("GET /ml/listings deep cursor (row 80,000, title)", () => listListings(database.db, { accountIds: [accountId], sort: "title", after: { value: deepTitle.title, id: deepTitle.id }, limit: 51 }));
+    await time("GET /ml/listings deep cursor (row 80,000, title)", () =>
+      listListings(database.db, { accountIds: [accountId], sort: "title", after: { value: deepTitle.title, id: deepTitle.id }, limit: 51 }),
+    );
     await time("GET /ml/listings?status=paused first page", () => listListings(database.db, { accountIds: [accountId], sort: "-updated", status: "paused", limit: 51 }));
     await time("GET /ml/listings?sku= (variation SKU)", () => listListings(database.db, { accountIds: [accountId], sort: "-updated", sku: "VER-000007", limit: 51 }));
     await time("GET /ml/orders first page (50)", () => listOrders(database.db, { accountIds: [orderAccount], limit: 51 }));

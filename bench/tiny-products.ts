@@ -171,8 +171,12 @@ try {
     const seconds = (performance.now() - started) / 1000;
     const finished = (await findProductSyncRun(database.db, claimed.run.id))!;
     const counts = tinySandbox.counters.counts();
-    const reads = Object.entries(counts).filter(([k]) => k.startsWith("GET ")).reduce((n, [, v]) => n + v, 0);
-    const writes = Object.entries(counts).filter(([k]) => !k.startsWith("GET ")).reduce((n, [, v]) => n + v, 0);
+    const reads = Object.entries(counts)
+      .filter(([k]) => k.startsWith("GET "))
+      .reduce((n, [, v]) => n + v, 0);
+    const writes = Object.entries(counts)
+      .filter(([k]) => !k.startsWith("GET "))
+      .reduce((n, [, v]) => n + v, 0);
     const mlCounts = mlSandbox.counters.counts();
     const mlDescriptions = mlCounts[descriptionRoute] ?? 0;
     const mlOther = mlSandbox.counters.total() - mlDescriptions;

@@ -47,12 +47,15 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const config = await isolatedStackConfig();
-const stack = await startStack({ ...config, sandbox: { ...config.sandbox, listings: 50, orders: 0, products: 10 } }, {
-  quiet: true,
-  readyTimeoutMs: 90_000,
-  // The per-source flood limit protects production; here one address is the load on purpose.
-  workerVars: { WEBHOOK_RATE_LIMIT_PER_MINUTE: "100000000", LOG_LEVEL: "warn" },
-});
+const stack = await startStack(
+  { ...config, sandbox: { ...config.sandbox, listings: 50, orders: 0, products: 10 } },
+  {
+    quiet: true,
+    readyTimeoutMs: 90_000,
+    // The per-source flood limit protects production; here one address is the load on purpose.
+    workerVars: { WEBHOOK_RATE_LIMIT_PER_MINUTE: "100000000", LOG_LEVEL: "warn" },
+  },
+);
 const database = createNodeDb(config.databaseUrl, { max: 8 });
 const sandboxUrl = stack.urls.mlSandbox!;
 const sandbox = async <T>(path: string, method = "POST", json: unknown = {}) => {
@@ -62,7 +65,12 @@ const sandbox = async <T>(path: string, method = "POST", json: unknown = {}) => 
 };
 
 try {
-  const { accountId } = await connectSandboxSeller({ databaseUrl: config.databaseUrl, tokenKeys: localTokenEncryptionKeys, sandbox: { url: sandboxUrl, appId, clientSecret: "sandbox-client-secret" }, mlUserId: DEMO_SELLER_ID });
+  const { accountId } = await connectSandboxSeller({
+    databaseUrl: config.databaseUrl,
+    tokenKeys: localTokenEncryptionKeys,
+    sandbox: { url: sandboxUrl, appId, clientSecret: "sandbox-client-secret" },
+    mlUserId: DEMO_SELLER_ID,
+  });
   // The bench sends notifications itself; the sandbox's own would double them.
   await sandbox("/callback", "PUT", { url: null });
   const webhookUrl = `${stack.urls.worker}/webhooks/ml`;
@@ -112,7 +120,15 @@ try {
   const handlerOnly: number[] = [];
   {
     const services = {
-      config: readConfig({ DATABASE_URL: config.databaseUrl, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:1", UPSTASH_REDIS_REST_TOKEN: "x", JWT_SECRET: "x".repeat(32), ML_APP_ID: appId, JOBS_PUBLIC_URL: "http://127.0.0.1:1", QSTASH_TOKEN: "x" }),
+      config: readConfig({
+        DATABASE_URL: config.databaseUrl,
+        UPSTASH_REDIS_REST_URL: "http://127.0.0.1:1",
+        UPSTASH_REDIS_REST_TOKEN: "x",
+        JWT_SECRET: "x".repeat(32),
+        ML_APP_ID: appId,
+        JOBS_PUBLIC_URL: "http://127.0.0.1:1",
+        QSTASH_TOKEN: "x",
+      }),
       redis: { get: async () => "1", set: async () => "OK", incr: async () => 1 },
       qstash: { publish: async () => ({ messageId: "msg_local" }) },
       key: (...parts: string[]) => parts.join(":"),
@@ -172,7 +188,8 @@ try {
     latencies.sort((a, b) => a - b);
     return { latencies, failures };
   };
-  const ordersInDb = async () => Number(((await database.db.execute(sql`select count(*)::int as n from ml_orders where ml_order_id = any(${`{${orderIds.join(",")}}`}::bigint[])`)).rows[0] as { n: number }).n);
+  const ordersInDb = async () =>
+    Number(((await database.db.execute(sql`select count(*)::int as n from ml_orders where ml_order_id = any(${`{${orderIds.join(",")}}`}::bigint[])`)).rows[0] as { n: number }).n);
   const ordersFetched = async () => (await sandbox<{ counts: Record<string, number> }>("/counters", "GET")).counts["GET /orders/:id"] ?? 0;
 
   await sandbox("/counters", "DELETE");
@@ -184,7 +201,9 @@ try {
   await settle();
   const landed = await ordersInDb();
   const fetches = await ordersFetched();
-  const duplicates = Number(((await database.db.execute(sql`select count(*)::int as n from (select ml_notification_id from webhook_events group by 1 having count(*) > 1) d`)).rows[0] as { n: number }).n);
+  const duplicates = Number(
+    ((await database.db.execute(sql`select count(*)::int as n from (select ml_notification_id from webhook_events group by 1 having count(*) > 1) d`)).rows[0] as { n: number }).n,
+  );
 
   // ---- naive: fetch + upsert inside the request, same notifications, fresh rows --------------
   await database.db.execute(sql`delete from ml_orders`);

@@ -31,7 +31,12 @@ describe("toProblem", () => {
 
 describe("fieldErrorsFromIssues", () => {
   it("prefixes each zod path with where it came from", () => {
-    expect(fieldErrorsFromIssues("query", [{ path: ["limit"], message: "too big", code: "too_big" }, { path: [], message: "empty" }])).toEqual([
+    expect(
+      fieldErrorsFromIssues("query", [
+        { path: ["limit"], message: "too big", code: "too_big" },
+        { path: [], message: "empty" },
+      ]),
+    ).toEqual([
       { path: "query.limit", message: "too big", code: "too_big" },
       { path: "query", message: "empty" },
     ]);

@@ -101,10 +101,7 @@ export function toProblem(error: unknown, requestId?: string): Problem {
 }
 
 /** Turns zod issues into field errors under a location prefix (body, query, params). */
-export function fieldErrorsFromIssues(
-  location: string,
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code?: string }>,
-): FieldError[] {
+export function fieldErrorsFromIssues(location: string, issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code?: string }>): FieldError[] {
   return issues.map((issue) => ({
     path: [location, ...issue.path.map(String)].join("."),
     message: issue.message,

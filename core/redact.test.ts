@@ -76,9 +76,7 @@ describe("redactText", () => {
   });
 
   it("keeps ids of the same length whose check digits are not a document's", () => {
-    expect(redactText("shipment 44012345678, order 2000009713473608, item MLB1234567890")).toBe(
-      "shipment 44012345678, order 2000009713473608, item MLB1234567890",
-    );
+    expect(redactText("shipment 44012345678, order 2000009713473608, item MLB1234567890")).toBe("shipment 44012345678, order 2000009713473608, item MLB1234567890");
   });
 
   it("masks bearer and JWT tokens, ML tokens, bcrypt hashes and long secrets", () => {
@@ -90,9 +88,7 @@ describe("redactText", () => {
     expect(redactText(`hash ${passwordHash}`)).toBe("hash [bcrypt]");
     expect(redactText("key 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")).toBe("key [secret]");
     expect(redactText("POST /webhooks/tinyerp/Zx3_kP9qL2mN8vB4cD7fG1hJ5sT0wY6eR2uI9oA3pQ4 failed")).toBe("POST /webhooks/tinyerp/[secret] failed");
-    expect(redactText("GET /x?access_token=abc123&limit=5 and {\"refresh_token\": \"r-1\"}")).toBe(
-      'GET /x?access_token=[redacted]&limit=5 and {"refresh_token": "[redacted]"}',
-    );
+    expect(redactText('GET /x?access_token=abc123&limit=5 and {"refresh_token": "r-1"}')).toBe('GET /x?access_token=[redacted]&limit=5 and {"refresh_token": "[redacted]"}');
   });
 
   it("keeps what diagnoses a failure: UUIDs, constraint names, ML resources", () => {

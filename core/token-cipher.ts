@@ -111,11 +111,7 @@ export async function createTokenCipher(spec: string): Promise<TokenCipher> {
       const key = keys.get(kid);
       if (!key) throw new TokenDecryptError(`token sealed under unknown key id "${kid}"`);
       try {
-        const plain = await crypto.subtle.decrypt(
-          { name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(`${kid}|${context}`) },
-          key,
-          fromBase64(data),
-        );
+        const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(`${kid}|${context}`) }, key, fromBase64(data));
         return decoder.decode(plain);
       } catch {
         throw new TokenDecryptError(`token under key "${kid}" failed authentication`);

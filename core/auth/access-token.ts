@@ -40,10 +40,7 @@ export type AccessTokenFailure = "expired" | "invalid";
  * The algorithm is pinned to HS256: tokens with `alg: none` or any other algorithm are
  * rejected before their signature is even considered.
  */
-export async function verifyAccessToken(
-  config: AccessTokenConfig,
-  token: string,
-): Promise<{ ok: true; claims: AccessClaims } | { ok: false; reason: AccessTokenFailure }> {
+export async function verifyAccessToken(config: AccessTokenConfig, token: string): Promise<{ ok: true; claims: AccessClaims } | { ok: false; reason: AccessTokenFailure }> {
   try {
     const { payload } = await jwtVerify(token, keyFor(config.secret), {
       algorithms: ["HS256"],

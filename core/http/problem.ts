@@ -3,9 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError, errorCodes, toProblem, type ErrorCode } from "../errors";
 
-const codeByStatus = new Map<number, ErrorCode>(
-  (Object.entries(errorCodes) as [ErrorCode, number][]).reverse().map(([code, status]) => [status, code]),
-);
+const codeByStatus = new Map<number, ErrorCode>((Object.entries(errorCodes) as [ErrorCode, number][]).reverse().map(([code, status]) => [status, code]));
 
 const unexpected = "An unexpected error occurred.";
 

@@ -96,11 +96,7 @@ export async function insertMlAccount(db: Database, values: NewMlAccount): Promi
 }
 
 /** A reconnect of an account the same user already had: fresh grant, active again. */
-export async function reconnectMlAccount(
-  db: Database,
-  id: string,
-  values: SealedTokens & { nickname: string; siteId: string; now: Date },
-): Promise<MlAccountSummary | undefined> {
+export async function reconnectMlAccount(db: Database, id: string, values: SealedTokens & { nickname: string; siteId: string; now: Date }): Promise<MlAccountSummary | undefined> {
   const { now, ...rest } = values;
   const [row] = await db
     .update(mlAccounts)
@@ -122,10 +118,7 @@ export async function storeRefreshedTokens(db: Database, id: string, tokens: Sea
  * nothing can keep presenting them.
  */
 export async function markMlAccountReauthRequired(db: Database, id: string, now: Date): Promise<void> {
-  await db
-    .update(mlAccounts)
-    .set({ status: "reauth_required", accessTokenEnc: null, refreshTokenEnc: null, tokenKeyId: null, accessExpiresAt: null, updatedAt: now })
-    .where(eq(mlAccounts.id, id));
+  await db.update(mlAccounts).set({ status: "reauth_required", accessTokenEnc: null, refreshTokenEnc: null, tokenKeyId: null, accessExpiresAt: null, updatedAt: now }).where(eq(mlAccounts.id, id));
 }
 
 export async function disconnectMlAccount(db: Database, id: string, now: Date): Promise<void> {
@@ -203,12 +196,7 @@ export async function findIdleMlAccounts(db: Database, idleSince: Date, limit: n
   return db
     .select({ id: mlAccounts.id, lastApiCallAt: mlAccounts.lastApiCallAt, connectedAt: mlAccounts.connectedAt })
     .from(mlAccounts)
-    .where(
-      and(
-        eq(mlAccounts.status, "active"),
-        or(lt(mlAccounts.lastApiCallAt, idleSince), and(isNull(mlAccounts.lastApiCallAt), lt(mlAccounts.connectedAt, idleSince))),
-      ),
-    )
+    .where(and(eq(mlAccounts.status, "active"), or(lt(mlAccounts.lastApiCallAt, idleSince), and(isNull(mlAccounts.lastApiCallAt), lt(mlAccounts.connectedAt, idleSince)))))
     .orderBy(sql`coalesce(${mlAccounts.lastApiCallAt}, ${mlAccounts.connectedAt}) asc`)
     .limit(limit);
 }

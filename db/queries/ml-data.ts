@@ -49,13 +49,9 @@ export class ForeignResourceError extends AppError {
     readonly mlId: string,
     readonly reason: ForeignReason,
   ) {
-    super(
-      "conflict",
-      reason === "not_the_seller"
-        ? `MercadoLibre does not name this account's seller as the seller of ${kind} ${mlId}.`
-        : `${kind} ${mlId} belongs to another account.`,
-      { retryable: false },
-    );
+    super("conflict", reason === "not_the_seller" ? `MercadoLibre does not name this account's seller as the seller of ${kind} ${mlId}.` : `${kind} ${mlId} belongs to another account.`, {
+      retryable: false,
+    });
     this.name = "ForeignResourceError";
   }
 }
@@ -135,9 +131,7 @@ export async function upsertOrder(db: Database, accountId: string, input: OrderR
       return { applied: false, id: null };
     }
     const positions = input.items.map((item) => item.position);
-    await tx
-      .delete(mlOrderItems)
-      .where(positions.length ? and(eq(mlOrderItems.orderId, row.id), notInArray(mlOrderItems.position, positions)) : eq(mlOrderItems.orderId, row.id));
+    await tx.delete(mlOrderItems).where(positions.length ? and(eq(mlOrderItems.orderId, row.id), notInArray(mlOrderItems.position, positions)) : eq(mlOrderItems.orderId, row.id));
     if (input.items.length) {
       await tx
         .insert(mlOrderItems)

@@ -37,9 +37,7 @@ function after(column: PgColumn | SQL, id: PgColumn, direction: "asc" | "desc", 
   const cmp = direction === "asc" ? sql`>` : sql`<`;
   if (notNull) return sql`(${column}, ${id}) ${cmp} (${key.value}, ${key.id})`;
   if (direction === "asc") {
-    return key.value === null
-      ? and(isNull(column as PgColumn), sql`${id} > ${key.id}`)
-      : or(sql`(${column}, ${id}) > (${key.value}, ${key.id})`, isNull(column as PgColumn));
+    return key.value === null ? and(isNull(column as PgColumn), sql`${id} > ${key.id}`) : or(sql`(${column}, ${id}) > (${key.value}, ${key.id})`, isNull(column as PgColumn));
   }
   return key.value === null ? or(and(isNull(column as PgColumn), sql`${id} < ${key.id}`), isNotNull(column as PgColumn)) : sql`(${column}, ${id}) < (${key.value}, ${key.id})`;
 }
@@ -145,11 +143,21 @@ export async function findOrder(db: Database, accountIds: string[], id: string) 
   if (!accountIds.length) return undefined;
   const condition = /^\d+$/.test(id) ? eq(mlOrders.mlOrderId, Number(id)) : /^[0-9a-f-]{36}$/i.test(id) ? eq(mlOrders.id, id) : undefined;
   if (!condition) return undefined;
-  const [order] = await db.select().from(mlOrders).where(and(inAccounts(mlOrders.accountId, accountIds), condition)).limit(1);
+  const [order] = await db
+    .select()
+    .from(mlOrders)
+    .where(and(inAccounts(mlOrders.accountId, accountIds), condition))
+    .limit(1);
   if (!order) return undefined;
   const [items, shipments] = await Promise.all([
     db.select().from(mlOrderItems).where(eq(mlOrderItems.orderId, order.id)).orderBy(asc(mlOrderItems.position)),
-    order.shippingId ? db.select().from(mlShipments).where(and(eq(mlShipments.mlShipmentId, order.shippingId), eq(mlShipments.accountId, order.accountId))).limit(1) : Promise.resolve([]),
+    order.shippingId
+      ? db
+          .select()
+          .from(mlShipments)
+          .where(and(eq(mlShipments.mlShipmentId, order.shippingId), eq(mlShipments.accountId, order.accountId)))
+          .limit(1)
+      : Promise.resolve([]),
   ]);
   return { order, items, shipment: shipments[0] ?? null };
 }
@@ -190,7 +198,11 @@ export async function listQuestions(db: Database, filters: QuestionFilters) {
 
 export async function findQuestion(db: Database, accountIds: string[], mlQuestionId: number) {
   if (!accountIds.length) return undefined;
-  const [row] = await db.select().from(mlQuestions).where(and(inAccounts(mlQuestions.accountId, accountIds), eq(mlQuestions.mlQuestionId, mlQuestionId))).limit(1);
+  const [row] = await db
+    .select()
+    .from(mlQuestions)
+    .where(and(inAccounts(mlQuestions.accountId, accountIds), eq(mlQuestions.mlQuestionId, mlQuestionId)))
+    .limit(1);
   return row;
 }
 
@@ -222,7 +234,11 @@ export async function listClaims(db: Database, filters: ClaimFilters) {
 
 export async function findShipment(db: Database, accountIds: string[], mlShipmentId: number) {
   if (!accountIds.length) return undefined;
-  const [row] = await db.select().from(mlShipments).where(and(inAccounts(mlShipments.accountId, accountIds), eq(mlShipments.mlShipmentId, mlShipmentId))).limit(1);
+  const [row] = await db
+    .select()
+    .from(mlShipments)
+    .where(and(inAccounts(mlShipments.accountId, accountIds), eq(mlShipments.mlShipmentId, mlShipmentId)))
+    .limit(1);
   return row;
 }
 
@@ -236,4 +252,3 @@ export async function accountOfShipment(db: Database, accountIds: string[], mlSh
     .limit(1);
   return row?.accountId;
 }
-

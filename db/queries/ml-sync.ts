@@ -40,13 +40,7 @@ export async function claimSyncSlot(
   await db
     .update(mlSyncRuns)
     .set({ status: "failed", lastError: "No progress for 30 minutes; presumed lost.", finishedAt: input.now, updatedAt: input.now })
-    .where(
-      and(
-        eq(mlSyncRuns.accountId, input.accountId),
-        inArray(mlSyncRuns.status, ["queued", "running"]),
-        lt(mlSyncRuns.heartbeatAt, new Date(input.now.getTime() - syncRunStaleAfterMs)),
-      ),
-    );
+    .where(and(eq(mlSyncRuns.accountId, input.accountId), inArray(mlSyncRuns.status, ["queued", "running"]), lt(mlSyncRuns.heartbeatAt, new Date(input.now.getTime() - syncRunStaleAfterMs))));
   const live = async () =>
     (
       await db
@@ -128,7 +122,9 @@ export async function saveSyncProgress(
       heartbeatAt: progress.now,
       updatedAt: progress.now,
       ...(progress.newErrors.length
-        ? { errors: sql`(select coalesce(jsonb_agg(e), '[]'::jsonb) from (select e from jsonb_array_elements(${mlSyncRuns.errors} || ${JSON.stringify(progress.newErrors)}::jsonb) e offset greatest(0, jsonb_array_length(${mlSyncRuns.errors}) + ${progress.newErrors.length} - ${maxErrorsKept})) kept)` }
+        ? {
+            errors: sql`(select coalesce(jsonb_agg(e), '[]'::jsonb) from (select e from jsonb_array_elements(${mlSyncRuns.errors} || ${JSON.stringify(progress.newErrors)}::jsonb) e offset greatest(0, jsonb_array_length(${mlSyncRuns.errors}) + ${progress.newErrors.length} - ${maxErrorsKept})) kept)`,
+          }
         : {}),
     })
     .where(eq(mlSyncRuns.id, id));
@@ -216,6 +212,9 @@ export async function listingChangesOf(db: Database, mlItemId: string) {
 
 /** Claims we hold as open: the claims pass re-reads those the open search no longer lists. */
 export async function openClaimIdsOf(db: Database, accountId: string): Promise<number[]> {
-  const rows = await db.select({ id: mlClaims.mlClaimId }).from(mlClaims).where(and(eq(mlClaims.accountId, accountId), eq(mlClaims.status, "opened")));
+  const rows = await db
+    .select({ id: mlClaims.mlClaimId })
+    .from(mlClaims)
+    .where(and(eq(mlClaims.accountId, accountId), eq(mlClaims.status, "opened")));
   return rows.map((row) => row.id);
 }

@@ -13,12 +13,7 @@ const endedSessions = (endedBefore: Date) => or(lt(sessions.expiresAt, endedBefo
 
 /** Refresh tokens of ended sessions, before the sessions: a session's cascade would otherwise delete thousands of rotations in one statement. */
 export async function deleteEndedSessionTokens(db: Database, endedBefore: Date, limit: number): Promise<number> {
-  const batch = db
-    .select({ id: refreshTokens.id })
-    .from(refreshTokens)
-    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-    .where(endedSessions(endedBefore))
-    .limit(limit);
+  const batch = db.select({ id: refreshTokens.id }).from(refreshTokens).innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId)).where(endedSessions(endedBefore)).limit(limit);
   const deleted = await db.delete(refreshTokens).where(inArray(refreshTokens.id, batch)).returning({ id: refreshTokens.id });
   return deleted.length;
 }

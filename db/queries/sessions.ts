@@ -5,18 +5,12 @@ import { publicUserColumns, type PublicUser } from "./users";
 
 export type RevokeReason = "logout" | "refresh_reuse" | "password_change" | "email_change" | "user_deleted";
 
-export async function createSession(
-  db: Database,
-  values: { userId: string; expiresAt: Date; userAgent: string | null },
-): Promise<string> {
+export async function createSession(db: Database, values: { userId: string; expiresAt: Date; userAgent: string | null }): Promise<string> {
   const [row] = await db.insert(sessions).values(values).returning({ id: sessions.id });
   return row!.id;
 }
 
-export async function insertRefreshToken(
-  db: Database,
-  values: { sessionId: string; tokenHash: string; expiresAt: Date },
-): Promise<void> {
+export async function insertRefreshToken(db: Database, values: { sessionId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
   await db.insert(refreshTokens).values(values);
 }
 
@@ -24,12 +18,7 @@ export async function insertRefreshToken(
  * The authenticated principal in one query: the user, only while the session is live.
  * A revoked or expired session, or a deleted user, yields nothing.
  */
-export async function findActiveSessionUser(
-  db: Database,
-  userId: string,
-  sessionId: string,
-  now = new Date(),
-): Promise<PublicUser | undefined> {
+export async function findActiveSessionUser(db: Database, userId: string, sessionId: string, now = new Date()): Promise<PublicUser | undefined> {
   const [row] = await db
     .select(publicUserColumns)
     .from(sessions)
@@ -43,11 +32,7 @@ export async function findActiveSessionUser(
  * Marks the presented refresh token used, atomically: of two concurrent refreshes with
  * the same token only one gets a row back.
  */
-export async function consumeRefreshToken(
-  db: Database,
-  tokenHash: string,
-  now = new Date(),
-): Promise<{ sessionId: string; userId: string; sessionExpiresAt: Date } | undefined> {
+export async function consumeRefreshToken(db: Database, tokenHash: string, now = new Date()): Promise<{ sessionId: string; userId: string; sessionExpiresAt: Date } | undefined> {
   const [row] = await db
     .update(refreshTokens)
     .set({ usedAt: now })
@@ -64,11 +49,7 @@ export async function consumeRefreshToken(
 
 /** The session a refresh token belongs to when that token was already rotated away: the signal of reuse. */
 export async function findSessionOfUsedRefreshToken(db: Database, tokenHash: string): Promise<string | undefined> {
-  const [row] = await db
-    .select({ sessionId: refreshTokens.sessionId, usedAt: refreshTokens.usedAt })
-    .from(refreshTokens)
-    .where(eq(refreshTokens.tokenHash, tokenHash))
-    .limit(1);
+  const [row] = await db.select({ sessionId: refreshTokens.sessionId, usedAt: refreshTokens.usedAt }).from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).limit(1);
   return row?.usedAt ? row.sessionId : undefined;
 }
 

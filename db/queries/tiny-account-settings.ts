@@ -72,17 +72,16 @@ export interface TinyWebhookTarget {
 
 /** The account a webhook URL names, through the unique index on the secret's hash. */
 export async function findTinyAccountByWebhookSecretHash(db: Database, secretHash: string): Promise<TinyWebhookTarget | undefined> {
-  const [row] = await db
-    .select({ id: tinyAccounts.id, cnpj: tinyAccounts.cnpj, status: tinyAccounts.status })
-    .from(tinyAccounts)
-    .where(eq(tinyAccounts.webhookSecretHash, secretHash))
-    .limit(1);
+  const [row] = await db.select({ id: tinyAccounts.id, cnpj: tinyAccounts.cnpj, status: tinyAccounts.status }).from(tinyAccounts).where(eq(tinyAccounts.webhookSecretHash, secretHash)).limit(1);
   return row;
 }
 
 /** How many distinct Tiny products of the account some ML listing or variation is linked to. */
 export async function countLinkedTinyProducts(db: Database, tinyAccountId: string): Promise<number> {
-  const [row] = await db.select({ n: countDistinct(tinyProductLinks.tinyProductId) }).from(tinyProductLinks).where(eq(tinyProductLinks.tinyAccountId, tinyAccountId));
+  const [row] = await db
+    .select({ n: countDistinct(tinyProductLinks.tinyProductId) })
+    .from(tinyProductLinks)
+    .where(eq(tinyProductLinks.tinyAccountId, tinyAccountId));
   return row?.n ?? 0;
 }
 

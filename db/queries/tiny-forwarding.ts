@@ -15,7 +15,11 @@ export interface ForwardTarget {
 }
 
 /** The ML statuses that count as paid (domain/orders/paid.ts decides which), as an SQL list. */
-const inList = (statuses: readonly string[]) => sql`(${sql.join(statuses.map((status) => sql`${status}`), sql`, `)})`;
+const inList = (statuses: readonly string[]) =>
+  sql`(${sql.join(
+    statuses.map((status) => sql`${status}`),
+    sql`, `,
+  )})`;
 
 /**
  * The accounts one stored ML order concerns: forwarding accounts of its seller when it is paid,

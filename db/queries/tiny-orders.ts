@@ -1,6 +1,19 @@
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../database";
-import { mlAccounts, mlOrderItems, mlOrders, tinyAccounts, tinyBuyerContacts, tinyOrderPushes, tinyProductLinks, type MlOrder, type MlOrderItem, type TinyOrderPush, type TinyOrderPushReason, type TinyOrderPushStatus } from "../schema";
+import {
+  mlAccounts,
+  mlOrderItems,
+  mlOrders,
+  tinyAccounts,
+  tinyBuyerContacts,
+  tinyOrderPushes,
+  tinyProductLinks,
+  type MlOrder,
+  type MlOrderItem,
+  type TinyOrderPush,
+  type TinyOrderPushReason,
+  type TinyOrderPushStatus,
+} from "../schema";
 
 /**
  * The order push's state machine in SQL. Every transition that matters for exactly-once is a
@@ -25,11 +38,7 @@ export async function findUserMlOrder(db: Database, userId: string, mlOrderId: n
 
 /** What a push needs from the account: the ML channel (exactly-once lookups) and whether to invoice. */
 export async function findPushSettings(db: Database, tinyAccountId: string): Promise<{ channel: number | null; invoiceOnPaid: boolean }> {
-  const [row] = await db
-    .select({ channel: tinyAccounts.mlEcommerceChannelId, invoiceOnPaid: tinyAccounts.invoiceOnPaid })
-    .from(tinyAccounts)
-    .where(eq(tinyAccounts.id, tinyAccountId))
-    .limit(1);
+  const [row] = await db.select({ channel: tinyAccounts.mlEcommerceChannelId, invoiceOnPaid: tinyAccounts.invoiceOnPaid }).from(tinyAccounts).where(eq(tinyAccounts.id, tinyAccountId)).limit(1);
   return { channel: row?.channel ?? null, invoiceOnPaid: row?.invoiceOnPaid ?? false };
 }
 
@@ -53,7 +62,10 @@ export const linkKey = (mlItemId: string, mlVariationId: number | null | undefin
 
 /** Records the intent (idempotent): the unique key makes a second insert a no-op that returns the existing row. */
 export async function ensureOrderPush(db: Database, values: { userId: string; tinyAccountId: string; mlOrderId: number }): Promise<TinyOrderPush> {
-  await db.insert(tinyOrderPushes).values(values).onConflictDoNothing({ target: [tinyOrderPushes.mlOrderId, tinyOrderPushes.tinyAccountId] });
+  await db
+    .insert(tinyOrderPushes)
+    .values(values)
+    .onConflictDoNothing({ target: [tinyOrderPushes.mlOrderId, tinyOrderPushes.tinyAccountId] });
   const [row] = await db
     .select()
     .from(tinyOrderPushes)
@@ -131,7 +143,11 @@ export async function updateClaimedPush(
 
 /** Scoped by owner: another user's push reads as missing. */
 export async function findOrderPushOfUser(db: Database, userId: string, id: string): Promise<TinyOrderPush | undefined> {
-  const [row] = await db.select().from(tinyOrderPushes).where(and(eq(tinyOrderPushes.id, id), eq(tinyOrderPushes.userId, userId))).limit(1);
+  const [row] = await db
+    .select()
+    .from(tinyOrderPushes)
+    .where(and(eq(tinyOrderPushes.id, id), eq(tinyOrderPushes.userId, userId)))
+    .limit(1);
   return row;
 }
 
@@ -161,7 +177,10 @@ export async function listOrderPushes(db: Database, userId: string, filters: Ord
   );
   const [items, [count]] = await Promise.all([
     db.select().from(tinyOrderPushes).where(where).orderBy(desc(tinyOrderPushes.updatedAt), desc(tinyOrderPushes.id)).limit(filters.limit).offset(filters.offset),
-    db.select({ n: sql<number>`count(*)::int` }).from(tinyOrderPushes).where(where),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(tinyOrderPushes)
+      .where(where),
   ]);
   return { items, total: count?.n ?? 0 };
 }
@@ -209,15 +228,11 @@ export async function linkedProductsOfOrder(db: Database, userId: string, tinyAc
  * says whether this caller holds the lease to look up or create the contact (compare-and-set,
  * so of concurrent pushes for one new buyer exactly one does).
  */
-export async function claimBuyerContact(
-  db: Database,
-  tinyAccountId: string,
-  contactKey: string,
-  token: string,
-  now: Date,
-  leaseMs: number,
-): Promise<{ contactId: number | null; claimed: boolean }> {
-  await db.insert(tinyBuyerContacts).values({ tinyAccountId, contactKey }).onConflictDoNothing({ target: [tinyBuyerContacts.tinyAccountId, tinyBuyerContacts.contactKey] });
+export async function claimBuyerContact(db: Database, tinyAccountId: string, contactKey: string, token: string, now: Date, leaseMs: number): Promise<{ contactId: number | null; claimed: boolean }> {
+  await db
+    .insert(tinyBuyerContacts)
+    .values({ tinyAccountId, contactKey })
+    .onConflictDoNothing({ target: [tinyBuyerContacts.tinyAccountId, tinyBuyerContacts.contactKey] });
   const [claimed] = await db
     .update(tinyBuyerContacts)
     .set({ claimToken: token, claimedUntil: new Date(now.getTime() + leaseMs), updatedAt: now })

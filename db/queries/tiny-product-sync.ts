@@ -141,7 +141,13 @@ export async function pageListingsForProductSync(db: Database, userId: string, a
     gtin: l.gtin,
     variations: variations
       .filter((v) => v.listingId === l.id)
-      .map((v) => ({ mlVariationId: v.mlVariationId, price: v.price, sellerSku: v.sellerSku, gtin: v.gtin, attributes: v.attributeCombinations.map((a) => ({ name: a.name, valueName: a.valueName })) })),
+      .map((v) => ({
+        mlVariationId: v.mlVariationId,
+        price: v.price,
+        sellerSku: v.sellerSku,
+        gtin: v.gtin,
+        attributes: v.attributeCombinations.map((a) => ({ name: a.name, valueName: a.valueName })),
+      })),
   }));
 }
 

@@ -144,7 +144,10 @@ export async function findStockLinks(db: Database, accountId: string, productIds
  */
 export async function pendingSaleUnits(db: Database, accountId: string, productIds: number[], since: Date): Promise<Map<number, number>> {
   if (productIds.length === 0) return new Map();
-  const ids = sql.join(productIds.map((id) => sql`${id}`), sql`, `);
+  const ids = sql.join(
+    productIds.map((id) => sql`${id}`),
+    sql`, `,
+  );
   // A listing's sale counts for the product it is linked to, and — when that product is a kit —
   // for each component, times the component's quantity in the kit: the component's own listings
   // must not offer the units a kit sale took until Tiny posts it.
@@ -231,13 +234,7 @@ export async function findKitCompositionAges(db: Database, accountId: string, ki
   return new Map(rows.map((r) => [r.kit, r.fetchedAt]));
 }
 
-export async function replaceKitComponents(
-  db: Database,
-  accountId: string,
-  kitProductId: number,
-  components: Array<{ componentProductId: number; quantity: number }>,
-  fetchedAt: Date,
-): Promise<void> {
+export async function replaceKitComponents(db: Database, accountId: string, kitProductId: number, components: Array<{ componentProductId: number; quantity: number }>, fetchedAt: Date): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.delete(tinyKitComponents).where(and(eq(tinyKitComponents.accountId, accountId), eq(tinyKitComponents.kitProductId, kitProductId)));
     if (components.length === 0) return;
@@ -318,7 +315,10 @@ export async function listStoredStock(db: Database, accountId: string, page: { l
       .orderBy(asc(tinyStockLevels.tinyProductId))
       .limit(page.limit)
       .offset(page.offset),
-    db.select({ n: sql<number>`count(*)::int` }).from(tinyStockLevels).where(where),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(tinyStockLevels)
+      .where(where),
   ]);
   return { items: rows.map((r) => ({ ...r.level, sku: r.sku, name: r.name, unit: r.unit })), total: count?.n ?? 0 };
 }

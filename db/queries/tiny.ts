@@ -117,11 +117,7 @@ export async function insertTinyAccount(db: Database, values: NewTinyAccount): P
 }
 
 /** A reconnect of a company the user already had (any status): fresh grant, active again, errors cleared. */
-export async function reconnectTinyAccount(
-  db: Database,
-  id: string,
-  values: TinySealedTokens & { companyName: string; tradeName: string | null; now: Date },
-): Promise<TinyAccountSummary | undefined> {
+export async function reconnectTinyAccount(db: Database, id: string, values: TinySealedTokens & { companyName: string; tradeName: string | null; now: Date }): Promise<TinyAccountSummary | undefined> {
   const { now, ...rest } = values;
   const [row] = await db
     .update(tinyAccounts)
@@ -194,12 +190,7 @@ export async function insertTinyAccountEvent(
 }
 
 export async function listTinyAccountEvents(db: Database, accountId: string, limit = 50): Promise<TinyAccountEvent[]> {
-  return db
-    .select()
-    .from(tinyAccountEvents)
-    .where(eq(tinyAccountEvents.accountId, accountId))
-    .orderBy(desc(tinyAccountEvents.createdAt), desc(tinyAccountEvents.id))
-    .limit(limit);
+  return db.select().from(tinyAccountEvents).where(eq(tinyAccountEvents.accountId, accountId)).orderBy(desc(tinyAccountEvents.createdAt), desc(tinyAccountEvents.id)).limit(limit);
 }
 
 /**
@@ -329,7 +320,11 @@ export interface UnlinkedListing {
  * The user's ML listings — each variation on its own, a listing without variations as itself
  * — that no link covers. Closed listings are left out: nothing will sell through them.
  */
-export async function listUnlinkedListings(db: Database, userId: string, filters: { mlItemId?: string | undefined; limit: number; offset: number }): Promise<{ items: UnlinkedListing[]; total: number }> {
+export async function listUnlinkedListings(
+  db: Database,
+  userId: string,
+  filters: { mlItemId?: string | undefined; limit: number; offset: number },
+): Promise<{ items: UnlinkedListing[]; total: number }> {
   const itemFilter = filters.mlItemId ? sql`and l.ml_item_id = ${filters.mlItemId}` : sql``;
   const base = sql`
     select l.ml_item_id, null::bigint as ml_variation_id, l.title, l.seller_sku, l.status

@@ -23,23 +23,12 @@ export async function findUserById(db: Database, id: string): Promise<User | und
 }
 
 /** Returns undefined when the email is taken; the unique index decides, so concurrent sign-ups cannot both win. */
-export async function insertUser(
-  db: Database,
-  values: { email: string; name: string | null; passwordHash: string },
-): Promise<PublicUser | undefined> {
-  const [row] = await db
-    .insert(users)
-    .values(values)
-    .onConflictDoNothing({ target: users.email })
-    .returning(publicUserColumns);
+export async function insertUser(db: Database, values: { email: string; name: string | null; passwordHash: string }): Promise<PublicUser | undefined> {
+  const [row] = await db.insert(users).values(values).onConflictDoNothing({ target: users.email }).returning(publicUserColumns);
   return row;
 }
 
-export async function updateUser(
-  db: Database,
-  id: string,
-  changes: Partial<{ email: string; name: string | null; passwordHash: string; passwordChangedAt: Date }>,
-): Promise<PublicUser | undefined> {
+export async function updateUser(db: Database, id: string, changes: Partial<{ email: string; name: string | null; passwordHash: string; passwordChangedAt: Date }>): Promise<PublicUser | undefined> {
   const [row] = await db
     .update(users)
     .set({ ...changes, updatedAt: new Date() })

@@ -38,11 +38,7 @@ function baseValues(facts: NotificationFacts) {
  * Written by the ingress once BullMQ holds the job. A redelivery of the same notification
  * finds the row and leaves it alone: its state belongs to the processor by then.
  */
-export async function recordEnqueued(
-  db: Database,
-  facts: NotificationFacts,
-  meta: { jobId: string; traceId: string | null; source: string; at: Date },
-): Promise<void> {
+export async function recordEnqueued(db: Database, facts: NotificationFacts, meta: { jobId: string; traceId: string | null; source: string; at: Date }): Promise<void> {
   await db
     .insert(webhookEvents)
     .values({ ...baseValues(facts), status: "enqueued", jobId: meta.jobId, traceId: meta.traceId, source: meta.source, enqueuedAt: meta.at })
@@ -73,11 +69,7 @@ export async function startProcessing(
   return row!;
 }
 
-export async function finishEvent(
-  db: Database,
-  notificationKey: string,
-  result: { status: Extract<WebhookEventStatus, "processed" | "skipped">; outcome: string },
-): Promise<void> {
+export async function finishEvent(db: Database, notificationKey: string, result: { status: Extract<WebhookEventStatus, "processed" | "skipped">; outcome: string }): Promise<void> {
   await db
     .update(webhookEvents)
     .set({ status: result.status, outcome: result.outcome, lastError: null, processedAt: sql`now()`, updatedAt: sql`now()` })
@@ -144,7 +136,10 @@ export async function claimReplay(db: Database, userId: string, id: string): Pro
 
 /** Undoes a claim whose publish failed, so the user can try again. */
 export async function unclaimReplay(db: Database, id: string, error: string): Promise<void> {
-  await db.update(webhookEvents).set({ status: "failed", lastError: error, updatedAt: sql`now()` }).where(eq(webhookEvents.id, id));
+  await db
+    .update(webhookEvents)
+    .set({ status: "failed", lastError: error, updatedAt: sql`now()` })
+    .where(eq(webhookEvents.id, id));
 }
 
 export async function findEventByKey(db: Database, notificationKey: string): Promise<WebhookEvent | undefined> {
@@ -186,7 +181,11 @@ export async function recordDomainEvent(
   db: Database,
   event: { userId: string; accountId: string; type: string; subjectId: string; payload: Record<string, unknown>; occurredAt: Date },
 ): Promise<boolean> {
-  const rows = await db.insert(domainEvents).values(event).onConflictDoNothing({ target: [domainEvents.type, domainEvents.subjectId] }).returning({ id: domainEvents.id });
+  const rows = await db
+    .insert(domainEvents)
+    .values(event)
+    .onConflictDoNothing({ target: [domainEvents.type, domainEvents.subjectId] })
+    .returning({ id: domainEvents.id });
   return rows.length > 0;
 }
 
@@ -211,10 +210,7 @@ export async function saveReconcileCursor(db: Database, accountId: string, kind:
 
 /** Accounts the recovery jobs poll: connected and holding a grant. */
 export async function activeMlAccounts(db: Database): Promise<Array<{ id: string; userId: string; mlUserId: number }>> {
-  return db
-    .select({ id: mlAccounts.id, userId: mlAccounts.userId, mlUserId: mlAccounts.mlUserId })
-    .from(mlAccounts)
-    .where(eq(mlAccounts.status, "active"));
+  return db.select({ id: mlAccounts.id, userId: mlAccounts.userId, mlUserId: mlAccounts.mlUserId }).from(mlAccounts).where(eq(mlAccounts.status, "active"));
 }
 
 /** For the edge cache: is this ML user one of our connected sellers? */

@@ -4,7 +4,10 @@ import { uuidv7 } from "../../core/ids";
 /** Every timestamp is timestamptz and read as a Date in UTC. */
 export const utc = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
-export const primaryId = () => uuid("id").primaryKey().$defaultFn(() => uuidv7());
+export const primaryId = () =>
+  uuid("id")
+    .primaryKey()
+    .$defaultFn(() => uuidv7());
 
 export const lifecycle = {
   createdAt: utc("created_at").notNull().defaultNow(),

@@ -43,10 +43,7 @@ export const mlAccounts = pgTable(
     uniqueIndex("ml_accounts_ml_user_id_key").on(t.mlUserId),
     index("ml_accounts_user_id_idx").on(t.userId),
     index("ml_accounts_status_expiry_idx").on(t.status, t.accessExpiresAt),
-    check(
-      "ml_accounts_tokens_sealed_together",
-      sql`(${t.accessTokenEnc} IS NULL) = (${t.refreshTokenEnc} IS NULL) AND (${t.accessTokenEnc} IS NULL) = (${t.tokenKeyId} IS NULL)`,
-    ),
+    check("ml_accounts_tokens_sealed_together", sql`(${t.accessTokenEnc} IS NULL) = (${t.refreshTokenEnc} IS NULL) AND (${t.accessTokenEnc} IS NULL) = (${t.tokenKeyId} IS NULL)`),
   ],
 );
 

@@ -190,10 +190,7 @@ export const mlQuestions = pgTable(
     fetchedAt: utc("fetched_at").notNull(),
     ...lifecycle,
   },
-  (t) => [
-    uniqueIndex("ml_questions_ml_question_id_key").on(t.mlQuestionId),
-    index("ml_questions_account_status_idx").on(t.accountId, t.status, t.mlDateCreated),
-  ],
+  (t) => [uniqueIndex("ml_questions_ml_question_id_key").on(t.mlQuestionId), index("ml_questions_account_status_idx").on(t.accountId, t.status, t.mlDateCreated)],
 );
 
 export const mlClaims = pgTable(

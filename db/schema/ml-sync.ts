@@ -95,7 +95,9 @@ export const mlSyncRuns = pgTable(
   },
   (t) => [
     // At most one live run per account and kind: concurrent POSTs race on this, and one wins.
-    uniqueIndex("ml_sync_runs_one_live_key").on(t.accountId, t.kind).where(sql`${t.status} in ('queued', 'running')`),
+    uniqueIndex("ml_sync_runs_one_live_key")
+      .on(t.accountId, t.kind)
+      .where(sql`${t.status} in ('queued', 'running')`),
     index("ml_sync_runs_account_created_idx").on(t.accountId, t.createdAt),
   ],
 );

@@ -65,10 +65,7 @@ export const tinyAccounts = pgTable(
     index("tiny_accounts_status_refresh_idx").on(t.status, t.refreshExpiresAt),
     index("tiny_accounts_cnpj_idx").on(t.cnpj),
     check("tiny_accounts_cnpj_digits", sql`${t.cnpj} ~ '^[0-9]{11,14}$'`),
-    check(
-      "tiny_accounts_tokens_sealed_together",
-      sql`(${t.accessTokenEnc} IS NULL) = (${t.refreshTokenEnc} IS NULL) AND (${t.accessTokenEnc} IS NULL) = (${t.tokenKeyId} IS NULL)`,
-    ),
+    check("tiny_accounts_tokens_sealed_together", sql`(${t.accessTokenEnc} IS NULL) = (${t.refreshTokenEnc} IS NULL) AND (${t.accessTokenEnc} IS NULL) = (${t.tokenKeyId} IS NULL)`),
   ],
 );
 
@@ -154,10 +151,7 @@ export const tinyProductLinks = pgTable(
     stockErrorAt: utc("stock_error_at"),
     ...lifecycle,
   },
-  (t) => [
-    unique("tiny_product_links_listing_key").on(t.userId, t.mlItemId, t.mlVariationId).nullsNotDistinct(),
-    index("tiny_product_links_account_product_idx").on(t.tinyAccountId, t.tinyProductId),
-  ],
+  (t) => [unique("tiny_product_links_listing_key").on(t.userId, t.mlItemId, t.mlVariationId).nullsNotDistinct(), index("tiny_product_links_account_product_idx").on(t.tinyAccountId, t.tinyProductId)],
 );
 
 export const tinyProductSyncStatuses = ["queued", "running", "succeeded", "failed"] as const;
@@ -222,7 +216,9 @@ export const tinyProductSyncRuns = pgTable(
   },
   (t) => [
     // One live run per Tiny account: two runs would race to create the same SKUs.
-    uniqueIndex("tiny_product_sync_runs_one_live_key").on(t.tinyAccountId).where(sql`${t.status} in ('queued', 'running')`),
+    uniqueIndex("tiny_product_sync_runs_one_live_key")
+      .on(t.tinyAccountId)
+      .where(sql`${t.status} in ('queued', 'running')`),
     index("tiny_product_sync_runs_user_created_idx").on(t.userId, t.createdAt),
   ],
 );
@@ -282,10 +278,7 @@ export const tinyKitComponents = pgTable(
     quantity: numeric("quantity", { precision: 14, scale: 3 }).notNull(),
     fetchedAt: utc("fetched_at").notNull(),
   },
-  (t) => [
-    uniqueIndex("tiny_kit_components_key").on(t.accountId, t.kitProductId, t.componentProductId),
-    index("tiny_kit_components_component_idx").on(t.accountId, t.componentProductId),
-  ],
+  (t) => [uniqueIndex("tiny_kit_components_key").on(t.accountId, t.kitProductId, t.componentProductId), index("tiny_kit_components_component_idx").on(t.accountId, t.componentProductId)],
 );
 
 export type TinyStockLevel = typeof tinyStockLevels.$inferSelect;

@@ -13,10 +13,7 @@ export const users = pgTable(
     passwordChangedAt: utc("password_changed_at").notNull().defaultNow(),
     ...lifecycle,
   },
-  (t) => [
-    uniqueIndex("users_email_key").on(t.email),
-    check("users_email_normalised", sql`${t.email} = lower(btrim(${t.email}))`),
-  ],
+  (t) => [uniqueIndex("users_email_key").on(t.email), check("users_email_normalised", sql`${t.email} = lower(btrim(${t.email}))`)],
 );
 
 export type User = typeof users.$inferSelect;

@@ -22,8 +22,7 @@ afterAll(async () => {
   await dropDatabase(url);
 });
 
-const insertUser = (email: string) =>
-  client.query("insert into users (id, email, password_hash) values (gen_random_uuid(), $1, 'x') returning id", [email]);
+const insertUser = (email: string) => client.query("insert into users (id, email, password_hash) values (gen_random_uuid(), $1, 'x') returning id", [email]);
 
 describe("migrations", () => {
   it("apply to an empty database and are idempotent", async () => {
@@ -63,28 +62,17 @@ describe("constraints the database enforces", () => {
   it("removes a user's sessions and refresh tokens with the user", async () => {
     const { rows } = await insertUser("cascade@example.com");
     const userId = rows[0].id as string;
-    const session = await client.query(
-      "insert into sessions (id, user_id, expires_at) values (gen_random_uuid(), $1, now() + interval '1 day') returning id",
-      [userId],
-    );
-    await client.query("insert into refresh_tokens (id, session_id, token_hash, expires_at) values (gen_random_uuid(), $1, 'h1', now() + interval '1 day')", [
-      session.rows[0].id,
-    ]);
+    const session = await client.query("insert into sessions (id, user_id, expires_at) values (gen_random_uuid(), $1, now() + interval '1 day') returning id", [userId]);
+    await client.query("insert into refresh_tokens (id, session_id, token_hash, expires_at) values (gen_random_uuid(), $1, 'h1', now() + interval '1 day')", [session.rows[0].id]);
     await client.query("delete from users where id = $1", [userId]);
-    const left = await client.query("select (select count(*) from sessions where user_id = $1) as s, (select count(*) from refresh_tokens where token_hash = 'h1') as t", [
-      userId,
-    ]);
+    const left = await client.query("select (select count(*) from sessions where user_id = $1) as s, (select count(*) from refresh_tokens where token_hash = 'h1') as t", [userId]);
     expect(left.rows[0]).toEqual({ s: "0", t: "0" });
   });
 
   it("stores each refresh-token hash once", async () => {
     const { rows } = await insertUser("hash@example.com");
-    const session = await client.query(
-      "insert into sessions (id, user_id, expires_at) values (gen_random_uuid(), $1, now() + interval '1 day') returning id",
-      [rows[0].id],
-    );
-    const add = () =>
-      client.query("insert into refresh_tokens (id, session_id, token_hash, expires_at) values (gen_random_uuid(), $1, 'same', now())", [session.rows[0].id]);
+    const session = await client.query("insert into sessions (id, user_id, expires_at) values (gen_random_uuid(), $1, now() + interval '1 day') returning id", [rows[0].id]);
+    const add = () => client.query("insert into refresh_tokens (id, session_id, token_hash, expires_at) values (gen_random_uuid(), $1, 'same', now())", [session.rows[0].id]);
     await add();
     await expect(add()).rejects.toMatchObject({ code: "23505" });
   });

@@ -19,11 +19,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
  * unless `toBody` says otherwise) with its status, and anything else a logged 500
  * instead of an unhandled rejection.
  */
-export function jsonErrors(
-  handler: Handler,
-  label: string,
-  toBody: (message: string) => unknown = (message) => ({ error: message }),
-): Handler {
+export function jsonErrors(handler: Handler, label: string, toBody: (message: string) => unknown = (message) => ({ error: message })): Handler {
   return async (req, res) => {
     try {
       await handler(req, res);

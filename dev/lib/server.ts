@@ -23,11 +23,7 @@ export const DEFAULT_HOST = "127.0.0.1";
  * (so owners can stop timers and upgraded sockets) and then drops keep-alive
  * connections, which `server.close()` alone would wait on forever.
  */
-export async function listen(
-  server: Server,
-  opts: ListenOptions,
-  beforeClose?: () => Promise<void> | void,
-): Promise<RunningServer> {
+export async function listen(server: Server, opts: ListenOptions, beforeClose?: () => Promise<void> | void): Promise<RunningServer> {
   const host = opts.host ?? DEFAULT_HOST;
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);

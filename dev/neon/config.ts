@@ -18,10 +18,7 @@ export interface LocalNeonEndpoints {
   wsPort?: number;
 }
 
-export type LocalNeonConfig = Pick<
-  NeonConfig,
-  "fetchEndpoint" | "wsProxy" | "useSecureWebSocket" | "pipelineConnect" | "pipelineTLS"
->;
+export type LocalNeonConfig = Pick<NeonConfig, "fetchEndpoint" | "wsProxy" | "useSecureWebSocket" | "pipelineConnect" | "pipelineTLS">;
 
 export function localNeonConfig(endpoints: LocalNeonEndpoints = {}): LocalNeonConfig {
   const host = endpoints.host ?? "127.0.0.1";

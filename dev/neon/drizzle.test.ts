@@ -56,9 +56,7 @@ describe("drizzle-orm/neon-http", () => {
 
   it("runs db.batch atomically", async () => {
     const orm = drizzleHttp({ client: neon(db.url) });
-    await expect(
-      orm.batch([orm.insert(orders).values({ ref: "batch-1" }), orm.insert(orders).values({ ref: "batch-1" })]),
-    ).rejects.toThrow();
+    await expect(orm.batch([orm.insert(orders).values({ ref: "batch-1" }), orm.insert(orders).values({ ref: "batch-1" })])).rejects.toThrow();
     expect(await orm.select().from(orders).where(eq(orders.ref, "batch-1"))).toEqual([]);
   });
 });

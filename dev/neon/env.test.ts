@@ -11,9 +11,6 @@ describe("neonOptionsFromEnv", () => {
   });
 
   it("reads a comma-separated allowlist", () => {
-    expect(neonOptionsFromEnv({ NEON_LOCAL_ALLOW: "127.0.0.1:5433, db:5432" }).http.allow).toEqual([
-      "127.0.0.1:5433",
-      "db:5432",
-    ]);
+    expect(neonOptionsFromEnv({ NEON_LOCAL_ALLOW: "127.0.0.1:5433, db:5432" }).http.allow).toEqual(["127.0.0.1:5433", "db:5432"]);
   });
 });

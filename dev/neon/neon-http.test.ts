@@ -47,13 +47,7 @@ describe("neon() over the local /sql endpoint", () => {
 
   it("rolls back a batch transaction when one statement fails", async () => {
     const sql = neon(db.url);
-    const err = await sql
-      .transaction([
-        sql`insert into items (name) values ('tx-1')`,
-        sql`insert into items (name) values ('tx-2')`,
-        sql`select * from missing_table`,
-      ])
-      .catch((e: unknown) => e);
+    const err = await sql.transaction([sql`insert into items (name) values ('tx-1')`, sql`insert into items (name) values ('tx-2')`, sql`select * from missing_table`]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NeonDbError);
     expect((err as NeonDbError).code).toBe("42P01");
     expect(await sql`select count(*)::int as n from items where name like 'tx-%'`).toEqual([{ n: 0 }]);
@@ -61,10 +55,7 @@ describe("neon() over the local /sql endpoint", () => {
 
   it("applies the batch isolation level and read-only flag", async () => {
     const sql = neon(db.url);
-    const [iso, ro] = await sql.transaction(
-      [sql`show transaction_isolation`, sql`show transaction_read_only`],
-      { isolationLevel: "RepeatableRead", readOnly: true },
-    );
+    const [iso, ro] = await sql.transaction([sql`show transaction_isolation`, sql`show transaction_read_only`], { isolationLevel: "RepeatableRead", readOnly: true });
     expect(iso).toEqual([{ transaction_isolation: "repeatable read" }]);
     expect(ro).toEqual([{ transaction_read_only: "on" }]);
   });

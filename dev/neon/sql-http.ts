@@ -3,15 +3,7 @@ import pg, { type CustomTypesConfig, type PoolClient, type QueryArrayConfig } fr
 import { HttpError, headerRecord, jsonErrors, parseJson, readBody, requestUrl, sendJson } from "../lib/http";
 import { listen, type RunningServer } from "../lib/server";
 import { AddressAllowlist, DEFAULT_ALLOWED_ADDRESSES } from "./allowlist";
-import {
-  backendTarget,
-  beginStatement,
-  errorBody,
-  formatResult,
-  parseSqlRequest,
-  type SqlQuery,
-  type SqlRequest,
-} from "./sql-protocol";
+import { backendTarget, beginStatement, errorBody, formatResult, parseSqlRequest, type SqlQuery, type SqlRequest } from "./sql-protocol";
 
 export const DEFAULT_HTTP_PORT = 4444;
 const MAX_BODY_BYTES = 10 * 1024 * 1024;

@@ -46,9 +46,7 @@ describe("Neon HTTP protocol helpers", () => {
   it("points the driver at the local endpoints", () => {
     const config = localNeonConfig({ httpPort: 1, wsPort: 2 });
     expect(config.fetchEndpoint).toBe("http://127.0.0.1:1/sql");
-    expect(typeof config.wsProxy === "function" && config.wsProxy("127.0.0.1", 5432)).toBe(
-      "127.0.0.1:2/v2?address=127.0.0.1:5432",
-    );
+    expect(typeof config.wsProxy === "function" && config.wsProxy("127.0.0.1", 5432)).toBe("127.0.0.1:2/v2?address=127.0.0.1:5432");
     expect(config).toMatchObject({ useSecureWebSocket: false, pipelineConnect: false });
   });
 });

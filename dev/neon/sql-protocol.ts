@@ -61,9 +61,7 @@ const FIELD_KEYS = ["name", "tableID", "columnID", "dataTypeID", "dataTypeSize",
 /** The driver parses values itself from `dataTypeID`, so rows stay as Postgres text. */
 export function formatResult(result: QueryArrayResult, arrayMode: boolean): Record<string, unknown> {
   const fields = result.fields.map((f: FieldDef) => Object.fromEntries(FIELD_KEYS.map((k) => [k, f[k]])));
-  const rows = arrayMode
-    ? result.rows
-    : result.rows.map((row) => Object.fromEntries(result.fields.map((f, i) => [f.name, row[i]])));
+  const rows = arrayMode ? result.rows : result.rows.map((row) => Object.fromEntries(result.fields.map((f, i) => [f.name, row[i]])));
   return { command: result.command, rowCount: result.rowCount, rowAsArray: arrayMode, fields, rows };
 }
 

@@ -71,10 +71,7 @@ export async function startNeonWsProxy(opts: NeonWsProxyOptions = {}): Promise<N
 
 function refuse(socket: Duplex, status: 400 | 403, message: string): void {
   const reason = status === 400 ? "Bad Request" : "Forbidden";
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
-      `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
-  );
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n` + `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
 }
 
 function bridge(ws: WebSocket, target: Address): Socket {

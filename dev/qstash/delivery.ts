@@ -5,11 +5,7 @@ import type { AttemptResult, MessageRecord } from "./types";
 const MAX_KEPT_RESPONSE_BYTES = 1024 * 1024;
 
 /** One HTTP delivery attempt, signed afresh so `iat`/`exp` are current even on late retries. */
-export async function attemptDelivery(
-  msg: MessageRecord,
-  signingKey: string,
-  shutdown: AbortSignal,
-): Promise<AttemptResult> {
+export async function attemptDelivery(msg: MessageRecord, signingKey: string, shutdown: AbortSignal): Promise<AttemptResult> {
   const hasBody = msg.method !== "GET";
   const body = hasBody ? msg.body : Buffer.alloc(0);
   const headers: Record<string, string> = {

@@ -3,17 +3,7 @@ import { attemptDelivery, isSuccess } from "./delivery";
 import { newId } from "./ids";
 import { callbackBody } from "./payload";
 import { Scheduler } from "./scheduler";
-import type {
-  AttemptResult,
-  CallbackSpec,
-  DlqRecord,
-  MessageRecord,
-  MessageSpec,
-  MessageState,
-  QStashEvent,
-  QStashStats,
-  SigningKeys,
-} from "./types";
+import type { AttemptResult, CallbackSpec, DlqRecord, MessageRecord, MessageSpec, MessageState, QStashEvent, QStashStats, SigningKeys } from "./types";
 
 export interface EngineOptions {
   signingKeys: SigningKeys;

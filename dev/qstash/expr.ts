@@ -5,11 +5,7 @@
  * during delivery, and evaluated without eval/new Function.
  */
 export type Expr =
-  | { kind: "num"; value: number }
-  | { kind: "var"; name: string }
-  | { kind: "neg"; arg: Expr }
-  | { kind: "bin"; op: BinaryOp; left: Expr; right: Expr }
-  | { kind: "call"; fn: FnName; args: Expr[] };
+  { kind: "num"; value: number } | { kind: "var"; name: string } | { kind: "neg"; arg: Expr } | { kind: "bin"; op: BinaryOp; left: Expr; right: Expr } | { kind: "call"; fn: FnName; args: Expr[] };
 
 type BinaryOp = "+" | "-" | "*" | "/" | "%";
 type FnName = keyof typeof FUNCTIONS;

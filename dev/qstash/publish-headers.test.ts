@@ -50,9 +50,7 @@ describe("parsePublish", () => {
 
   it("lets Upstash-Not-Before win over Upstash-Delay", () => {
     expect(parsePublish(input({ "upstash-delay": "1m" })).notBefore).toBe(NOW + 60_000);
-    expect(parsePublish(input({ "upstash-delay": "1m", "upstash-not-before": "1800000000" })).notBefore).toBe(
-      1_800_000_000_000,
-    );
+    expect(parsePublish(input({ "upstash-delay": "1m", "upstash-not-before": "1800000000" })).notBefore).toBe(1_800_000_000_000);
   });
 
   it("parses callbacks with their own overrides", () => {
@@ -71,9 +69,7 @@ describe("parsePublish", () => {
   });
 
   it("derives content-based dedup keys from destination, headers and body", () => {
-    const key = (body: string, headers: Record<string, string> = {}) =>
-      parsePublish(input({ "upstash-content-based-deduplication": "true", ...headers }, { body: Buffer.from(body) }))
-        .dedupKey;
+    const key = (body: string, headers: Record<string, string> = {}) => parsePublish(input({ "upstash-content-based-deduplication": "true", ...headers }, { body: Buffer.from(body) })).dedupKey;
     expect(key("a")).toBe(key("a"));
     expect(key("a")).not.toBe(key("b"));
     expect(key("a")).not.toBe(key("a", { "upstash-forward-x": "1" }));
@@ -89,9 +85,7 @@ describe("parsePublish", () => {
     [{ "upstash-timeout": "0s" }, "Upstash-Timeout"],
     [{ "upstash-callback": "not a url" }, "Upstash-Callback"],
   ])("rejects %j with a 400", (headers, message) => {
-    expect(() => parsePublish(input(headers))).toThrow(
-      expect.objectContaining({ status: 400, message: expect.stringContaining(message) }),
-    );
+    expect(() => parsePublish(input(headers))).toThrow(expect.objectContaining({ status: 400, message: expect.stringContaining(message) }));
   });
 
   it("rejects URL-group and api destinations", () => {

@@ -6,17 +6,7 @@ import type { CallbackSpec, HttpMethod, MessageSpec, RetryDelay } from "./types"
 
 const METHODS = new Set<HttpMethod>(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 /** Headers fetch refuses to set or that describe the publish hop, not the message. */
-const UNFORWARDABLE = new Set([
-  "host",
-  "connection",
-  "content-length",
-  "keep-alive",
-  "transfer-encoding",
-  "upgrade",
-  "expect",
-  "te",
-  "trailer",
-]);
+const UNFORWARDABLE = new Set(["host", "connection", "content-length", "keep-alive", "transfer-encoding", "upgrade", "expect", "te", "trailer"]);
 /** Excluded from the content hash because they differ per publish, not per message. */
 const NOT_HASHED = ["upstash-telemetry-", "upstash-deduplication-id", "upstash-content-based-deduplication"];
 
@@ -62,11 +52,7 @@ function parseDestination(raw: string): string {
   // Some clients percent-encode the destination; the SDK puts it in the path raw.
   const dest = /^https?%3A/i.test(raw) ? decodeURIComponent(raw) : raw;
   if (!/^https?:\/\//i.test(dest)) {
-    throw new HttpError(
-      400,
-      `invalid destination ${JSON.stringify(dest)}: the local QStash only delivers to http(s) URLs ` +
-        "(no URL groups or api destinations)",
-    );
+    throw new HttpError(400, `invalid destination ${JSON.stringify(dest)}: the local QStash only delivers to http(s) URLs ` + "(no URL groups or api destinations)");
   }
   try {
     new URL(dest);

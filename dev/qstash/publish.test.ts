@@ -22,9 +22,7 @@ describe("local QStash publish", () => {
       "upstash-retried": "0",
       "x-ml-topic": "orders_v2",
     });
-    await expect(
-      fx.stub.receiver.verify({ signature: req!.headers["upstash-signature"] as string, body: `${req!.body}x` }),
-    ).rejects.toThrow(/body hash/);
+    await expect(fx.stub.receiver.verify({ signature: req!.headers["upstash-signature"] as string, body: `${req!.body}x` })).rejects.toThrow(/body hash/);
   });
 
   it("passes the body through byte for byte and honours Upstash-Method", async () => {
@@ -48,9 +46,7 @@ describe("local QStash publish", () => {
     expect(c2).toEqual({ messageId: c1.messageId, deduplicated: true });
     expect(c3.messageId).not.toBe(c1.messageId);
     await fx.qstash.settled();
-    expect(fx.stub.requests.filter((r) => r.path === "/dedup").map((r) => r.body)).toEqual(
-      expect.arrayContaining(['{"n":1}', '{"n":3}', '{"n":4}']),
-    );
+    expect(fx.stub.requests.filter((r) => r.path === "/dedup").map((r) => r.body)).toEqual(expect.arrayContaining(['{"n":1}', '{"n":3}', '{"n":4}']));
     expect(fx.stub.requests.filter((r) => r.path === "/dedup")).toHaveLength(3);
   });
 

@@ -43,17 +43,12 @@ describe("local QStash retries and DLQ", () => {
       body: '{"id":"c"}',
     });
     expect(messages[0]!.responseHeader).toMatchObject({ "X-Reason": ["maintenance"] });
-    expect(fx.qstash.events().filter((e) => e.messageId === messageId).map((e) => e.state)).toEqual([
-      "CREATED",
-      "ACTIVE",
-      "ERROR",
-      "RETRY",
-      "ACTIVE",
-      "ERROR",
-      "RETRY",
-      "ACTIVE",
-      "FAILED",
-    ]);
+    expect(
+      fx.qstash
+        .events()
+        .filter((e) => e.messageId === messageId)
+        .map((e) => e.state),
+    ).toEqual(["CREATED", "ACTIVE", "ERROR", "RETRY", "ACTIVE", "ERROR", "RETRY", "ACTIVE", "FAILED"]);
   });
 
   it("honours an Upstash-Retry-Delay expression in milliseconds, unscaled", async () => {

@@ -1,14 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  HttpError,
-  headerRecord,
-  parseJson,
-  readBody,
-  requestToken,
-  requestUrl,
-  sendJson,
-  tokensEqual,
-} from "../lib/http";
+import { HttpError, headerRecord, parseJson, readBody, requestToken, requestUrl, sendJson, tokensEqual } from "../lib/http";
 import type { QStashEngine } from "./engine";
 import { matchesDlq, matchesEvent, matchesMessage, pageOf, paginate } from "./filters";
 import { dlqPayload, messagePayload } from "./payload";

@@ -1,17 +1,7 @@
 import { createServer } from "node:http";
 import { jsonErrors } from "../lib/http";
 import { listen, type RunningServer } from "../lib/server";
-import {
-  DEDUP_WINDOW_MS,
-  DEFAULT_BACKOFF_SCALE,
-  DEFAULT_DELIVERY_TIMEOUT_MS,
-  DEFAULT_PORT,
-  DEFAULT_RETRIES,
-  DEV_SIGNING_KEYS,
-  DEV_TOKEN,
-  MAX_BODY_BYTES,
-  MAX_EVENTS,
-} from "./defaults";
+import { DEDUP_WINDOW_MS, DEFAULT_BACKOFF_SCALE, DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_RETRIES, DEV_SIGNING_KEYS, DEV_TOKEN, MAX_BODY_BYTES, MAX_EVENTS } from "./defaults";
 import { QStashEngine } from "./engine";
 import { qstashHandler } from "./routes";
 import type { QStashEvent, QStashStats, SigningKeys } from "./types";

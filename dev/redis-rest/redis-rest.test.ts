@@ -22,8 +22,7 @@ afterAll(async () => {
   await direct.quit();
 });
 
-const clientFor = (responseEncoding: false | "base64", token = server.token) =>
-  new UpstashRedis({ url: server.url, token, enableTelemetry: false, responseEncoding, retry: false });
+const clientFor = (responseEncoding: false | "base64", token = server.token) => new UpstashRedis({ url: server.url, token, enableTelemetry: false, responseEncoding, retry: false });
 
 describe.each([
   ["base64 responses (the SDK default)", "base64" as const],

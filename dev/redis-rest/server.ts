@@ -1,15 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Redis } from "ioredis";
-import {
-  HttpError,
-  jsonErrors,
-  parseJson,
-  readBody,
-  requestToken,
-  requestUrl,
-  sendJson,
-  tokensEqual,
-} from "../lib/http";
+import { HttpError, jsonErrors, parseJson, readBody, requestToken, requestUrl, sendJson, tokensEqual } from "../lib/http";
 import { listen, type RunningServer } from "../lib/server";
 import { commandFromPath, toCommand, toCommands } from "./commands";
 import { RedisExecutor, type Outcome } from "./executor";

@@ -15,12 +15,7 @@ export interface ChildHandle {
  * Runs a long-lived child in its own process group, so stopping it also stops what it spawned
  * (wrangler starts workerd), and prefixes its output so the dev console stays readable.
  */
-export function startChild(
-  name: string,
-  command: string,
-  args: string[],
-  options: { env: NodeJS.ProcessEnv; cwd: string; quiet?: boolean },
-): ChildHandle {
+export function startChild(name: string, command: string, args: string[], options: { env: NodeJS.ProcessEnv; cwd: string; quiet?: boolean }): ChildHandle {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let exited = child.exitCode !== null;
   const recent: string[] = [];

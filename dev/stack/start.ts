@@ -179,9 +179,7 @@ export async function startStack(config: StackConfig, options: StartStackOptions
       redisRest: `http://${host}:${config.ports.redisRest}`,
       neonHttp: `http://${host}:${config.ports.neonHttp}/sql`,
       neonWs: `ws://${host}:${config.ports.neonWs}/v2`,
-      ...(options.sandboxes !== false
-        ? { mlSandbox: `http://${host}:${config.ports.mlSandbox}`, tinySandbox: `http://${host}:${config.ports.tinySandbox}` }
-        : {}),
+      ...(options.sandboxes !== false ? { mlSandbox: `http://${host}:${config.ports.mlSandbox}`, tinySandbox: `http://${host}:${config.ports.tinySandbox}` } : {}),
     };
     const ready = async (child: ChildHandle, url: string) => {
       try {

@@ -6,13 +6,7 @@ import { listingRow } from "../../integrations/mercadolibre/transform";
 import { describeError } from "../../core/redact";
 import type { MlClient } from "../../integrations/mercadolibre/client";
 import { MlApiError } from "../../integrations/mercadolibre/errors";
-import {
-  getEditableItem,
-  getItem,
-  getUserProductStock,
-  setUserProductSellingStock,
-  updateItem,
-} from "../../integrations/mercadolibre/items-api";
+import { getEditableItem, getItem, getUserProductStock, setUserProductSellingStock, updateItem } from "../../integrations/mercadolibre/items-api";
 
 /**
  * The one way we change a listing on MercadoLibre (price, stock, status); later features
@@ -130,7 +124,13 @@ export async function changeListing(deps: ListingChangeDeps, request: ListingCha
       }
       if (addressed && target && request.availableQuantity !== undefined) {
         entry.available_quantity = request.availableQuantity;
-        planned.push({ field: "available_quantity", variationId: v.id, oldValue: v.available_quantity == null ? null : String(v.available_quantity), newValue: String(request.availableQuantity), method: "items_put" });
+        planned.push({
+          field: "available_quantity",
+          variationId: v.id,
+          oldValue: v.available_quantity == null ? null : String(v.available_quantity),
+          newValue: String(request.availableQuantity),
+          method: "items_put",
+        });
       }
       return entry;
     });
@@ -141,7 +141,13 @@ export async function changeListing(deps: ListingChangeDeps, request: ListingCha
     }
     if (request.availableQuantity !== undefined && !viaUserProducts) {
       body.available_quantity = request.availableQuantity;
-      planned.push({ field: "available_quantity", variationId: null, oldValue: item.available_quantity == null ? null : String(item.available_quantity), newValue: String(request.availableQuantity), method: "items_put" });
+      planned.push({
+        field: "available_quantity",
+        variationId: null,
+        oldValue: item.available_quantity == null ? null : String(item.available_quantity),
+        newValue: String(request.availableQuantity),
+        method: "items_put",
+      });
     }
   }
 

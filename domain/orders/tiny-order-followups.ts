@@ -14,7 +14,6 @@ import { isCancelledMlStatus, isPaidMlStatus } from "./paid";
 
 export type FollowUpStep = "post_stock" | "generate_invoice" | "emit_invoice" | "post_receivables" | "cancel_order" | "return_stock" | "reverse_receivables";
 
-
 /** The steps a created order still owes, in the order they must run. */
 export function owedFollowUps(push: TinyOrderPush, mlStatus: string, invoiceOnPaid: boolean): FollowUpStep[] {
   if (push.tinyOrderId === null) return [];

@@ -179,7 +179,9 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
           status: "failed",
           lastError: "The Tiny account has no Mercado Livre channel configured.",
           lastErrorAt: now(),
-          failureReasons: [{ code: "no_ml_channel", message: "Set the account's Mercado Livre e-commerce channel id: without it Tiny drops the ML order number and a pushed order cannot be found again safely." }],
+          failureReasons: [
+            { code: "no_ml_channel", message: "Set the account's Mercado Livre e-commerce channel id: without it Tiny drops the ML order number and a pushed order cannot be found again safely." },
+          ],
         });
       }
       const numero = String(request.mlOrderId);
@@ -254,7 +256,9 @@ export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushReq
               status: "unknown",
               lastError: describe(error),
               lastErrorAt: now(),
-              failureReasons: [{ code: "outcome_unknown", message: "Tiny's answer to the create was lost or ambiguous and the order is not visible yet; the next attempt looks it up before creating." }],
+              failureReasons: [
+                { code: "outcome_unknown", message: "Tiny's answer to the create was lost or ambiguous and the order is not visible yet; the next attempt looks it up before creating." },
+              ],
             });
           }
           push = await adopt(existing);

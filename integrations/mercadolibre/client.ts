@@ -79,7 +79,16 @@ async function send(
     body = JSON.stringify(options.body);
   }
   return mlTransport(
-    { method, url, headers, ...(body === undefined ? {} : { body }), retryUnsafe: method === "GET" || method === "PUT" || method === "DELETE", endpoint, ...(options.signal ? { signal: options.signal } : {}), ...(options.binary ? { binary: true } : {}) },
+    {
+      method,
+      url,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      retryUnsafe: method === "GET" || method === "PUT" || method === "DELETE",
+      endpoint,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.binary ? { binary: true } : {}),
+    },
     { timeoutMs: options.timeoutMs ?? config.timeoutMs, maxAttempts: config.maxAttempts, ...transport },
   );
 }

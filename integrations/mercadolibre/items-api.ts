@@ -8,7 +8,15 @@ import { callParsed, callSignal, mlInt, mlOptional, pagingModel, type MlCallOpti
  * description, the PUT that changes a listing and the User Products stock (§3.5).
  */
 
-const price = mlOptional(z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]));
+const price = mlOptional(
+  z.union([
+    z.number(),
+    z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/)
+      .transform(Number),
+  ]),
+);
 
 /**
  * What a listing change reads before it writes (§3.4): prices stay numbers, as ML sent them, so
@@ -26,10 +34,7 @@ export const mlEditableItemModel = z.looseObject({
 export type MlEditableItem = z.output<typeof mlEditableItemModel>;
 
 /** §3.3: `[{code, body}]`, a failed entry's body is ML's error object, so bodies are read one by one. */
-export const mlMultigetModel = z.preprocess(
-  (value) => (Array.isArray(value) ? value : []),
-  z.array(z.looseObject({ code: mlOptional(mlInt), body: z.unknown() })),
-);
+export const mlMultigetModel = z.preprocess((value) => (Array.isArray(value) ? value : []), z.array(z.looseObject({ code: mlOptional(mlInt), body: z.unknown() })));
 
 /** §3.1: ids only; `results` comes back empty or null when a scan is over. */
 export const mlItemsSearchModel = z.looseObject({

@@ -14,10 +14,7 @@ export interface MlTokenSet {
   scope: string | null;
 }
 
-export function authorizationUrl(
-  config: Pick<MlConfig, "authUrl" | "appId" | "redirectUri">,
-  params: { site: MlSiteId; state: string; codeChallenge: string },
-): string {
+export function authorizationUrl(config: Pick<MlConfig, "authUrl" | "appId" | "redirectUri">, params: { site: MlSiteId; state: string; codeChallenge: string }): string {
   const base = config.authUrl ?? mlAuthHosts[params.site];
   const url = new URL("/authorization", base);
   url.searchParams.set("response_type", "code");
@@ -35,12 +32,7 @@ function transportOptions(config: TokenConfig, overrides?: Partial<MlTransportOp
   return { timeoutMs: config.timeoutMs, maxAttempts: config.maxAttempts, ...overrides };
 }
 
-async function postToken(
-  config: TokenConfig,
-  form: Record<string, string>,
-  now: () => Date,
-  overrides?: Partial<MlTransportOptions>,
-): Promise<MlTokenSet> {
+async function postToken(config: TokenConfig, form: Record<string, string>, now: () => Date, overrides?: Partial<MlTransportOptions>): Promise<MlTokenSet> {
   const endpoint = `POST /oauth/token (${form.grant_type})`;
   const response = await mlTransport(
     {
@@ -82,11 +74,7 @@ async function postToken(
   };
 }
 
-export function exchangeAuthorizationCode(
-  config: TokenConfig,
-  input: { code: string; codeVerifier: string },
-  now: () => Date = () => new Date(),
-): Promise<MlTokenSet> {
+export function exchangeAuthorizationCode(config: TokenConfig, input: { code: string; codeVerifier: string }, now: () => Date = () => new Date()): Promise<MlTokenSet> {
   return postToken(
     config,
     { grant_type: "authorization_code", code: input.code, redirect_uri: config.redirectUri, code_verifier: input.codeVerifier },

@@ -41,11 +41,6 @@ export async function getOrder(ml: MlCaller, orderId: string | number, options?:
 }
 
 /** GET /orders/search as the seller; `filters` are ML's own names (`order.date_last_updated.from`, `sort` …). */
-export async function searchOrders(
-  ml: MlCaller,
-  mlUserId: number,
-  filters: Record<string, string | number | undefined>,
-  options?: MlCallOptions,
-): Promise<MlOrdersSearch> {
+export async function searchOrders(ml: MlCaller, mlUserId: number, filters: Record<string, string | number | undefined>, options?: MlCallOptions): Promise<MlOrdersSearch> {
   return (await callParsed(ml, "GET", "/orders/search", mlOrdersSearchModel, { query: { seller: mlUserId, ...filters }, ...callSignal(options) })).data;
 }

@@ -65,10 +65,7 @@ export const tokenContext: TokenContext = (accountId, kind) => `ml_accounts:${ac
 const LOCK_TIMEOUT_SECONDS = 25;
 const API_CALL_MARK_INTERVAL_MS = 10 * 60_000;
 
-type Outcome =
-  | { kind: "token"; token: string; expiresAt: Date; refreshed: boolean }
-  | { kind: "unavailable"; status: string }
-  | { kind: "missing" };
+type Outcome = { kind: "token"; token: string; expiresAt: Date; refreshed: boolean } | { kind: "unavailable"; status: string } | { kind: "missing" };
 
 export function createTokenManager(deps: TokenManagerDeps): TokenManager {
   const now = deps.now ?? (() => new Date());

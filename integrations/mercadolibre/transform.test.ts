@@ -69,7 +69,17 @@ const order = () => ({
   currency_id: "BRL",
   order_items: [
     {
-      item: { id: "MLB3737188005", title: "Espaçador", category_id: "MLB188658", variation_id: null, seller_custom_field: null, variation_attributes: [], condition: "new", seller_sku: "ESPAÇADOR 01", user_product_id: "MLBU1458960576" },
+      item: {
+        id: "MLB3737188005",
+        title: "Espaçador",
+        category_id: "MLB188658",
+        variation_id: null,
+        seller_custom_field: null,
+        variation_attributes: [],
+        condition: "new",
+        seller_sku: "ESPAÇADOR 01",
+        user_product_id: "MLBU1458960576",
+      },
       quantity: 2,
       requested_quantity: { measure: "unit", value: 2 },
       unit_price: 62.96,
@@ -171,10 +181,25 @@ describe("ML items (mercadolibre-api.md §3.2)", () => {
   it("reads the documented item: seller, SKU and GTIN from attributes, the variation's combination", () => {
     const row = toListingRow(item(), fetchedAt);
     expect(row.mlSellerId).toBe(779432305);
-    expect(row.listing).toMatchObject({ mlItemId: "MLB3737188005", title: "Espaçador de rodas", price: "62.96", availableQuantity: 8, status: "active", sellerSku: "ESP-01", gtin: "7891234567895", listingTypeId: "gold_special" });
+    expect(row.listing).toMatchObject({
+      mlItemId: "MLB3737188005",
+      title: "Espaçador de rodas",
+      price: "62.96",
+      availableQuantity: 8,
+      status: "active",
+      sellerSku: "ESP-01",
+      gtin: "7891234567895",
+      listingTypeId: "gold_special",
+    });
     expect(row.listing.mlLastUpdated.toISOString()).toBe("2024-11-01T13:37:20.000Z");
     expect(row.variations).toEqual([
-      expect.objectContaining({ mlVariationId: 180000000001, price: "62.96", availableQuantity: 8, attributeCombinations: [{ id: "COLOR", name: "Cor", valueId: "52049", valueName: "Preto" }], pictureIds: ["123-MLB1"] }),
+      expect.objectContaining({
+        mlVariationId: 180000000001,
+        price: "62.96",
+        availableQuantity: 8,
+        attributeCombinations: [{ id: "COLOR", name: "Cor", valueId: "52049", valueName: "Preto" }],
+        pictureIds: ["123-MLB1"],
+      }),
     ]);
   });
 
@@ -185,7 +210,14 @@ describe("ML items (mercadolibre-api.md §3.2)", () => {
   });
 
   it("reads nulls where ML leaves a field empty, and ids and prices as strings", () => {
-    const body = { ...item(), seller_id: "779432305", price: "62.96", attributes: null, sub_status: null, variations: [{ id: "180000000001", price: null, attribute_combinations: null, picture_ids: null, available_quantity: null }] };
+    const body = {
+      ...item(),
+      seller_id: "779432305",
+      price: "62.96",
+      attributes: null,
+      sub_status: null,
+      variations: [{ id: "180000000001", price: null, attribute_combinations: null, picture_ids: null, available_quantity: null }],
+    };
     const row = toListingRow(body, fetchedAt);
     expect(row.mlSellerId).toBe(779432305);
     expect(row.listing).toMatchObject({ price: "62.96", sellerSku: null, gtin: null, subStatus: [] });
@@ -209,7 +241,17 @@ describe("ML orders (mercadolibre-api.md §4.2)", () => {
   it("reads the documented order: seller, buyer, amounts as decimals, the item and the payment", () => {
     const row = toOrderRow(order(), fetchedAt);
     expect(row.mlSellerId).toBe(779432305);
-    expect(row.order).toMatchObject({ mlOrderId: 2000009713473608, packId: 2000006556183755, status: "paid", statusDetail: null, totalAmount: "125.92", shippingCost: "0.00", buyerId: 6427433, shippingId: 44028792542, cancelDetail: null });
+    expect(row.order).toMatchObject({
+      mlOrderId: 2000009713473608,
+      packId: 2000006556183755,
+      status: "paid",
+      statusDetail: null,
+      totalAmount: "125.92",
+      shippingCost: "0.00",
+      buyerId: 6427433,
+      shippingId: 44028792542,
+      cancelDetail: null,
+    });
     expect(row.order.payments).toEqual([expect.objectContaining({ id: 91776699099, status: "approved", transactionAmount: "125.92", refundedAmount: "0.00", installments: 1 })]);
     expect(row.items).toEqual([expect.objectContaining({ position: 1, mlItemId: "MLB3737188005", mlVariationId: null, sellerSku: "ESPAÇADOR 01", quantity: 2, unitPrice: "62.96", saleFee: "11.07" })]);
   });
@@ -222,7 +264,10 @@ describe("ML orders (mercadolibre-api.md §4.2)", () => {
   });
 
   it("reads an order with optional blocks absent or null, and ids as strings", () => {
-    const row = toOrderRow({ id: "2000009713473608", status: "confirmed", seller: { id: "779432305" }, order_items: null, payments: null, shipping: null, tags: null, pack_id: null, buyer: { id: "6427433" } }, fetchedAt);
+    const row = toOrderRow(
+      { id: "2000009713473608", status: "confirmed", seller: { id: "779432305" }, order_items: null, payments: null, shipping: null, tags: null, pack_id: null, buyer: { id: "6427433" } },
+      fetchedAt,
+    );
     expect(row.mlSellerId).toBe(779432305);
     expect(row.order).toMatchObject({ mlOrderId: 2000009713473608, packId: null, payments: [], tags: [], shippingId: null, buyerId: 6427433, mlLastUpdated: fetchedAt });
     expect(row.items).toEqual([]);
@@ -247,7 +292,16 @@ describe("ML orders (mercadolibre-api.md §4.2)", () => {
 describe("ML questions (mercadolibre-api.md §6)", () => {
   it("reads the documented question, unanswered", () => {
     const row = toQuestionRow(question(), fetchedAt);
-    expect(row).toMatchObject({ mlSellerId: 419059118, mlQuestionId: 11436370259, mlItemId: "MLB1623490410", buyerId: 419067349, status: "UNANSWERED", text: "Tem em azul?", answerText: null, answerDate: null });
+    expect(row).toMatchObject({
+      mlSellerId: 419059118,
+      mlQuestionId: 11436370259,
+      mlItemId: "MLB1623490410",
+      buyerId: 419067349,
+      status: "UNANSWERED",
+      text: "Tem em azul?",
+      answerText: null,
+      answerDate: null,
+    });
   });
 
   it("reads the search shape (buyer in `from`, no last_updated) and an answered one", () => {
@@ -287,7 +341,16 @@ describe("ML claims (mercadolibre-api.md §7)", () => {
 describe("ML shipments (mercadolibre-api.md §8)", () => {
   it("reads the new format: seller under origin, label available for a drop-off ready to print", () => {
     const row = toShipmentRow(shipment(), fetchedAt);
-    expect(row).toMatchObject({ mlSellerId: 779432305, mlShipmentId: 44028792542, status: "ready_to_ship", substatus: "ready_to_print", logisticMode: "me2", logisticType: "drop_off", labelAvailable: true, trackingNumber: null });
+    expect(row).toMatchObject({
+      mlSellerId: 779432305,
+      mlShipmentId: 44028792542,
+      status: "ready_to_ship",
+      substatus: "ready_to_print",
+      logisticMode: "me2",
+      logisticType: "drop_off",
+      labelAvailable: true,
+      trackingNumber: null,
+    });
   });
 
   it("reads the old format (sender and mode at the top), ids as strings", () => {
@@ -310,7 +373,17 @@ describe("ML shipments (mercadolibre-api.md §8)", () => {
 });
 
 describe("ML sandbox orders, with their varied blanks", () => {
-  const user = (id: number, kind: UserRec["kind"]): UserRec => ({ id, nickname: `USER${id}`, firstName: "Ana", lastName: "Silva", email: `u${id}@example.com`, kind, registered: 0, city: "São Paulo", state: "BR-SP" });
+  const user = (id: number, kind: UserRec["kind"]): UserRec => ({
+    id,
+    nickname: `USER${id}`,
+    firstName: "Ana",
+    lastName: "Silva",
+    email: `u${id}@example.com`,
+    kind,
+    registered: 0,
+    city: "São Paulo",
+    state: "BR-SP",
+  });
   const users = new Map([user(779432305, "seller"), user(6427433, "buyer")].map((u) => [u.id, u]));
   const record = (i: number): OrderRec => ({
     id: 2000009713470000 + i,

@@ -42,7 +42,13 @@ export function parseMlResource(resource: string): MlResourceRef | null {
   return null;
 }
 
-const num = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const num = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 const intId = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
 const date = z.string().refine((value) => !Number.isNaN(Date.parse(value)), "must be a date");
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? null);
@@ -293,7 +299,12 @@ export function orderRow(order: MlOrder, fetchedAt: Date, missingFields: string[
       shippingCost: order.shipping_cost,
       buyerId: order.buyer?.id ?? null,
       buyer: order.buyer
-        ? { id: order.buyer.id, nickname: order.buyer.nickname, ...(order.buyer.first_name ? { firstName: order.buyer.first_name } : {}), ...(order.buyer.last_name ? { lastName: order.buyer.last_name } : {}) }
+        ? {
+            id: order.buyer.id,
+            nickname: order.buyer.nickname,
+            ...(order.buyer.first_name ? { firstName: order.buyer.first_name } : {}),
+            ...(order.buyer.last_name ? { lastName: order.buyer.last_name } : {}),
+          }
         : null,
       payments: (order.payments ?? []).map((p) => ({
         id: p.id,
@@ -394,10 +405,7 @@ export function shipmentRow(s: MlShipment, fetchedAt: Date): ShipmentRowInput {
     logisticMode: mode,
     logisticType: type,
     labelAvailable:
-      mode === "me2" &&
-      ["drop_off", "xd_drop_off", "cross_docking", "self_service"].includes(type ?? "") &&
-      s.status === "ready_to_ship" &&
-      ["ready_to_print", "printed"].includes(s.substatus ?? ""),
+      mode === "me2" && ["drop_off", "xd_drop_off", "cross_docking", "self_service"].includes(type ?? "") && s.status === "ready_to_ship" && ["ready_to_print", "printed"].includes(s.substatus ?? ""),
     mlDateCreated: toDate(s.date_created),
     mlLastUpdated: lastUpdated(s.last_updated, fetchedAt),
     fetchedAt,

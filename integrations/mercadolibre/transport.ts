@@ -75,13 +75,12 @@ export async function mlTransport(request: MlTransportRequest, options: MlTransp
         await sleep(backoffDelay(attempt, baseMs, capMs));
         continue;
       }
-      throw new MlApiError(
-        "unavailable",
-        timedOut
-          ? `MercadoLibre did not answer ${request.endpoint} within ${options.timeoutMs} ms.`
-          : `MercadoLibre could not be reached for ${request.endpoint}.`,
-        { endpoint: request.endpoint, retryable: true, retryAfterSeconds: 5, cause: error },
-      );
+      throw new MlApiError("unavailable", timedOut ? `MercadoLibre did not answer ${request.endpoint} within ${options.timeoutMs} ms.` : `MercadoLibre could not be reached for ${request.endpoint}.`, {
+        endpoint: request.endpoint,
+        retryable: true,
+        retryAfterSeconds: 5,
+        cause: error,
+      });
     }
     deadline.clear();
 

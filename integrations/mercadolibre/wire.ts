@@ -42,13 +42,7 @@ export function isMlUnreadableBody(error: unknown): error is MlUnreadableBody {
 }
 
 /** One call whose 2xx body is parsed with `model`; the status and headers stay (206, x-version). */
-export async function callParsed<T extends z.ZodType>(
-  ml: MlCaller,
-  method: "GET" | "POST" | "PUT",
-  path: string,
-  model: T,
-  options: MlRequestOptions = {},
-): Promise<MlResponse<z.output<T>>> {
+export async function callParsed<T extends z.ZodType>(ml: MlCaller, method: "GET" | "POST" | "PUT", path: string, model: T, options: MlRequestOptions = {}): Promise<MlResponse<z.output<T>>> {
   return parseBody(await ml.request<unknown>(method, path, options), model);
 }
 

@@ -81,9 +81,7 @@ export class TinyAccountUnavailableError extends AccountUnavailableError {
 export function tinyErrorBody(data: unknown): TinyErrorBody {
   if (!data || typeof data !== "object" || Array.isArray(data)) return {};
   const body = data as Record<string, unknown>;
-  const detalhes = Array.isArray(body.detalhes)
-    ? body.detalhes.filter((d): d is { campo?: string; mensagem?: string } => !!d && typeof d === "object")
-    : null;
+  const detalhes = Array.isArray(body.detalhes) ? body.detalhes.filter((d): d is { campo?: string; mensagem?: string } => !!d && typeof d === "object") : null;
   return { ...(typeof body.mensagem === "string" ? { mensagem: body.mensagem } : {}), detalhes };
 }
 

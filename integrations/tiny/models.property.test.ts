@@ -83,7 +83,12 @@ async function generate(endpoint: Endpoint, seed: string): Promise<{ status: num
     { mock: { dynamic: true, seed }, validateRequest: false, validateResponse: false, checkSecurity: false, errors: false, upstreamProxy: undefined, isProxy: false },
     { logger },
   );
-  const request = { method: endpoint.method, url: { path: endpoint.path }, headers: { authorization: "Bearer property-test", "content-type": "application/json" }, ...(endpoint.method === "post" ? { body: {} } : {}) };
+  const request = {
+    method: endpoint.method,
+    url: { path: endpoint.path },
+    headers: { authorization: "Bearer property-test", "content-type": "application/json" },
+    ...(endpoint.method === "post" ? { body: {} } : {}),
+  };
   const result = await prism.request(request, operations)();
   if (result._tag === "Left") throw result.left;
   return { status: result.right.output.statusCode, body: result.right.output.body };

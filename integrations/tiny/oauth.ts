@@ -54,19 +54,16 @@ async function postToken(config: TokenConfig, form: Record<string, string>, opti
   let response: Response;
   let data: unknown;
   try {
-    ({ response, data } = await withDeadline(
-      async (signal) => {
-        const res = await doFetch(`${config.authUrl}/token`, {
-          method: "POST",
-          // URLSearchParams encodes every value: an unescaped "+" or "&" in the secret breaks Tiny's refresh.
-          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-          body: new URLSearchParams({ ...form, client_id: config.clientId, client_secret: config.clientSecret }),
-          signal,
-        });
-        return { response: res, data: await readBody(res) };
-      },
-      config.timeoutMs,
-    ));
+    ({ response, data } = await withDeadline(async (signal) => {
+      const res = await doFetch(`${config.authUrl}/token`, {
+        method: "POST",
+        // URLSearchParams encodes every value: an unescaped "+" or "&" in the secret breaks Tiny's refresh.
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        body: new URLSearchParams({ ...form, client_id: config.clientId, client_secret: config.clientSecret }),
+        signal,
+      });
+      return { response: res, data: await readBody(res) };
+    }, config.timeoutMs));
   } catch (error) {
     throw new TinyOAuthError("unavailable", `Tiny's token endpoint could not be reached (${form.grant_type}).`, { endpoint, retryable: true, retryAfterSeconds: 5, cause: error });
   }

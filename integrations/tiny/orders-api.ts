@@ -13,7 +13,10 @@ import { callSignal, tinyId as id, tinyOptCode, tinyOptId, tinyOptNum, tinyOptSt
 /** CriarPedidoModelResponse: 201 observed, numeroPedido a string here and an int in reads. */
 export const createdOrderModel = z.looseObject({ id, numeroPedido: tinyOptCode });
 /** EcommerceResponseModel: the channel id is null for orders keyed in by hand. */
-const ecommerceModel = z.looseObject({ id: tinyOptId, numeroPedidoEcommerce: optStr }).nullish().transform((v) => v ?? null);
+const ecommerceModel = z
+  .looseObject({ id: tinyOptId, numeroPedidoEcommerce: optStr })
+  .nullish()
+  .transform((v) => v ?? null);
 /** ListagemPedidoModelResponse (GET /pedidos items; no items, no markers). */
 export const orderListItemModel = z.looseObject({
   id,

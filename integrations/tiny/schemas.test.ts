@@ -27,13 +27,20 @@ describe("Tiny product models", () => {
     expect(nulls).toMatchObject({ id: 7, descricao: "", produtoPai: null, precos: null, variacoes: [] });
   });
 
-  it("reads prices sent as strings or as \"\" (no value)", () => {
+  it('reads prices sent as strings or as "" (no value)', () => {
     const product = productModel.parse({ id: 7, precos: { preco: "12.50", precoPromocional: "", precoCusto: null } });
     expect(product.precos).toMatchObject({ preco: 12.5, precoPromocional: null, precoCusto: null, precoCustoMedio: null });
   });
 
   it("leaves out a variation Tiny does not name (null id), since it can be neither read nor written", () => {
-    const product = productModel.parse({ id: 7, tipo: "V", variacoes: [{ id: null, sku: "X-P", grade: null }, { id: "8", sku: "X-M", grade: [{ chave: "Tamanho", valor: "M" }] }] });
+    const product = productModel.parse({
+      id: 7,
+      tipo: "V",
+      variacoes: [
+        { id: null, sku: "X-P", grade: null },
+        { id: "8", sku: "X-M", grade: [{ chave: "Tamanho", valor: "M" }] },
+      ],
+    });
     expect(product.variacoes.map((v) => v.id)).toEqual([8]);
   });
 
@@ -56,7 +63,7 @@ describe("Tiny product models", () => {
     expect(kitModel.safeParse([{ produto: { id: null, sku: null, descricao: null }, quantidade: 1 }]).success).toBe(false);
   });
 
-  it("reads stock with numbers as strings, \"\" and deposits absent", () => {
+  it('reads stock with numbers as strings, "" and deposits absent', () => {
     expect(stockModel.parse({ id: 7, saldo: "3", reservado: "", disponivel: null })).toMatchObject({ saldo: 3, reservado: null, disponivel: null, depositos: [] });
     const withDeposits = stockModel.parse({ id: 7, depositos: [{ id: 1, nome: null, desconsiderar: null, saldo: "2.5" }] });
     expect(withDeposits.depositos[0]).toMatchObject({ id: 1, desconsiderar: false, saldo: 2.5, reservado: null });
@@ -85,7 +92,7 @@ describe("Tiny order models", () => {
     expect(order).toMatchObject({ numeroPedido: null, situacao: null, idNotaFiscal: null, transportador: { formaEnvio: null } });
   });
 
-  it("reads a generated invoice whose number and series are \"\" or absent", () => {
+  it('reads a generated invoice whose number and series are "" or absent', () => {
     expect(generatedInvoiceModel.parse({ id: 5, numero: "", serie: "1" })).toMatchObject({ id: 5, numero: null, serie: 1 });
   });
 });

@@ -90,7 +90,10 @@ export const productModel = z.looseObject({
 export const depositStockModel = z.looseObject({
   id,
   nome: optStr,
-  desconsiderar: z.boolean().nullish().transform((v) => v ?? false),
+  desconsiderar: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
   saldo: optNum,
   reservado: optNum,
   disponivel: optNum,

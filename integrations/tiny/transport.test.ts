@@ -40,7 +40,10 @@ describe("a Tiny body we cannot read", () => {
   it("names the field path in the error and keeps a redacted sample of what was sent around it", async () => {
     const warnings: string[] = [];
     vi.spyOn(console, "warn").mockImplementation((line: string) => warnings.push(line));
-    const body = [{ produto: { id: 11, sku: "A" }, quantidade: 1 }, { produto: { id: null, sku: "B", descricao: "comprador@example.com 123.456.789-09" }, quantidade: 2 }];
+    const body = [
+      { produto: { id: 11, sku: "A" }, quantidade: 1 },
+      { produto: { id: null, sku: "B", descricao: "comprador@example.com 123.456.789-09" }, quantidade: 2 },
+    ];
 
     const error = await failure(body, { method: "GET", path: "/produtos/357281337/kit", schema: kitModel });
 

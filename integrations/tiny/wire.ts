@@ -6,12 +6,27 @@ import type { CallOptions } from "./client";
  * numbers as strings in places, "" for "no value", and ids as strings in webhooks and creates.
  */
 
-export const tinyNum = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
-export const tinyOptNum = z.union([tinyNum, z.literal("")]).nullish().transform((v) => (v === "" || v === undefined ? null : v));
-export const tinyOptStr = z.string().nullish().transform((v) => v ?? null);
+export const tinyNum = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
+export const tinyOptNum = z
+  .union([tinyNum, z.literal("")])
+  .nullish()
+  .transform((v) => (v === "" || v === undefined ? null : v));
+export const tinyOptStr = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? null);
 export const tinyId = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
 /** An id that may be missing: null, absent or "" all mean none. */
-export const tinyOptId = z.union([tinyId, z.literal("")]).nullish().transform((v) => (v === "" || v === undefined ? null : v));
+export const tinyOptId = z
+  .union([tinyId, z.literal("")])
+  .nullish()
+  .transform((v) => (v === "" || v === undefined ? null : v));
 /** A number Tiny sends as an int in reads and as a string in creates (numeroPedido), kept as the string. */
 export const tinyOptCode = z
   .union([z.string(), z.number()])

@@ -15,11 +15,14 @@ export const localAdminPassword = localSecrets.jobsAdminPassword;
 export const localMetricsToken = localSecrets.jobsMetricsToken;
 const minSecretLength = 16;
 
-const urlWithProtocol = (protocols: string[]) =>
-  z.url({ protocol: new RegExp(`^(${protocols.join("|")})$`), error: `must be a ${protocols.join(" or ")} URL` });
+const urlWithProtocol = (protocols: string[]) => z.url({ protocol: new RegExp(`^(${protocols.join("|")})$`), error: `must be a ${protocols.join(" or ")} URL` });
 
 const integer = (min: number, max: number) =>
-  z.coerce.number({ error: `must be an integer from ${min} to ${max}` }).int().min(min).max(max);
+  z.coerce
+    .number({ error: `must be an integer from ${min} to ${max}` })
+    .int()
+    .min(min)
+    .max(max);
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -85,11 +88,7 @@ function loopbackUrl(url: string): boolean {
  */
 function exposedProblems(raw: Record<string, string>): Problem[] {
   const production = raw.NODE_ENV === "production";
-  const exposed =
-    production ||
-    !loopbackUrl(raw.JOBS_PUBLIC_URL ?? "http://127.0.0.1") ||
-    !isLoopbackHost(raw.JOBS_HOST ?? "127.0.0.1") ||
-    !isLoopbackHost(raw.JOBS_ADMIN_HOST ?? "127.0.0.1");
+  const exposed = production || !loopbackUrl(raw.JOBS_PUBLIC_URL ?? "http://127.0.0.1") || !isLoopbackHost(raw.JOBS_HOST ?? "127.0.0.1") || !isLoopbackHost(raw.JOBS_ADMIN_HOST ?? "127.0.0.1");
   if (!exposed) return [];
   const where = production ? "in production" : "when the container is reachable beyond loopback";
   const problems: Problem[] = [];
@@ -161,14 +160,9 @@ export class EnvError extends Error {
 
 export function parseJobsEnv(record: Readonly<Record<string, string | undefined>>): JobsEnv {
   // Docker env files and CI often set a variable to "" to mean "unset".
-  const cleaned = Object.fromEntries(
-    Object.entries(record).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""),
-  );
+  const cleaned = Object.fromEntries(Object.entries(record).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""));
   const result = schema.safeParse(cleaned);
-  const problems = [
-    ...(result.success ? [] : result.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message }))),
-    ...exposedProblems(cleaned),
-  ];
+  const problems = [...(result.success ? [] : result.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message }))), ...exposedProblems(cleaned)];
   if (!result.success || problems.length > 0) throw new EnvError(problems);
   const env = result.data;
   return {

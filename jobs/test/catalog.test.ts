@@ -50,12 +50,7 @@ describe("job catalog", () => {
   });
 
   it("rejects notifications missing what a processor needs", () => {
-    for (const broken of [
-      orderNotification({ resource: "" }),
-      orderNotification({ user_id: "abc" }),
-      orderNotification({ topic: undefined }),
-      orderNotification({ sent: "yesterday" }),
-    ]) {
+    for (const broken of [orderNotification({ resource: "" }), orderNotification({ user_id: "abc" }), orderNotification({ topic: undefined }), orderNotification({ sent: "yesterday" })]) {
       expect(mlNotificationWire.safeParse(broken).success).toBe(false);
     }
     // The stored payload is strict: unexpected keys mean it did not come from the ingress.

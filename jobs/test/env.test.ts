@@ -58,14 +58,7 @@ describe("jobs env", () => {
     }
     expect(error).toBeInstanceOf(EnvError);
     const envError = error as EnvError;
-    expect(envError.problems.map((p) => p.variable).sort()).toEqual([
-      "DATABASE_URL",
-      "JOBS_PORT",
-      "LOG_LEVEL",
-      "REDIS_KEY_PREFIX",
-      "REDIS_URL",
-      "SHUTDOWN_TIMEOUT_MS",
-    ]);
+    expect(envError.problems.map((p) => p.variable).sort()).toEqual(["DATABASE_URL", "JOBS_PORT", "LOG_LEVEL", "REDIS_KEY_PREFIX", "REDIS_URL", "SHUTDOWN_TIMEOUT_MS"]);
     expect(envError.message).toContain("JOBS_PORT");
     expect(envError.message).not.toContain("eighty");
   });
@@ -90,9 +83,7 @@ describe("jobs env", () => {
   it("refuses the published keys and passwords whenever QStash reaches it beyond loopback, whatever NODE_ENV says", () => {
     for (const NODE_ENV of ["development", "test", undefined]) {
       expect(problemsOf({ NODE_ENV, JOBS_PUBLIC_URL: "https://jobs.example.com" })).toEqual(localDefaults);
-      expect(problemsOf({ NODE_ENV, JOBS_PUBLIC_URL: "http://203.0.113.7:8788", TOKEN_ENCRYPTION_KEYS: localSecrets.tokenEncryptionKeys })).toEqual(
-        [...localDefaults, "TOKEN_ENCRYPTION_KEYS"].sort(),
-      );
+      expect(problemsOf({ NODE_ENV, JOBS_PUBLIC_URL: "http://203.0.113.7:8788", TOKEN_ENCRYPTION_KEYS: localSecrets.tokenEncryptionKeys })).toEqual([...localDefaults, "TOKEN_ENCRYPTION_KEYS"].sort());
     }
     expect(parseJobsEnv({ NODE_ENV: "development", JOBS_PUBLIC_URL: "https://jobs.example.com", ...realSecrets }).publicUrl).toBe("https://jobs.example.com");
   });

@@ -168,7 +168,11 @@ describe.sequential("forged job payloads", () => {
     // Tiny product ids are read with the named account's own token, and only products that account links are followed.
     const sync = await settled("tinyerp-realtime", await deliver("tinyerp.stock.sync", { accountId: attacker.tinyAccountId, productIds: [productId], trigger: "api" }), "completed");
     expect(sync.returnvalue).toMatchObject({ outcome: "synced", products: 0, ignored: 1, tinyReads: 0, pushed: 0 });
-    const hook = await settled("tinyerp-realtime", await deliver("tinyerp.webhook", { accountId: attacker.tinyAccountId, tipo: "estoque", dados: { idProduto: productId }, receivedAt: Date.now() }), "completed");
+    const hook = await settled(
+      "tinyerp-realtime",
+      await deliver("tinyerp.webhook", { accountId: attacker.tinyAccountId, tipo: "estoque", dados: { idProduto: productId }, receivedAt: Date.now() }),
+      "completed",
+    );
     const followUp = await settled("tinyerp-realtime", (hook.returnvalue as { jobId: string }).jobId, "completed");
     expect(followUp.returnvalue).toMatchObject({ outcome: "synced", ignored: 1, tinyReads: 0, pushed: 0 });
 

@@ -7,15 +7,7 @@ import type { EnqueueResult } from "../src/queues/enqueue";
 import { startJobs, type RunningJobs } from "../src/start";
 import { signDelivery } from "./support/qstash-signer";
 import { orderNotification } from "./support/notifications";
-import {
-  adminCredentials,
-  closedPort,
-  createTestResources,
-  memoryLogger,
-  metricsToken,
-  publicUrl,
-  type TestResources,
-} from "./support/resources";
+import { adminCredentials, closedPort, createTestResources, memoryLogger, metricsToken, publicUrl, type TestResources } from "./support/resources";
 
 let resources: TestResources;
 let up: RunningJobs;
@@ -209,9 +201,7 @@ describe("POST /qstash/:jobName", () => {
     const first = (await (await deliver({ body, messageId: "msg_dedup" })).json()) as EnqueueResult;
     const again = await (await deliver({ body, messageId: "msg_dedup" })).json();
     // ML retried: new QStash message, higher attempts, same notification id.
-    const mlRetry = await (
-      await deliver({ body: JSON.stringify(orderNotification({ _id: "dedup-test", attempts: 2 })), messageId: "msg_other" })
-    ).json();
+    const mlRetry = await (await deliver({ body: JSON.stringify(orderNotification({ _id: "dedup-test", attempts: 2 })), messageId: "msg_other" })).json();
     expect(first.deduplicated).toBe(false);
     expect(again).toEqual({ jobId: first.jobId, deduplicated: true });
     expect(mlRetry).toEqual({ jobId: first.jobId, deduplicated: true });

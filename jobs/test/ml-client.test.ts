@@ -94,9 +94,16 @@ describe("the ML client's retry rules against the sandbox", () => {
 
   it("never retries a failed POST on 5xx (ML may have applied it)", async () => {
     sandbox.faults.add(undefined, { match: { method: "POST", path: "/answers" }, errorRate: 1, errorStatus: 500 });
-    const error = await ml.client.forAccount(accountId).post("/answers", { question_id: 1, text: "hi" }).catch((e: unknown) => e);
+    const error = await ml.client
+      .forAccount(accountId)
+      .post("/answers", { question_id: 1, text: "hi" })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ mlStatus: 500, retryable: true });
-    expect(Object.entries(sandbox.counters.counts()).filter(([key]) => key.startsWith("POST")).reduce((n, [, c]) => n + c, 0)).toBe(1);
+    expect(
+      Object.entries(sandbox.counters.counts())
+        .filter(([key]) => key.startsWith("POST"))
+        .reduce((n, [, c]) => n + c, 0),
+    ).toBe(1);
   });
 
   it("errors never carry the token", async () => {

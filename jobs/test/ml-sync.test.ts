@@ -130,14 +130,22 @@ describe("full sync through the jobs container", () => {
     const run = await newRun("all");
     const body = JSON.stringify({ runId: run.id });
     const signature = await signDelivery({ key: localQstashSigningKeys.current, url: `${publicUrl}/qstash/ml.sync`, body });
-    const delivered = await fetch(`${jobs.url}/qstash/ml.sync`, { method: "POST", headers: { "upstash-signature": signature, "content-type": "application/json", "upstash-message-id": `msg_${run.id}` }, body });
+    const delivered = await fetch(`${jobs.url}/qstash/ml.sync`, {
+      method: "POST",
+      headers: { "upstash-signature": signature, "content-type": "application/json", "upstash-message-id": `msg_${run.id}` },
+      body,
+    });
     expect(delivered.status).toBe(200);
     const { jobId } = (await delivered.json()) as { jobId: string };
 
-    const finished = await waitFor(async () => {
-      const row = await findSyncRun(database.db, run.id);
-      return row && (row.status === "succeeded" || row.status === "failed") ? row : undefined;
-    }, "the run to finish", 60_000);
+    const finished = await waitFor(
+      async () => {
+        const row = await findSyncRun(database.db, run.id);
+        return row && (row.status === "succeeded" || row.status === "failed") ? row : undefined;
+      },
+      "the run to finish",
+      60_000,
+    );
     expect(finished.status, JSON.stringify(finished.errors)).toBe("succeeded");
     expect(finished.percent).toBe(100);
     const seenBySandbox = sandbox.counters.snapshot();
@@ -152,10 +160,16 @@ describe("full sync through the jobs container", () => {
     const visible = await sandboxGet<{ paging: { total: number } }>(`/orders/search?seller=${DEMO_SELLER_ID}&limit=1`);
     expect(await countOf(mlOrders)).toBe(visible.paging.total);
     expect(await countOf(mlQuestions)).toBe(40);
-    const openClaims = await database.db.select({ n: count() }).from(mlClaims).where(and(eq(mlClaims.accountId, demo.accountId), eq(mlClaims.status, "opened")));
+    const openClaims = await database.db
+      .select({ n: count() })
+      .from(mlClaims)
+      .where(and(eq(mlClaims.accountId, demo.accountId), eq(mlClaims.status, "opened")));
     expect(openClaims[0]!.n).toBe(3);
     // Variation SKUs come from include_attributes=all on the multigets.
-    const [skus] = await database.db.select({ n: count() }).from(mlListingVariations).where(sql`${mlListingVariations.sellerSku} is not null`);
+    const [skus] = await database.db
+      .select({ n: count() })
+      .from(mlListingVariations)
+      .where(sql`${mlListingVariations.sellerSku} is not null`);
     expect(skus!.n).toBeGreaterThan(0);
     // GTINs: the listing's own attribute, and each variation's from its attributes (also include_attributes=all).
     const seeded = [...sandbox.ctx.state.items.values()].filter((i) => i.sellerId === DEMO_SELLER_ID);
@@ -227,7 +241,11 @@ describe("sync runs called directly", () => {
   });
 
   it("finds orders ML hides from search (cancelled) and keeps what a 206 left out", async () => {
-    const [stored] = await database.db.select().from(mlOrders).where(and(eq(mlOrders.accountId, demo.accountId), eq(mlOrders.status, "paid"))).limit(1);
+    const [stored] = await database.db
+      .select()
+      .from(mlOrders)
+      .where(and(eq(mlOrders.accountId, demo.accountId), eq(mlOrders.status, "paid")))
+      .limit(1);
     expect(stored?.buyer).toBeTruthy();
     await control(`/orders/${stored!.mlOrderId}/cancel`);
     await control(`/orders/${stored!.mlOrderId}/partial`, { fields: ["buyer", "feedback"] }, "PUT");
@@ -245,7 +263,11 @@ describe("sync runs called directly", () => {
   });
 
   it("picks up a changed listing incrementally with a handful of calls", async () => {
-    const [row] = await database.db.select().from(mlListings).where(and(eq(mlListings.accountId, demo.accountId), eq(mlListings.status, "active"))).limit(1);
+    const [row] = await database.db
+      .select()
+      .from(mlListings)
+      .where(and(eq(mlListings.accountId, demo.accountId), eq(mlListings.status, "active")))
+      .limit(1);
     const [variation] = await database.db.select().from(mlListingVariations).where(eq(mlListingVariations.listingId, row!.id)).limit(1);
     await control(`/items/${row!.mlItemId}/price`, { price: 1234.5, ...(variation ? { variation_id: variation.mlVariationId } : {}) });
     sandbox.counters.reset();
@@ -282,7 +304,10 @@ describe("listing changes", () => {
     const listing = withVariations!.listing;
     const variations = await database.db.select().from(mlListingVariations).where(eq(mlListingVariations.listingId, listing.id));
     const target = variations[1]!;
-    const result = await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: listing.mlItemId, variationId: target.mlVariationId, price: 77.7, reason: "test repricing" });
+    const result = await changeListing(
+      { ml: ml.client, db: database.db },
+      { accountId: demo.accountId, mlItemId: listing.mlItemId, variationId: target.mlVariationId, price: 77.7, reason: "test repricing" },
+    );
     expect(result.changes).toEqual([expect.objectContaining({ field: "price", variationId: target.mlVariationId, newValue: "77.7", method: "items_put" })]);
 
     const live = await sandboxGet<{ variations: { id: number; price: number }[] }>(`/items/${listing.mlItemId}`);
@@ -314,9 +339,14 @@ describe("listing changes", () => {
 
   it("sets stock and status on a plain listing", async () => {
     const scan = await sandboxGet<{ results: string[] }>(`/users/${DEMO_SELLER_ID}/items/search?status=active&logistic_type=cross_docking&limit=100`);
-    const entries = await sandboxGet<{ body: { id: string; variations: unknown[]; available_quantity: number; user_product_id: string | null } }[]>(`/items?ids=${scan.results.slice(0, 20).join(",")}`);
+    const entries = await sandboxGet<{ body: { id: string; variations: unknown[]; available_quantity: number; user_product_id: string | null } }[]>(
+      `/items?ids=${scan.results.slice(0, 20).join(",")}`,
+    );
     const plain = entries.find((entry) => entry.body.variations.length === 0 && !entry.body.user_product_id)!.body;
-    await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: plain.id, availableQuantity: plain.available_quantity + 4, status: "paused", reason: "tiny stock sync" });
+    await changeListing(
+      { ml: ml.client, db: database.db },
+      { accountId: demo.accountId, mlItemId: plain.id, availableQuantity: plain.available_quantity + 4, status: "paused", reason: "tiny stock sync" },
+    );
     const [row] = await database.db.select().from(mlListings).where(eq(mlListings.mlItemId, plain.id));
     expect(row).toMatchObject({ availableQuantity: plain.available_quantity + 4, status: "paused" });
     const log = await listingChangesOf(database.db, plain.id);
@@ -380,7 +410,9 @@ describe("listing changes on User Products", () => {
     const [row] = await database.db.select().from(mlListings).where(eq(mlListings.mlItemId, up.id));
     expect(row).toMatchObject({ availableQuantity: 4 });
     const log = await listingChangesOf(database.db, up.id);
-    expect(log).toEqual([expect.objectContaining({ field: "available_quantity", oldValue: "10", newValue: "4", reason: "tiny stock sync", method: "user_products_stock", outcome: "applied", error: null })]);
+    expect(log).toEqual([
+      expect.objectContaining({ field: "available_quantity", oldValue: "10", newValue: "4", reason: "tiny stock sync", method: "user_products_stock", outcome: "applied", error: null }),
+    ]);
   });
 
   it("re-reads the stock and retries once when a concurrent change made the version stale", async () => {

@@ -127,7 +127,17 @@ describe("token manager in the jobs runtime (node-postgres)", () => {
         transaction: (fn) => database.db.transaction((tx) => fn(tx)),
         cipher: await createTokenCipher(keys),
         // Nothing listens here: reading a stored token must not need Tiny, and any refresh attempt would fail loudly.
-        config: { apiUrl: "http://127.0.0.1:9", authUrl: "http://127.0.0.1:9", clientId: "rotation", clientSecret: "rotation", redirectUri: "", timeoutMs: 1_000, maxAttempts: 1, refreshMarginSeconds: 300, quota: tinyDefaults.quota },
+        config: {
+          apiUrl: "http://127.0.0.1:9",
+          authUrl: "http://127.0.0.1:9",
+          clientId: "rotation",
+          clientSecret: "rotation",
+          redirectUri: "",
+          timeoutMs: 1_000,
+          maxAttempts: 1,
+          refreshMarginSeconds: 300,
+          quota: tinyDefaults.quota,
+        },
         quotaStore: createMemoryQuotaStore(),
         log: memoryLogger(),
       });
@@ -221,10 +231,14 @@ describe("scheduled refresh and keep-alive (BullMQ)", () => {
       await waitFor(async () => ((await sweep.getState()) === "completed" ? true : undefined), "the sweep");
       const swept = (await queue.getJob(sweep.id!))!.returnvalue as { enqueued: number; warned: number };
       expect(swept.warned).toBe(1);
-      await waitFor(async () => {
-        const counts = await queue.getJobCounts("waiting", "delayed", "active", "prioritized");
-        return Object.values(counts).every((n) => n === 0) ? true : undefined;
-      }, "the per-account jobs", 20_000);
+      await waitFor(
+        async () => {
+          const counts = await queue.getJobCounts("waiting", "delayed", "active", "prioritized");
+          return Object.values(counts).every((n) => n === 0) ? true : undefined;
+        },
+        "the per-account jobs",
+        20_000,
+      );
 
       const dueAfter = (await findMlAccount(database.db, dueSoon.id))!;
       expect(dueAfter.status).toBe("active");

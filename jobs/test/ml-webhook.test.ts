@@ -54,7 +54,11 @@ afterAll(async () => {
 async function deliver(body: unknown, jobName = "ml.webhook"): Promise<Response> {
   const raw = JSON.stringify(body);
   const signature = await signDelivery({ key: localQstashSigningKeys.current, url: `${publicUrl}/qstash/${jobName}`, body: raw });
-  return fetch(`${jobs.url}/qstash/${jobName}`, { method: "POST", headers: { "upstash-signature": signature, "content-type": "application/json", "upstash-message-id": `msg_${crypto.randomUUID()}` }, body: raw });
+  return fetch(`${jobs.url}/qstash/${jobName}`, {
+    method: "POST",
+    headers: { "upstash-signature": signature, "content-type": "application/json", "upstash-message-id": `msg_${crypto.randomUUID()}` },
+    body: raw,
+  });
 }
 
 /** Every notification the sandbox sent since `from`, in order. */
@@ -67,12 +71,14 @@ const getCount = (route: string) => sandbox.counters.get(route);
 const orderRow = async (id: number) => (await database.db.select().from(mlOrders).where(eq(mlOrders.mlOrderId, id)))[0];
 
 async function settled(): Promise<void> {
-  await waitFor(async () => {
-    const [row] = await database.db
-      .select({ open: sql<number>`count(*) filter (where status in ('received','enqueued','processing'))::int` })
-      .from(webhookEvents);
-    return row!.open === 0 ? true : undefined;
-  }, "every webhook event to settle", 20_000);
+  await waitFor(
+    async () => {
+      const [row] = await database.db.select({ open: sql<number>`count(*) filter (where status in ('received','enqueued','processing'))::int` }).from(webhookEvents);
+      return row!.open === 0 ? true : undefined;
+    },
+    "every webhook event to settle",
+    20_000,
+  );
 }
 
 async function control<T = Record<string, unknown>>(path: string, json: unknown = {}): Promise<T> {
@@ -118,7 +124,10 @@ describe("ml.webhook processing", () => {
     const id = Number(String(question.resource).split("/").pop());
     const [row] = await database.db.select().from(mlQuestions).where(eq(mlQuestions.mlQuestionId, id));
     expect(row).toMatchObject({ status: "UNANSWERED", text: "Tem azul?" });
-    const announced = await database.db.select().from(domainEvents).where(eq(domainEvents.subjectId, String(id)));
+    const announced = await database.db
+      .select()
+      .from(domainEvents)
+      .where(eq(domainEvents.subjectId, String(id)));
     expect(announced).toEqual([expect.objectContaining({ type: "question.received", userId: demo.userId })]);
   });
 
@@ -191,29 +200,48 @@ describe("ml.webhook processing", () => {
     sandbox.faults.clear();
     for (const order of created) expect((await orderRow(order.id))?.status).toBe("paid");
     const keys = notifications.map((n) => `id|${String(n._id ?? n.id)}`);
-    const rows = await database.db.select().from(webhookEvents).where(sql`${webhookEvents.notificationKey} in ${keys}`);
+    const rows = await database.db
+      .select()
+      .from(webhookEvents)
+      .where(sql`${webhookEvents.notificationKey} in ${keys}`);
     expect(rows).toHaveLength(notifications.length);
     expect(rows.every((r) => r.status === "processed")).toBe(true);
   }, 60_000);
 
   it("fails a permanent 4xx at once (no retries), and lets the user replay it", async () => {
     const foreign = await control<{ id: number }>("/orders", { seller_id: SECOND_SELLER_ID });
-    const body = { _id: crypto.randomUUID(), resource: `/orders/${foreign.id}`, user_id: DEMO_SELLER_ID, topic: "orders_v2", application_id: sandbox.appId, attempts: 1, sent: new Date().toISOString() };
+    const body = {
+      _id: crypto.randomUUID(),
+      resource: `/orders/${foreign.id}`,
+      user_id: DEMO_SELLER_ID,
+      topic: "orders_v2",
+      application_id: sandbox.appId,
+      attempts: 1,
+      sent: new Date().toISOString(),
+    };
     await deliver(body);
     const key = `id|${body._id}`;
-    const failed = await waitFor(async () => {
-      const [row] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.notificationKey, key));
-      return row?.status === "failed" ? row : undefined;
-    }, "the event to fail", 15_000);
+    const failed = await waitFor(
+      async () => {
+        const [row] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.notificationKey, key));
+        return row?.status === "failed" ? row : undefined;
+      },
+      "the event to fail",
+      15_000,
+    );
     expect(failed.attempts).toBe(1);
     expect(failed.lastError).toMatch(/403/);
 
     await database.db.update(webhookEvents).set({ status: "enqueued", replayCount: 1 }).where(eq(webhookEvents.id, failed.id));
     expect((await deliver({ eventId: failed.id, replay: 1 }, "ml.webhook.replay")).status).toBe(200);
-    await waitFor(async () => {
-      const [row] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.id, failed.id));
-      return row?.status === "failed" && row.attempts === 2 ? row : undefined;
-    }, "the replay to run", 15_000);
+    await waitFor(
+      async () => {
+        const [row] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.id, failed.id));
+        return row?.status === "failed" && row.attempts === 2 ? row : undefined;
+      },
+      "the replay to run",
+      15_000,
+    );
   });
 
   it("records the topics the catalog only records, without calling ML, and skips a topic outside its list", async () => {
@@ -224,7 +252,10 @@ describe("ml.webhook processing", () => {
       const body = { _id: id, resource: "3f6da1e35ac84f70a24af7360d24c7bc", user_id: DEMO_SELLER_ID, topic, application_id: Number(sandbox.appId), attempts: 1, sent: new Date().toISOString() };
       expect((await deliver(body)).status).toBe(200);
       await settled();
-      const [event] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.notificationKey, `id|${id}`));
+      const [event] = await database.db
+        .select()
+        .from(webhookEvents)
+        .where(eq(webhookEvents.notificationKey, `id|${id}`));
       outcomes[topic] = [event?.status, event?.outcome];
     }
     expect(outcomes).toEqual({ messages: ["processed", "recorded"], payments: ["processed", "recorded"], invoices: ["skipped", "unhandled_topic"] });
@@ -239,7 +270,10 @@ describe("ml.webhook processing", () => {
     expect(await orderRow(missed.id)).toBeUndefined();
     await syncQueue.add("ml.missed-feeds", {}, { jobId: `missed-${missed.id}` });
     await waitFor(async () => (await orderRow(missed.id)) ?? undefined, "the missed order to land", 20_000);
-    const [event] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.resource, `/orders/${missed.id}`));
+    const [event] = await database.db
+      .select()
+      .from(webhookEvents)
+      .where(eq(webhookEvents.resource, `/orders/${missed.id}`));
     expect(event?.source).toBe("missed_feed");
 
     // The callback is off: ML never even tries.
@@ -289,7 +323,10 @@ describe("forged notifications cannot move data between tenants", () => {
   async function outcomeOf(body: { _id: string } & Record<string, unknown>) {
     expect((await deliver(body)).status).toBe(200);
     await settled();
-    const [event] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.notificationKey, `id|${body._id}`));
+    const [event] = await database.db
+      .select()
+      .from(webhookEvents)
+      .where(eq(webhookEvents.notificationKey, `id|${body._id}`));
     return { status: event?.status, outcome: event?.outcome, accountId: event?.accountId };
   }
 
@@ -361,8 +398,16 @@ describe("forged notifications cannot move data between tenants", () => {
     const item = await control<Record<string, unknown> & { id: string }>("/items", {});
     const mark = receiver.received.length;
     await control("/questions", { item_id: item.id, text: "Pronta entrega?" });
-    const questionId = Number(String((await captured(mark)).find((n) => n.topic === "questions")!.resource).split("/").pop());
-    const read = async (path: string) => (await (await fetch(`${sandbox.url}${path}`, { headers: { authorization: `Bearer ${sandbox.issueToken(DEMO_SELLER_ID).access_token}`, "x-format-new": "true" } })).json()) as Record<string, unknown>;
+    const questionId = Number(
+      String((await captured(mark)).find((n) => n.topic === "questions")!.resource)
+        .split("/")
+        .pop(),
+    );
+    const read = async (path: string) =>
+      (await (await fetch(`${sandbox.url}${path}`, { headers: { authorization: `Bearer ${sandbox.issueToken(DEMO_SELLER_ID).access_token}`, "x-format-new": "true" } })).json()) as Record<
+        string,
+        unknown
+      >;
     const bodies = {
       items: await read(`/items/${item.id}`),
       orders: await read(`/orders/${order.id}`),
@@ -408,10 +453,21 @@ describe("forged notifications cannot move data between tenants", () => {
   it("a seller who is removed and connects again gets the next notification processed at once (no stale account cache)", async () => {
     const notify = async () => {
       const item = await control<{ id: string }>("/items", { seller_id: SECOND_SELLER_ID });
-      const body = { _id: crypto.randomUUID(), resource: `/items/${item.id}`, user_id: SECOND_SELLER_ID, topic: "items", application_id: Number(sandbox.appId), attempts: 1, sent: new Date().toISOString() };
+      const body = {
+        _id: crypto.randomUUID(),
+        resource: `/items/${item.id}`,
+        user_id: SECOND_SELLER_ID,
+        topic: "items",
+        application_id: Number(sandbox.appId),
+        attempts: 1,
+        sent: new Date().toISOString(),
+      };
       expect((await deliver(body)).status).toBe(200);
       await settled();
-      const [event] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.notificationKey, `id|${body._id}`));
+      const [event] = await database.db
+        .select()
+        .from(webhookEvents)
+        .where(eq(webhookEvents.notificationKey, `id|${body._id}`));
       return { status: event?.status, outcome: event?.outcome, accountId: event?.accountId };
     };
     expect(await notify()).toEqual({ status: "processed", outcome: "fetched", accountId: attacker.accountId });

@@ -38,15 +38,21 @@ afterAll(async () => {
 });
 
 async function insertUser(): Promise<string> {
-  const [row] = await database.db.insert(users).values({ email: `u-${crypto.randomUUID()}@example.com`, passwordHash: "x" }).returning({ id: users.id });
+  const [row] = await database.db
+    .insert(users)
+    .values({ email: `u-${crypto.randomUUID()}@example.com`, passwordHash: "x" })
+    .returning({ id: users.id });
   return row!.id;
 }
 
 async function insertSession(userId: string, values: { expiresAt: Date; revokedAt?: Date }, tokens = 3): Promise<string> {
-  const [row] = await database.db.insert(sessions).values({ userId, ...values }).returning({ id: sessions.id });
-  await database.db.insert(refreshTokens).values(
-    Array.from({ length: tokens }, (_, i) => ({ sessionId: row!.id, tokenHash: crypto.randomUUID(), expiresAt: values.expiresAt, usedAt: i < tokens - 1 ? daysAgo(1) : null })),
-  );
+  const [row] = await database.db
+    .insert(sessions)
+    .values({ userId, ...values })
+    .returning({ id: sessions.id });
+  await database.db
+    .insert(refreshTokens)
+    .values(Array.from({ length: tokens }, (_, i) => ({ sessionId: row!.id, tokenHash: crypto.randomUUID(), expiresAt: values.expiresAt, usedAt: i < tokens - 1 ? daysAgo(1) : null })));
   return row!.id;
 }
 
@@ -60,18 +66,20 @@ async function insertEvent(userId: string | null, status: WebhookEventStatus, cr
 
 async function runSweep(): Promise<{ refreshTokens: number; sessions: number; webhookEvents: number }> {
   const job = await queue.add("maintenance.retention", {}, jobs["maintenance.retention"].options);
-  await waitFor(async () => {
-    const state = await queue.getJobState(job.id!);
-    if (state === "failed") throw new Error(`retention failed: ${(await queue.getJob(job.id!))?.failedReason}`);
-    return state === "completed";
-  }, "the retention job", 60_000);
+  await waitFor(
+    async () => {
+      const state = await queue.getJobState(job.id!);
+      if (state === "failed") throw new Error(`retention failed: ${(await queue.getJob(job.id!))?.failedReason}`);
+      return state === "completed";
+    },
+    "the retention job",
+    60_000,
+  );
   return (await queue.getJob(job.id!))!.returnvalue;
 }
 
-const remainingSessions = async (ids: string[]) =>
-  (await database.db.select({ id: sessions.id }).from(sessions).where(inArray(sessions.id, ids))).map((row) => row.id).sort();
-const remainingEvents = async (ids: string[]) =>
-  (await database.db.select({ id: webhookEvents.id }).from(webhookEvents).where(inArray(webhookEvents.id, ids))).map((row) => row.id).sort();
+const remainingSessions = async (ids: string[]) => (await database.db.select({ id: sessions.id }).from(sessions).where(inArray(sessions.id, ids))).map((row) => row.id).sort();
+const remainingEvents = async (ids: string[]) => (await database.db.select({ id: webhookEvents.id }).from(webhookEvents).where(inArray(webhookEvents.id, ids))).map((row) => row.id).sort();
 
 describe("retention sweep", () => {
   it("is scheduled daily on ml-sync and configured by RETENTION_WEBHOOK_EVENTS_DAYS (default 90)", () => {
@@ -97,7 +105,10 @@ describe("retention sweep", () => {
 
     expect(result).toMatchObject({ sessions: 3, refreshTokens: 9 });
     expect(await remainingSessions([...gone, ...kept])).toEqual([...kept].sort());
-    const tokens = await database.db.select({ sessionId: refreshTokens.sessionId }).from(refreshTokens).where(inArray(refreshTokens.sessionId, [...gone, ...kept]));
+    const tokens = await database.db
+      .select({ sessionId: refreshTokens.sessionId })
+      .from(refreshTokens)
+      .where(inArray(refreshTokens.sessionId, [...gone, ...kept]));
     expect(new Set(tokens.map((t) => t.sessionId))).toEqual(new Set(kept));
     // A live session keeps its used tokens: presenting one again is how reuse is detected.
     expect(tokens.filter((t) => t.sessionId === kept[0])).toHaveLength(3);
@@ -132,7 +143,10 @@ describe("retention sweep", () => {
     const result = await runSweep();
 
     expect(result.webhookEvents).toBe(backlog);
-    const [left] = await database.db.select({ n: sql<number>`count(*)::int` }).from(webhookEvents).where(sql`${webhookEvents.notificationKey} like 'backlog-%'`);
+    const [left] = await database.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(webhookEvents)
+      .where(sql`${webhookEvents.notificationKey} like 'backlog-%'`);
     expect(left!.n).toBe(0);
     expect(await remainingEvents([recent])).toEqual([recent]);
   });

@@ -123,7 +123,15 @@ describe("the Tiny client against Tiny's published v3 spec (Prism validating pro
     const product = await client.getProduct(first.id);
     expect(product.id).toBe(first.id);
     // The writes of the product sync, GTINs included, in the shapes it sends them.
-    const simple = await client.createProduct({ sku: "CT-GTIN-S", descricao: "Contrato simples", descricaoComplementar: "Descrição longa do anúncio.\nSegunda linha.", tipo: "S", unidade: "UN", gtin: "7891000000014", precos: { preco: 10 } });
+    const simple = await client.createProduct({
+      sku: "CT-GTIN-S",
+      descricao: "Contrato simples",
+      descricaoComplementar: "Descrição longa do anúncio.\nSegunda linha.",
+      tipo: "S",
+      unidade: "UN",
+      gtin: "7891000000014",
+      precos: { preco: 10 },
+    });
     await client.updateProduct(simple.id, { sku: "CT-GTIN-S", descricao: "Contrato simples", gtin: "7891000000021", precos: { preco: 11 } });
     const varied = await client.createProduct({
       sku: "CT-GTIN-V",
@@ -147,7 +155,10 @@ describe("the Tiny client against Tiny's published v3 spec (Prism validating pro
     expect(await client.getKit(kit.id)).toEqual([expect.objectContaining({ quantidade: 2 })]);
 
     // A token Tiny no longer accepts: 401 through the proxy, one refresh (Keycloak, outside the spec), one retry.
-    await database.db.update(tinyAccounts).set({ accessTokenEnc: await cipher.seal("stale-token", tinyTokenContext(id, "access")) }).where(eq(tinyAccounts.id, id));
+    await database.db
+      .update(tinyAccounts)
+      .set({ accessTokenEnc: await cipher.seal("stale-token", tinyTokenContext(id, "access")) })
+      .where(eq(tinyAccounts.id, id));
     expect((await client.getStock(first.id)).id).toBe(first.id);
     // A revoked grant: 401, the refresh fails with invalid_grant, the account needs its user.
     await fetch(`${sandbox.url}/_sandbox/oauth/revoke`, { method: "POST" });

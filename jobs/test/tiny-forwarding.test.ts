@@ -39,7 +39,11 @@ async function control<T = Record<string, unknown>>(path: string, json: unknown 
 async function deliver(body: unknown, jobName = "ml.webhook"): Promise<Response> {
   const raw = JSON.stringify(body);
   const signature = await signDelivery({ key: localQstashSigningKeys.current, url: `${publicUrl}/qstash/${jobName}`, body: raw });
-  return fetch(`${jobs.url}/qstash/${jobName}`, { method: "POST", headers: { "upstash-signature": signature, "content-type": "application/json", "upstash-message-id": `msg_${crypto.randomUUID()}` }, body: raw });
+  return fetch(`${jobs.url}/qstash/${jobName}`, {
+    method: "POST",
+    headers: { "upstash-signature": signature, "content-type": "application/json", "upstash-message-id": `msg_${crypto.randomUUID()}` },
+    body: raw,
+  });
 }
 
 /** Delivers every order notification the ML sandbox sent since `mark`, as QStash would. */
@@ -119,10 +123,14 @@ describe.sequential("ML order events forward orders to Tiny", () => {
     const paidMark = receiver.received.length;
     await control(`/orders/${order.id}/pay`);
     await deliverOrderNotifications(paidMark);
-    const created = await waitFor(async () => {
-      const push = await pushOf(order.id);
-      return push?.status === "created" && push.stockPostedAt && push.receivablesPostedAt ? push : undefined;
-    }, "the paid order pushed to Tiny", 20_000);
+    const created = await waitFor(
+      async () => {
+        const push = await pushOf(order.id);
+        return push?.status === "created" && push.stockPostedAt && push.receivablesPostedAt ? push : undefined;
+      },
+      "the paid order pushed to Tiny",
+      20_000,
+    );
     expect(tinyOrdersOf(order.id).map((o) => o.id)).toEqual([created.tinyOrderId]);
     const exits = () => tinySandbox.state().movements.filter((m) => m.origem === "pedido" && m.idOrigem === created.tinyOrderId);
     expect(exits().filter((m) => m.tipo === "S")).toHaveLength(order.order_items.length);
@@ -130,10 +138,14 @@ describe.sequential("ML order events forward orders to Tiny", () => {
     const cancelMark = receiver.received.length;
     await control(`/orders/${order.id}/cancel`, { group: "buyer", code: "buyer_regrets", description: "Desisti" });
     await deliverOrderNotifications(cancelMark);
-    const cancelled = await waitFor(async () => {
-      const push = await pushOf(order.id);
-      return push?.tinyCancelledAt && push.stockReturnedAt && push.receivablesReversedAt ? push : undefined;
-    }, "the cancellation followed in Tiny", 20_000);
+    const cancelled = await waitFor(
+      async () => {
+        const push = await pushOf(order.id);
+        return push?.tinyCancelledAt && push.stockReturnedAt && push.receivablesReversedAt ? push : undefined;
+      },
+      "the cancellation followed in Tiny",
+      20_000,
+    );
     expect(cancelled.status).toBe("created");
     expect(tinySandbox.state().orders.get(created.tinyOrderId!)!.situacao).toBe(2);
     expect(exits().filter((m) => m.tipo === "E")).toHaveLength(order.order_items.length);
@@ -145,7 +157,11 @@ describe.sequential("ML order events forward orders to Tiny", () => {
   });
 
   it("the sweep forwards a paid order whose enqueue was lost; orders from before Tiny was connected, or with forwarding off, stay out", async () => {
-    const [lost, old, off] = await Promise.all([control<{ id: number; order_items: Array<{ item: { id: string } }> }>("/orders", { status: "paid" }), control<{ id: number }>("/orders", { status: "paid" }), control<{ id: number }>("/orders", { status: "paid" })]);
+    const [lost, old, off] = await Promise.all([
+      control<{ id: number; order_items: Array<{ item: { id: string } }> }>("/orders", { status: "paid" }),
+      control<{ id: number }>("/orders", { status: "paid" }),
+      control<{ id: number }>("/orders", { status: "paid" }),
+    ]);
     await linkItems(lost);
     // Stored as the pipeline would store them, but no push was ever enqueued (a crash in between).
     const mlRow = async (id: number) => {
@@ -155,8 +171,14 @@ describe.sequential("ML order events forward orders to Tiny", () => {
     const { toOrderRow } = await import("../../integrations/mercadolibre/transform");
     const { upsertOrder } = await import("../../db/queries/ml-data");
     for (const id of [lost.id, old.id]) await upsertOrder(database.db, seller.accountId, toOrderRow(await mlRow(id), new Date()));
-    await database.db.update(mlOrders).set({ mlDateCreated: new Date("2020-01-01T00:00:00Z") }).where(eq(mlOrders.mlOrderId, old.id));
-    await database.db.update(mlOrders).set({ updatedAt: new Date(Date.now() - 10 * 60_000) }).where(eq(mlOrders.accountId, seller.accountId));
+    await database.db
+      .update(mlOrders)
+      .set({ mlDateCreated: new Date("2020-01-01T00:00:00Z") })
+      .where(eq(mlOrders.mlOrderId, old.id));
+    await database.db
+      .update(mlOrders)
+      .set({ updatedAt: new Date(Date.now() - 10 * 60_000) })
+      .where(eq(mlOrders.accountId, seller.accountId));
 
     const sweep = await deliver({}, "tinyerp.orders.forward.sweep");
     expect(sweep.status).toBe(200);
@@ -166,7 +188,10 @@ describe.sequential("ML order events forward orders to Tiny", () => {
 
     await database.db.update(tinyAccounts).set({ forwardOrders: false }).where(eq(tinyAccounts.id, seller.tinyAccountId));
     await upsertOrder(database.db, seller.accountId, toOrderRow(await mlRow(off.id), new Date()));
-    await database.db.update(mlOrders).set({ updatedAt: new Date(Date.now() - 10 * 60_000) }).where(eq(mlOrders.mlOrderId, off.id));
+    await database.db
+      .update(mlOrders)
+      .set({ updatedAt: new Date(Date.now() - 10 * 60_000) })
+      .where(eq(mlOrders.mlOrderId, off.id));
     await deliver({}, "tinyerp.orders.forward.sweep");
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await pushOf(off.id)).toBeUndefined();

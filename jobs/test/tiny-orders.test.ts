@@ -40,7 +40,14 @@ async function services(quota: Partial<TinyConfig["quota"]> = {}): Promise<TinyS
     refreshMarginSeconds: tinyDefaults.refreshMarginSeconds,
     quota: { ...tinyDefaults.quota, readsPerMinute: 10_000, writesPerMinute: 10_000, burstPerSecond: 10_000, ...quota },
   };
-  return createTinyServices({ db: database.db, transaction: (fn) => database.db.transaction((tx) => fn(tx)), cipher: await createTokenCipher(key), config, quotaStore: createMemoryQuotaStore(), log: memoryLogger() });
+  return createTinyServices({
+    db: database.db,
+    transaction: (fn) => database.db.transaction((tx) => fn(tx)),
+    cipher: await createTokenCipher(key),
+    config,
+    quotaStore: createMemoryQuotaStore(),
+    log: memoryLogger(),
+  });
 }
 
 /** A user with one Tiny account (real sandbox grant, ML channel set) and one ML account. */
@@ -79,11 +86,23 @@ async function seedOrder(seller: Awaited<ReturnType<typeof seedSeller>>, options
     { mlItemId: `MLB${base}1`, mlVariationId: null, sellerSku: "SKU-1", quantity: 2, unitPrice: "50.00", sku: "SKU-1" },
     { mlItemId: `MLB${base}2`, mlVariationId: base * 10 + 1, sellerSku: "SKU-2", quantity: 1, unitPrice: "50.00", sku: "SKU-2" },
   ];
-  await database.db.insert(mlOrderItems).values(items.map((it, position) => ({ orderId: order!.id, position, mlItemId: it.mlItemId, mlVariationId: it.mlVariationId, sellerSku: it.sellerSku, quantity: it.quantity, unitPrice: it.unitPrice })));
+  await database.db
+    .insert(mlOrderItems)
+    .values(
+      items.map((it, position) => ({ orderId: order!.id, position, mlItemId: it.mlItemId, mlVariationId: it.mlVariationId, sellerSku: it.sellerSku, quantity: it.quantity, unitPrice: it.unitPrice })),
+    );
   const ids = productIds();
   for (const [i, it] of items.entries()) {
     if (!(options.linked ?? [0, 1]).includes(i)) continue;
-    await database.db.insert(tinyProductLinks).values({ userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlItemId: it.mlItemId, mlVariationId: it.mlVariationId, tinyProductId: ids.get(it.sku)!, tinySku: it.sku, source: "manual" });
+    await database.db.insert(tinyProductLinks).values({
+      userId: seller.userId,
+      tinyAccountId: seller.tinyAccountId,
+      mlItemId: it.mlItemId,
+      mlVariationId: it.mlVariationId,
+      tinyProductId: ids.get(it.sku)!,
+      tinySku: it.sku,
+      source: "manual",
+    });
   }
   return { mlOrderId, items };
 }
@@ -284,10 +303,18 @@ describe("order push to Tiny (exactly once)", () => {
   it("the lease is renewed at every step: a push slower than its lease keeps the order, a second pusher stays out", async () => {
     const seller = await seedSeller();
     const { mlOrderId } = await seedOrder(seller);
-    for (const [method, path] of [["GET", "/public-api/v3/pedidos"], ["GET", "/public-api/v3/contatos"], ["POST", "/public-api/v3/contatos"], ["POST", "/public-api/v3/pedidos"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/public-api/v3/pedidos"],
+      ["GET", "/public-api/v3/contatos"],
+      ["POST", "/public-api/v3/contatos"],
+      ["POST", "/public-api/v3/pedidos"],
+    ] as const) {
       sandbox.faults.add(undefined, { match: { method, path }, latencyMs: 500, times: 1 });
     }
-    const slow = pushOrderToTiny({ db: database.db, client: tiny.client.forAccount(seller.tinyAccountId), log: memoryLogger(), leaseMs: 900 }, { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId });
+    const slow = pushOrderToTiny(
+      { db: database.db, client: tiny.client.forAccount(seller.tinyAccountId), log: memoryLogger(), leaseMs: 900 },
+      { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId },
+    );
     // Past the first lease, while the slow push is still working through its calls.
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     const second = await push(seller, mlOrderId);
@@ -318,7 +345,14 @@ describe("order push to Tiny (exactly once)", () => {
     expect(sandbox.counters.total()).toBe(0);
     expect(tinyOrdersOf(mlOrderId)).toHaveLength(0);
 
-    await database.db.insert(tinyProductLinks).values({ userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlItemId: items[1]!.mlItemId, mlVariationId: items[1]!.mlVariationId, tinyProductId: productIds().get("SKU-2")!, source: "manual" });
+    await database.db.insert(tinyProductLinks).values({
+      userId: seller.userId,
+      tinyAccountId: seller.tinyAccountId,
+      mlItemId: items[1]!.mlItemId,
+      mlVariationId: items[1]!.mlVariationId,
+      tinyProductId: productIds().get("SKU-2")!,
+      source: "manual",
+    });
     const fixed = await push(seller, mlOrderId);
     expect(fixed.push).toMatchObject({ status: "created", failureReasons: [] });
     expect(tinyOrdersOf(mlOrderId)).toHaveLength(1);
@@ -355,7 +389,17 @@ describe("order push to Tiny (exactly once)", () => {
         return { jobId: `job-${enqueued.length}`, deduplicated: false };
       },
       signal: new AbortController().signal,
-      services: { redis: undefined as never, keyPrefix: resources.prefix, ml: null, mlTokens: null, mlAppId: null, mlAccountLimits: { concurrency: 1, ratePerSecond: 1 }, metrics: new JobMetrics(), tiny, retention: { webhookEventsDays: 90 } },
+      services: {
+        redis: undefined as never,
+        keyPrefix: resources.prefix,
+        ml: null,
+        mlTokens: null,
+        mlAppId: null,
+        mlAccountLimits: { concurrency: 1, ratePerSecond: 1 },
+        metrics: new JobMetrics(),
+        tiny,
+        retention: { webhookEventsDays: 90 },
+      },
       defer: (_ms, reason) => {
         deferred.push(reason);
         return Promise.reject(new Error("deferred"));
@@ -474,7 +518,10 @@ describe("after the order exists: stock, invoice, receivables, cancellation", ()
     expect((await push(seller, mlOrderId)).calls).toBe(0);
 
     // A resend clears the refusal only between pushes, never under a push that holds the order.
-    await database.db.update(tinyOrderPushes).set({ claimedUntil: new Date(Date.now() + 60_000) }).where(eq(tinyOrderPushes.id, rejected.push.id));
+    await database.db
+      .update(tinyOrderPushes)
+      .set({ claimedUntil: new Date(Date.now() + 60_000) })
+      .where(eq(tinyOrderPushes.id, rejected.push.id));
     await clearPushRefusals(database.db, rejected.push.id, new Date());
     expect((await database.db.select().from(tinyOrderPushes).where(eq(tinyOrderPushes.id, rejected.push.id)))[0]!.invoiceError).toContain("Rejeição 539");
     await database.db.update(tinyOrderPushes).set({ claimedUntil: null }).where(eq(tinyOrderPushes.id, rejected.push.id));

@@ -48,7 +48,17 @@ async function addListing(
   const now = new Date();
   const [row] = await database.db
     .insert(mlListings)
-    .values({ accountId: seller.mlAccountId, mlItemId: input.itemId, title: input.title, price: input.price, status: "active", sellerSku: input.sku, gtin: input.gtin ?? null, mlLastUpdated: now, fetchedAt: now })
+    .values({
+      accountId: seller.mlAccountId,
+      mlItemId: input.itemId,
+      title: input.title,
+      price: input.price,
+      status: "active",
+      sellerSku: input.sku,
+      gtin: input.gtin ?? null,
+      mlLastUpdated: now,
+      fetchedAt: now,
+    })
     .returning({ id: mlListings.id });
   for (const v of input.variations ?? []) {
     await database.db.insert(mlListingVariations).values({
@@ -286,7 +296,9 @@ describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
     await database.db.update(mlListings).set({ price: "24.50" }).where(eq(mlListings.mlItemId, simple));
     const [listing] = await database.db.select({ id: mlListings.id }).from(mlListings).where(eq(mlListings.mlItemId, varied));
     const v2 = varId();
-    await database.db.insert(mlListingVariations).values({ listingId: listing!.id, mlVariationId: v2, sellerSku: "PS-MEIA-2", price: "11.00", attributeCombinations: [{ id: "SIZE", name: "Tamanho", valueId: null, valueName: "2" }] });
+    await database.db
+      .insert(mlListingVariations)
+      .values({ listingId: listing!.id, mlVariationId: v2, sellerSku: "PS-MEIA-2", price: "11.00", attributeCombinations: [{ id: "SIZE", name: "Tamanho", valueId: null, valueName: "2" }] });
     await database.db.update(mlListingVariations).set({ price: "12.00" }).where(eq(mlListingVariations.mlVariationId, v1));
 
     sandbox.counters.reset();
@@ -306,7 +318,16 @@ describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
     const bare = itemId();
     const [v1, v2] = [varId(), varId()];
     await addListing(seller, { itemId: simple, title: "Prato", price: "30.00", sku: "PS-PRATO", gtin: gtins.prato });
-    await addListing(seller, { itemId: varied, title: "Bermuda", price: "80.00", sku: "PS-BERM", variations: [{ id: v1, sku: "PS-BERM-P", size: "P", gtin: gtins.bermudaP }, { id: v2, sku: "PS-BERM-M", size: "M" }] });
+    await addListing(seller, {
+      itemId: varied,
+      title: "Bermuda",
+      price: "80.00",
+      sku: "PS-BERM",
+      variations: [
+        { id: v1, sku: "PS-BERM-P", size: "P", gtin: gtins.bermudaP },
+        { id: v2, sku: "PS-BERM-M", size: "M" },
+      ],
+    });
     await addListing(seller, { itemId: bare, title: "Copo", price: "9.00", sku: "PS-COPO" });
     expect((await runSync(seller)).status).toBe("succeeded");
     // The seller typed a GTIN into Tiny for a product whose listing has none.
@@ -371,7 +392,10 @@ describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
     expect(run.counts).toMatchObject({ items: 1, manual: 1, created: 0, linked: 0 });
     expect(tinyWrites()).toBe(0);
     expect(bySku("PS-VELA")).toHaveLength(0);
-    const [link] = await database.db.select().from(tinyProductLinks).where(and(eq(tinyProductLinks.userId, seller.userId), eq(tinyProductLinks.mlItemId, item)));
+    const [link] = await database.db
+      .select()
+      .from(tinyProductLinks)
+      .where(and(eq(tinyProductLinks.userId, seller.userId), eq(tinyProductLinks.mlItemId, item)));
     expect(link).toMatchObject({ source: "manual", tinyProductId: chosen.id });
   });
 
@@ -406,10 +430,14 @@ describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
     const job = await queue.add("tinyerp.products.sync.schedule", { accountId: seller.tinyAccountId });
     await waitFor(async () => ((await job.getState()) === "completed" ? true : undefined), "the schedule fan-out", 20_000);
     expect((await queue.getJob(job.id!))!.returnvalue).toMatchObject({ accounts: 1, started: 1 });
-    const runs = await waitFor(async () => {
-      const rows = await database.db.select().from(tinyProductSyncRuns).where(eq(tinyProductSyncRuns.tinyAccountId, seller.tinyAccountId));
-      return rows.length === 1 && rows[0]!.status === "succeeded" ? rows : undefined;
-    }, "the scheduled run", 20_000);
+    const runs = await waitFor(
+      async () => {
+        const rows = await database.db.select().from(tinyProductSyncRuns).where(eq(tinyProductSyncRuns.tinyAccountId, seller.tinyAccountId));
+        return rows.length === 1 && rows[0]!.status === "succeeded" ? rows : undefined;
+      },
+      "the scheduled run",
+      20_000,
+    );
     expect(runs).toEqual([expect.objectContaining({ trigger: "schedule" })]);
     expect(bySku("PS-SCHED")).toHaveLength(1);
   });

@@ -39,7 +39,10 @@ describe("the company-wide Tiny quota (Redis)", () => {
     const prefix = `${resources.prefix}:tiny-quota:${uuidv7()}`;
     const a = caller(prefix, { burstPerSecond: 3, readsPerMinute: 5 });
     const b = caller(prefix, { burstPerSecond: 3, readsPerMinute: 5 });
-    const results = await Promise.all([...Array.from({ length: 4 }, () => outcome(a.acquire("111", "read", { maxWaitMs: 0 }))), ...Array.from({ length: 4 }, () => outcome(b.acquire("111", "read", { maxWaitMs: 0 })))]);
+    const results = await Promise.all([
+      ...Array.from({ length: 4 }, () => outcome(a.acquire("111", "read", { maxWaitMs: 0 }))),
+      ...Array.from({ length: 4 }, () => outcome(b.acquire("111", "read", { maxWaitMs: 0 }))),
+    ]);
     expect(results.filter((r) => r === "granted")).toHaveLength(3);
     expect(results.filter((r) => r.startsWith("limited:"))).toHaveLength(5);
     // Writes have their own budget, and another company its own.
@@ -135,8 +138,7 @@ describe("the client against the sandbox's real quota", () => {
     const started = performance.now();
     const outcomes = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        workers[i % 3]!.client
-          .forAccount(id)
+        workers[i % 3]!.client.forAccount(id)
           .listProducts({ limit: 1 })
           .then(
             () => "ok",

@@ -58,7 +58,8 @@ let skuCounter = 0;
 async function tinyProduct(stock: number): Promise<number> {
   return (await tinyControl<{ id: number }>("/products", { sku: `STK-${Date.now() % 1e6}-${++skuCounter}`, estoque: stock })).id;
 }
-const setTinyStock = (idProduto: number, quantidade: number, extra: { tipo?: "B" | "E" | "S"; deposito?: number } = {}) => tinyControl("/stock", { idProduto, quantidade, tipo: extra.tipo ?? "B", ...extra });
+const setTinyStock = (idProduto: number, quantidade: number, extra: { tipo?: "B" | "E" | "S"; deposito?: number } = {}) =>
+  tinyControl("/stock", { idProduto, quantidade, tipo: extra.tipo ?? "B", ...extra });
 
 const used = new Set<string>();
 /** Seeded listings the test has not used yet, active and outside User Products (their stock path is changeListing's own test). */
@@ -191,8 +192,27 @@ describe("sellable units from GET /estoque", () => {
   it("sums counted deposits only (never Tiny's root), keeps fractions and negatives for the floor, and reads the reservation-less 0 as the physical stock", () => {
     const at = new Date();
     // The Full deposit (desconsiderar) holds 50 that must never be sold from here.
-    expect(toStockReading(1, stock([[10, 2, 8, false], [50, 0, 50, true], [3.5, 0, 3.5, false]]), at)).toMatchObject({ physical: 13.5, reserved: 2, available: 11.5 });
-    expect(toStockReading(1, stock([[2, 5, -3, false], [1, 0, 1, false]]), at).available).toBe(-2);
+    expect(
+      toStockReading(
+        1,
+        stock([
+          [10, 2, 8, false],
+          [50, 0, 50, true],
+          [3.5, 0, 3.5, false],
+        ]),
+        at,
+      ),
+    ).toMatchObject({ physical: 13.5, reserved: 2, available: 11.5 });
+    expect(
+      toStockReading(
+        1,
+        stock([
+          [2, 5, -3, false],
+          [1, 0, 1, false],
+        ]),
+        at,
+      ).available,
+    ).toBe(-2);
     // Accounts without the reservation module: disponivel is a constant 0 beside a real saldo.
     expect(toStockReading(1, stock([[7, 0, 0, false]]), at).available).toBe(7);
     // Everything reserved is a real 0.
@@ -224,7 +244,11 @@ describe.sequential("Tiny stock → MercadoLibre listings", () => {
       webhooksOff();
     }
     // Only the linked variation moved; every other one kept its id and stock.
-    expect(mlItem(varied!.id).variations!.filter((v) => v.id !== variation.id).map((v) => [v.id, v.qty])).toEqual(untouched);
+    expect(
+      mlItem(varied!.id)
+        .variations!.filter((v) => v.id !== variation.id)
+        .map((v) => [v.id, v.qty]),
+    ).toEqual(untouched);
     expect(await linkOf(plain!.id)).toMatchObject({ mlPushedQuantity: target1, stockError: null });
     expect((await linkOf(varied!.id)).mlPushedQuantity).toBe(target2);
     const [level] = await database.db.select().from(tinyStockLevels).where(eq(tinyStockLevels.tinyProductId, p1));
@@ -296,7 +320,10 @@ describe.sequential("Tiny stock → MercadoLibre listings", () => {
     expect(mlItem(sold!.id).qty).toBe(8);
     const storeOrder = async (mlOrderId: number, status: string, quantity: number) => {
       const now = new Date();
-      const [row] = await database.db.insert(mlOrders).values({ accountId: seller.demoAccountId, mlOrderId, status, mlDateCreated: now, mlLastUpdated: now, fetchedAt: now }).returning({ id: mlOrders.id });
+      const [row] = await database.db
+        .insert(mlOrders)
+        .values({ accountId: seller.demoAccountId, mlOrderId, status, mlDateCreated: now, mlLastUpdated: now, fetchedAt: now })
+        .returning({ id: mlOrders.id });
       await database.db.insert(mlOrderItems).values({ orderId: row!.id, position: 0, mlItemId: sold!.id, quantity });
     };
     await storeOrder(order.id, "paid", 2);
@@ -330,7 +357,10 @@ describe.sequential("Tiny stock → MercadoLibre listings", () => {
     // One kit sold on ML: 2 components are gone, though Tiny still says 10 until it posts the sale.
     const now = new Date();
     const mlOrderId = 9_200_000_000 + Math.floor(Math.random() * 1e8);
-    const [row] = await database.db.insert(mlOrders).values({ accountId: seller.demoAccountId, mlOrderId, status: "paid", mlDateCreated: now, mlLastUpdated: now, fetchedAt: now }).returning({ id: mlOrders.id });
+    const [row] = await database.db
+      .insert(mlOrders)
+      .values({ accountId: seller.demoAccountId, mlOrderId, status: "paid", mlDateCreated: now, mlLastUpdated: now, fetchedAt: now })
+      .returning({ id: mlOrders.id });
     await database.db.insert(mlOrderItems).values({ orderId: row!.id, position: 0, mlItemId: kitListing!.id, quantity: 1 });
     await runJob("tinyerp.stock.sync", { accountId: seller.tinyAccountId, productIds: [component], trigger: "api" });
     expect(mlItem(componentListing!.id).qty).toBe(8);
@@ -341,10 +371,15 @@ describe.sequential("Tiny stock → MercadoLibre listings", () => {
     await importListing(seller.demoAccountId, DEMO_SELLER_ID, listing!.id);
     const product = await tinyProduct(10);
     // Linked long ago, so both sales below happened while the link existed.
-    await database.db.insert(tinyProductLinks).values({ userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlItemId: listing!.id, tinyProductId: product, source: "manual", linkedAt: new Date("2020-01-01T00:00:00Z") });
+    await database.db
+      .insert(tinyProductLinks)
+      .values({ userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlItemId: listing!.id, tinyProductId: product, source: "manual", linkedAt: new Date("2020-01-01T00:00:00Z") });
     const weekAgo = new Date(Date.now() - 7 * 24 * 3_600_000);
     const storeOldSale = async (mlOrderId: number, quantity: number) => {
-      const [row] = await database.db.insert(mlOrders).values({ accountId: seller.demoAccountId, mlOrderId, status: "paid", mlDateCreated: weekAgo, mlLastUpdated: weekAgo, fetchedAt: weekAgo }).returning({ id: mlOrders.id });
+      const [row] = await database.db
+        .insert(mlOrders)
+        .values({ accountId: seller.demoAccountId, mlOrderId, status: "paid", mlDateCreated: weekAgo, mlLastUpdated: weekAgo, fetchedAt: weekAgo })
+        .returning({ id: mlOrders.id });
       await database.db.insert(mlOrderItems).values({ orderId: row!.id, position: 0, mlItemId: listing!.id, quantity });
     };
     const failedPush = 9_100_000_000 + Math.floor(Math.random() * 1e8);
@@ -436,7 +471,8 @@ describe.sequential("Tiny stock → MercadoLibre listings", () => {
     for (let i = 0; i < 12; i++) products.push(await tinyProduct(i));
     // Links to listings this seller has none of in our data: read and refused, which is all the poll is about.
     for (const [i, id] of products.entries()) await link(`MLB9${Date.now() % 1e8}${i}`, id, null, { ...seller, ...owner });
-    const readAt = async () => new Map((await database.db.select().from(tinyStockLevels).where(eq(tinyStockLevels.accountId, owner.tinyAccountId))).map((l) => [l.tinyProductId, l.fetchedAt.getTime()]));
+    const readAt = async () =>
+      new Map((await database.db.select().from(tinyStockLevels).where(eq(tinyStockLevels.accountId, owner.tinyAccountId))).map((l) => [l.tinyProductId, l.fetchedAt.getTime()]));
 
     tinySandbox.counters.reset();
     await runJob("tinyerp.stock.poll", { accountId: owner.tinyAccountId });
@@ -458,7 +494,9 @@ describe.sequential("Tiny stock → MercadoLibre listings", () => {
     const all = await runJob("tinyerp.stock.sync", { accountId: owner.tinyAccountId, trigger: "api" });
     expect(all.returnvalue).toMatchObject({ outcome: "synced", products: 12, tinyReads: 12, refused: 12 });
     expect(estoqueReads()).toBe(12);
-    expect((await linkOf((await database.db.select().from(tinyProductLinks).where(eq(tinyProductLinks.tinyAccountId, owner.tinyAccountId)))[0]!.mlItemId)).stockError).toMatch(/not in this seller's ML data/);
+    expect((await linkOf((await database.db.select().from(tinyProductLinks).where(eq(tinyProductLinks.tinyAccountId, owner.tinyAccountId)))[0]!.mlItemId)).stockError).toMatch(
+      /not in this seller's ML data/,
+    );
   }, 60_000);
 
   it("registers the 5-minute poll on the realtime queue at start-up, beside the queue's other schedules", async () => {

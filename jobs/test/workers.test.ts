@@ -36,8 +36,7 @@ async function start(name: string, processors: Partial<Processors>, env: Record<
   return { running, queue, log };
 }
 
-const notification = (overrides: Record<string, unknown> = {}): Payload<"ml.webhook"> =>
-  mlNotificationWire.parse(orderNotification(overrides));
+const notification = (overrides: Record<string, unknown> = {}): Payload<"ml.webhook"> => mlNotificationWire.parse(orderNotification(overrides));
 
 const finished = (queue: Queue, jobId: string) =>
   waitFor(async () => {

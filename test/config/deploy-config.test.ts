@@ -16,8 +16,7 @@ function envFile(path: string): Record<string, string> {
   );
 }
 
-const wranglerVars = (env?: string) =>
-  unstable_readConfig({ config: "wrangler.toml", ...(env ? { env } : {}) }, { hideWarnings: true }).vars as Record<string, string>;
+const wranglerVars = (env?: string) => unstable_readConfig({ config: "wrangler.toml", ...(env ? { env } : {}) }, { hideWarnings: true }).vars as Record<string, string>;
 
 function refusedVariables(bindings: Record<string, string | undefined>): string[] {
   try {

@@ -85,14 +85,31 @@ const sandboxNotifications = () => sandbox<Array<{ id: string; topic: string; re
 async function expectProcessedExactlyOnce(orderIds: number[], timeoutMs = 90_000) {
   const resources = orderIds.map((id) => `/orders/${id}`);
   const sent = (await sandboxNotifications()).filter((n) => resources.includes(n.resource));
-  await waitFor(async () => {
+  await waitFor(
+    async () => {
+      const rows = await database.db
+        .select({ key: webhookEvents.notificationKey, status: webhookEvents.status })
+        .from(webhookEvents)
+        .where(
+          inArray(
+            webhookEvents.mlNotificationId,
+            sent.map((n) => n.id),
+          ),
+        );
+      return rows.length === sent.length && rows.every((r) => r.status === "processed") ? rows : undefined;
+    },
+    `${sent.length} notifications to be processed`,
+    timeoutMs,
+  ).catch(async (error: unknown) => {
     const rows = await database.db
-      .select({ key: webhookEvents.notificationKey, status: webhookEvents.status })
+      .select()
       .from(webhookEvents)
-      .where(inArray(webhookEvents.mlNotificationId, sent.map((n) => n.id)));
-    return rows.length === sent.length && rows.every((r) => r.status === "processed") ? rows : undefined;
-  }, `${sent.length} notifications to be processed`, timeoutMs).catch(async (error: unknown) => {
-    const rows = await database.db.select().from(webhookEvents).where(inArray(webhookEvents.mlNotificationId, sent.map((n) => n.id)));
+      .where(
+        inArray(
+          webhookEvents.mlNotificationId,
+          sent.map((n) => n.id),
+        ),
+      );
     const jobs = jobsProcess ?? stack.processes.jobs;
     throw new Error(
       `${(error as Error).message}; events: ${JSON.stringify(rows.map((r) => [r.topic, r.status, r.outcome, r.lastError]))}; ` +
@@ -120,7 +137,9 @@ describe("webhook pipeline through the local stack", () => {
     // created + paid arrived within the coalescing window: one GET for both.
     expect(((await counters()).counts["GET /orders/:id"] ?? 0) - before).toBe(1);
 
-    const events = await api<{ events: Array<{ topic: string; resource: string; status: string; traceId: string | null; outcome: string }> }>(`/webhooks/events?topic=orders_v2&account=${accountId}`, { token });
+    const events = await api<{ events: Array<{ topic: string; resource: string; status: string; traceId: string | null; outcome: string }> }>(`/webhooks/events?topic=orders_v2&account=${accountId}`, {
+      token,
+    });
     expect(events.status).toBe(200);
     const mine = events.body.events.filter((e) => e.resource.endsWith(String(order.id)));
     expect(mine).toHaveLength(2);

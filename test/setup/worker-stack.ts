@@ -39,7 +39,13 @@ export default async function setup(project: TestProject) {
   // Configured like the production app: one registered redirect URI and PKCE required.
   const ml = await startMlSandbox({ port: 0, seed: 7, listings: 30, orders: 10, redirectUris: ["http://api.test/ml/auth/callback"], requirePkce: true });
   // Quotas relaxed so the suite never trips them by accident; quota tests lower them through /_sandbox/quotas.
-  const tiny = await startTinySandbox({ port: 0, seed: 11, products: 40, redirectUris: ["http://api.test/tinyerp/auth/callback"], quotas: { readPerMinute: 10_000, writePerMinute: 10_000, burstPerSecond: null } });
+  const tiny = await startTinySandbox({
+    port: 0,
+    seed: 11,
+    products: 40,
+    redirectUris: ["http://api.test/tinyerp/auth/callback"],
+    quotas: { readPerMinute: 10_000, writePerMinute: 10_000, burstPerSecond: null },
+  });
   // Every Tiny API call the Worker makes goes through Prism with Tiny's published spec: a request
   // that breaks it fails the test that sent it (OAuth is Keycloak's, outside the spec: direct).
   const tinyGate = await startSpecGate(tiny.apiUrl);

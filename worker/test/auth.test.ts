@@ -3,8 +3,7 @@ import { timingDecoyHash } from "../../core/auth/passwords";
 import { api, freshIp, problemFields, registerUser } from "./support/api";
 
 describe("POST /auth/register", () => {
-  const register = (email: string, password: string) =>
-    api<Record<string, unknown>>("/auth/register", { method: "POST", json: { email, password, name: "Ana" }, ip: freshIp() });
+  const register = (email: string, password: string) => api<Record<string, unknown>>("/auth/register", { method: "POST", json: { email, password, name: "Ana" }, ip: freshIp() });
 
   it("creates the account with a normalised email; the session comes from logging in", async () => {
     const email = `Mixed.Case-${crypto.randomUUID()}@Example.COM`;
@@ -127,8 +126,7 @@ describe("POST /auth/login", () => {
 
   it("limits failures per client address, across emails, with 429", async () => {
     const ip = freshIp();
-    const attempt = (i: number) =>
-      api("/auth/login", { method: "POST", json: { email: `probe-${i}-${crypto.randomUUID()}@example.com`, password: "whatever" }, ip });
+    const attempt = (i: number) => api("/auth/login", { method: "POST", json: { email: `probe-${i}-${crypto.randomUUID()}@example.com`, password: "whatever" }, ip });
     // LOGIN_RATE_LIMIT_PER_IP is 6 in the test bindings.
     for (let i = 0; i < 6; i++) expect((await attempt(i)).status).toBe(401);
     const limited = await attempt(99);

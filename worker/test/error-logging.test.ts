@@ -18,7 +18,10 @@ it("an unexpected 5xx from a failed query logs Postgres' code, never the query o
   const app = createApp();
   // A real DrizzleQueryError, raised where a handler would meet it: its message quotes the email.
   app.get("/__test/failing-query", async (c) => {
-    await db.select().from(users).where(and(eq(users.email, email), eq(users.id, "not-a-uuid")));
+    await db
+      .select()
+      .from(users)
+      .where(and(eq(users.email, email), eq(users.id, "not-a-uuid")));
     return c.body(null, 204);
   });
   const lines: string[] = [];

@@ -66,9 +66,7 @@ describe("cross-cutting HTTP behaviour", () => {
   });
 
   it("publishes an OpenAPI 3.1 document generated from the route schemas", async () => {
-    const response = await api<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>(
-      "/openapi.json",
-    );
+    const response = await api<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>("/openapi.json");
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe("3.1.0");
     for (const path of ["/auth/register", "/auth/login", "/auth/refresh", "/auth/logout", "/auth/me", "/users/{id}", "/health"]) {

@@ -123,9 +123,7 @@ describe.sequential("connecting a MercadoLibre account through ML's redirects", 
     const session = await registerUser();
     const { state } = await startFlow(session);
     const injected = "Your account is locked, call +55 11 5555-0000";
-    const result = await followCallback(
-      `http://api.test/ml/auth/callback?state=${state}&error=${encodeURIComponent("server_error <b>call us</b>")}&error_description=${encodeURIComponent(injected)}`,
-    );
+    const result = await followCallback(`http://api.test/ml/auth/callback?state=${state}&error=${encodeURIComponent("server_error <b>call us</b>")}&error_description=${encodeURIComponent(injected)}`);
     expect(result).toMatchObject({ outcome: "error", error: "authorization_failed", status: "400", grant: null });
     expect(result.message).toBe("MercadoLibre did not authorize the connection; start again.");
     expect(result.dashboard.search).not.toMatch(/server_error|call|locked|5555/i);

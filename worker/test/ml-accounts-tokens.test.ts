@@ -19,9 +19,7 @@ describe.sequential("the token lifecycle inside the Worker", () => {
 
     // Each caller is its own request's services, as 20 concurrent Worker requests would be.
     const started = performance.now();
-    const results = await Promise.all(
-      Array.from({ length: 20 }, async () => (await testServices().ml()).tokens.getAccessToken(seeded.id)),
-    );
+    const results = await Promise.all(Array.from({ length: 20 }, async () => (await testServices().ml()).tokens.getAccessToken(seeded.id)));
     const elapsedMs = Math.round(performance.now() - started);
 
     const after = await tokenEndpointCalls();
@@ -54,9 +52,7 @@ describe.sequential("the token lifecycle inside the Worker", () => {
     const user = await registerUser();
     const seeded = await seedAccount(testServices(), user.user.id);
     const before = await tokenEndpointCalls();
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, () => api<{ status: string }>(`/ml/accounts/${seeded.id}/refresh`, { method: "POST", token: user.accessToken })),
-    );
+    const responses = await Promise.all(Array.from({ length: 20 }, () => api<{ status: string }>(`/ml/accounts/${seeded.id}/refresh`, { method: "POST", token: user.accessToken })));
     const after = await tokenEndpointCalls();
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
     expect(responses.every((r) => r.body.status === "active")).toBe(true);

@@ -84,10 +84,12 @@ function order(overrides: Record<string, unknown> = {}) {
     currency_id: "BRL",
     total_amount: 120.5,
     paid_amount: 120.5,
-    order_items: [{ item: { id: itemId(), title: "Camiseta", seller_sku: "CAM-1" }, quantity: 2, unit_price: 60.25, full_unit_price: 60.25, sale_fee: 7.1, currency_id: "BRL", listing_type_id: "gold_pro" }],
+    order_items: [
+      { item: { id: itemId(), title: "Camiseta", seller_sku: "CAM-1" }, quantity: 2, unit_price: 60.25, full_unit_price: 60.25, sale_fee: 7.1, currency_id: "BRL", listing_type_id: "gold_pro" },
+    ],
     payments: [{ id: id + 7, status: "approved", transaction_amount: 120.5, total_paid_amount: 120.5, installments: 1 }],
     buyer: { id: 520_000_000 + orderSeq, nickname: `COMPRADOR_${orderSeq}` },
-    shipping: { id: 77_000_000_000 + id % 1_000_000 },
+    shipping: { id: 77_000_000_000 + (id % 1_000_000) },
     tags: ["paid"],
     ...overrides,
   };
@@ -107,10 +109,27 @@ beforeAll(async () => {
   }
   await services.transaction((tx) =>
     upsertListing(
-    tx,
-    accountId,
-    toListingRow(soldBy(accountId, item({ title: "Tênis com variações", variations: [{ id: 990_000_000_001, price: 200, available_quantity: 3, attributes: [{ id: "SELLER_SKU", value_name: "TEN-VAR-42" }], attribute_combinations: [{ id: "SIZE", name: "Tamanho", value_name: "42" }] }] })), fetchedAt),
-  ),
+      tx,
+      accountId,
+      toListingRow(
+        soldBy(
+          accountId,
+          item({
+            title: "Tênis com variações",
+            variations: [
+              {
+                id: 990_000_000_001,
+                price: 200,
+                available_quantity: 3,
+                attributes: [{ id: "SELLER_SKU", value_name: "TEN-VAR-42" }],
+                attribute_combinations: [{ id: "SIZE", name: "Tamanho", value_name: "42" }],
+              },
+            ],
+          }),
+        ),
+        fetchedAt,
+      ),
+    ),
   );
   for (let i = 0; i < 5; i++) await services.transaction((tx) => upsertListing(tx, strangerAccountId, toListingRow(soldBy(strangerAccountId, item({ title: `Alheio ${i} azul` })), fetchedAt)));
 });
@@ -169,7 +188,11 @@ describe("auth and tenant isolation", () => {
 
 describe("sync runs", () => {
   it("starts one run per account and kind, hands it to QStash, and answers 409 with the live run's id", async () => {
-    const first = await api<{ run: { id: string; status: string; kind: string }; jobId: string }>(`/ml/accounts/${live.id}/sync`, { method: "POST", json: { kind: "listings" }, token: owner.accessToken });
+    const first = await api<{ run: { id: string; status: string; kind: string }; jobId: string }>(`/ml/accounts/${live.id}/sync`, {
+      method: "POST",
+      json: { kind: "listings" },
+      token: owner.accessToken,
+    });
     expect(first.status, JSON.stringify(first.body)).toBe(202);
     expect(first.body.run).toMatchObject({ status: "queued", kind: "listings" });
     const second = await api<{ runId: string; code: string }>(`/ml/accounts/${live.id}/sync`, { method: "POST", json: { kind: "all" }, token: owner.accessToken });
@@ -204,7 +227,9 @@ describe("sync runs", () => {
   });
 
   it("turns concurrent requests into exactly one run", async () => {
-    const answers = await Promise.all(Array.from({ length: 6 }, () => api<{ run?: { id: string }; runId?: string }>(`/ml/accounts/${live.id}/sync`, { method: "POST", json: { kind: "orders" }, token: owner.accessToken })));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => api<{ run?: { id: string }; runId?: string }>(`/ml/accounts/${live.id}/sync`, { method: "POST", json: { kind: "orders" }, token: owner.accessToken })),
+    );
     const created = answers.filter((a) => a.status === 202);
     expect(created).toHaveLength(1);
     const runId = created[0]!.body.run!.id;
@@ -288,28 +313,49 @@ describe("orders, questions, claims, shipments", () => {
   beforeAll(async () => {
     for (let i = 0; i < 12; i++) orders.push(order({ status: i % 4 === 0 ? "cancelled" : "paid" }));
     for (const o of orders) await services.transaction((tx) => upsertOrder(tx, accountId, toOrderRow(soldBy(accountId, o), new Date())));
-    await upsertShipment(services.db, accountId, toShipmentRow(soldBy(accountId, { id: orders[1]!.shipping.id, status: "ready_to_ship", substatus: "ready_to_print", logistic: { mode: "me2", type: "drop_off" }, tracking_number: null, last_updated: minutesAgo(2) }), new Date()));
+    await upsertShipment(
+      services.db,
+      accountId,
+      toShipmentRow(
+        soldBy(accountId, {
+          id: orders[1]!.shipping.id,
+          status: "ready_to_ship",
+          substatus: "ready_to_print",
+          logistic: { mode: "me2", type: "drop_off" },
+          tracking_number: null,
+          last_updated: minutesAgo(2),
+        }),
+        new Date(),
+      ),
+    );
   });
 
   it("lists newest first with filters and a stable cursor, and shows one with items, payments and shipment", async () => {
     const all: number[] = [];
     let cursor: string | null = null;
     do {
-      const page: { status: number; body: { items: { mlOrderId: number }[]; nextCursor: string | null } } = await api(`/ml/orders?account=${accountId}&limit=5${cursor ? `&cursor=${cursor}` : ""}`, { token: owner.accessToken });
+      const page: { status: number; body: { items: { mlOrderId: number }[]; nextCursor: string | null } } = await api(`/ml/orders?account=${accountId}&limit=5${cursor ? `&cursor=${cursor}` : ""}`, {
+        token: owner.accessToken,
+      });
       all.push(...page.body.items.map((o) => o.mlOrderId));
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(all).toEqual(orders.map((o) => o.id));
     const cancelled = await api<{ items: unknown[] }>(`/ml/orders?account=${accountId}&status=cancelled`, { token: owner.accessToken });
     expect(cancelled.body.items).toHaveLength(3);
-    const ranged = await api<{ items: { mlOrderId: number }[] }>(`/ml/orders?account=${accountId}&from=${encodeURIComponent(minutesAgo(35))}&to=${encodeURIComponent(minutesAgo(15))}`, { token: owner.accessToken });
+    const ranged = await api<{ items: { mlOrderId: number }[] }>(`/ml/orders?account=${accountId}&from=${encodeURIComponent(minutesAgo(35))}&to=${encodeURIComponent(minutesAgo(15))}`, {
+      token: owner.accessToken,
+    });
     expect(ranged.body.items.length).toBeGreaterThanOrEqual(2);
     const byBuyer = await api<{ items: { mlOrderId: number }[] }>(`/ml/orders?buyer=${orders[2]!.buyer.id}`, { token: owner.accessToken });
     expect(byBuyer.body.items.map((o) => o.mlOrderId)).toEqual([orders[2]!.id]);
     const bad = await api(`/ml/orders?from=yesterday&limit=0`, { token: owner.accessToken });
     expect(problemFields(bad.body).sort()).toEqual(["query.from", "query.limit"]);
 
-    const detail = await api<{ items: { sellerSku: string; quantity: number }[]; payments: { status: string }[]; shipment: { status: string; labelAvailable: boolean } | null }>(`/ml/orders/${orders[1]!.id}`, { token: owner.accessToken });
+    const detail = await api<{ items: { sellerSku: string; quantity: number }[]; payments: { status: string }[]; shipment: { status: string; labelAvailable: boolean } | null }>(
+      `/ml/orders/${orders[1]!.id}`,
+      { token: owner.accessToken },
+    );
     expect(detail.status).toBe(200);
     expect(detail.body.items).toEqual([expect.objectContaining({ sellerSku: "CAM-1", quantity: 2 })]);
     expect(detail.body.payments).toEqual([expect.objectContaining({ status: "approved" })]);
@@ -319,8 +365,26 @@ describe("orders, questions, claims, shipments", () => {
 
   it("lists questions unanswered first and answers one on ML, storing the answer", async () => {
     const base = 15_000_000_000 + Math.floor(Math.random() * 1e6) * 10;
-    await upsertQuestion(services.db, accountId, toQuestionRow(soldBy(accountId, { id: base + 1, item_id: itemId(), status: "ANSWERED", text: "newest but answered", date_created: minutesAgo(1), answer: { text: "sim", status: "ACTIVE", date_created: minutesAgo(0) } }), new Date()));
-    await upsertQuestion(services.db, accountId, toQuestionRow(soldBy(accountId, { id: base + 2, item_id: itemId(), status: "UNANSWERED", text: "older, open", date_created: minutesAgo(50) }), new Date()));
+    await upsertQuestion(
+      services.db,
+      accountId,
+      toQuestionRow(
+        soldBy(accountId, {
+          id: base + 1,
+          item_id: itemId(),
+          status: "ANSWERED",
+          text: "newest but answered",
+          date_created: minutesAgo(1),
+          answer: { text: "sim", status: "ACTIVE", date_created: minutesAgo(0) },
+        }),
+        new Date(),
+      ),
+    );
+    await upsertQuestion(
+      services.db,
+      accountId,
+      toQuestionRow(soldBy(accountId, { id: base + 2, item_id: itemId(), status: "UNANSWERED", text: "older, open", date_created: minutesAgo(50) }), new Date()),
+    );
     const list = await api<{ items: { mlQuestionId: number; status: string }[] }>(`/ml/questions?account=${accountId}`, { token: owner.accessToken });
     expect(list.body.items.map((q) => q.status)).toEqual(["UNANSWERED", "ANSWERED"]);
 
@@ -342,7 +406,16 @@ describe("orders, questions, claims, shipments", () => {
   });
 
   it("lists claims", async () => {
-    const claim = { id: 5_400_000_000 + Math.floor(Math.random() * 1e6), status: "opened", resource: "order", resource_id: orders[3]!.id, type: "mediations", stage: "claim", date_created: minutesAgo(5), last_updated: minutesAgo(5) };
+    const claim = {
+      id: 5_400_000_000 + Math.floor(Math.random() * 1e6),
+      status: "opened",
+      resource: "order",
+      resource_id: orders[3]!.id,
+      type: "mediations",
+      stage: "claim",
+      date_created: minutesAgo(5),
+      last_updated: minutesAgo(5),
+    };
     await upsertClaim(services.db, accountId, toClaimRow(soldBy(accountId, claim), new Date()));
     const claims = await api<{ items: { mlClaimId: number; status: string }[] }>(`/ml/claims?account=${accountId}&status=opened`, { token: owner.accessToken });
     expect(claims.body.items.map((c) => c.mlClaimId)).toContain(claim.id);

@@ -55,7 +55,15 @@ describe("when Upstash cannot be reached", () => {
     const user = await registerUser();
     const newEmail = `down-${crypto.randomUUID()}@example.com`;
     const json = (body: unknown) => ({ method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" }, ip: freshIp(), bindings: upstashDown });
-    const mlNotification = { _id: crypto.randomUUID(), resource: "/orders/2000000001", user_id: 1, topic: "orders_v2", application_id: Number(stack.ML_APP_ID), attempts: 1, sent: new Date().toISOString() };
+    const mlNotification = {
+      _id: crypto.randomUUID(),
+      resource: "/orders/2000000001",
+      user_id: 1,
+      topic: "orders_v2",
+      application_id: Number(stack.ML_APP_ID),
+      attempts: 1,
+      sent: new Date().toISOString(),
+    };
     const calls: Record<string, Promise<ApiResponse>> = {
       login: api("/auth/login", json({ email: user.user.email, password: user.password })),
       register: api("/auth/register", json({ email: newEmail, password: "long enough pw" })),

@@ -181,10 +181,16 @@ describe.sequential("POST /tinyerp/customers/sync", () => {
     expect(waiting.status).toBe(409);
     expect(await tinyContactsWithCode(`ML-${buyerId}`)).toHaveLength(0);
 
-    await s.services.db.update(tinyBuyerContacts).set({ claimToken: null, claimedUntil: null }).where(eq(tinyBuyerContacts.contactKey, `code:ML-${buyerId}`));
+    await s.services.db
+      .update(tinyBuyerContacts)
+      .set({ claimToken: null, claimedUntil: null })
+      .where(eq(tinyBuyerContacts.contactKey, `code:ML-${buyerId}`));
     const created = await sync(s, buyerId);
     expect(created.status).toBe(201);
-    const [row] = await s.services.db.select().from(tinyBuyerContacts).where(and(eq(tinyBuyerContacts.tinyAccountId, s.tinyAccountId), eq(tinyBuyerContacts.contactKey, `code:ML-${buyerId}`)));
+    const [row] = await s.services.db
+      .select()
+      .from(tinyBuyerContacts)
+      .where(and(eq(tinyBuyerContacts.tinyAccountId, s.tinyAccountId), eq(tinyBuyerContacts.contactKey, `code:ML-${buyerId}`)));
     expect(row).toMatchObject({ tinyContactId: created.body.tinyContact.id, claimToken: null });
     const pushed = await push(s, (await mlOrder(s, { buyer: { id: buyerId } })).mlOrderId);
     expect(pushed.tinyContactId).toBe(created.body.tinyContact.id);

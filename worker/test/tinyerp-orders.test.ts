@@ -38,16 +38,30 @@ async function seller(options: { linkSecond?: boolean } = {}) {
   const products = await sandboxProducts();
   await services.db.insert(tinyProductLinks).values({ userId: user.user.id, tinyAccountId: account.id, mlItemId: listings.simple, tinyProductId: products.get("SKU-1")!, source: "manual" });
   if (options.linkSecond !== false) {
-    await services.db
-      .insert(tinyProductLinks)
-      .values({ userId: user.user.id, tinyAccountId: account.id, mlItemId: listings.withVariations, mlVariationId: listings.variationIds[0]!, tinyProductId: products.get("SKU-2")!, source: "manual" });
+    await services.db.insert(tinyProductLinks).values({
+      userId: user.user.id,
+      tinyAccountId: account.id,
+      mlItemId: listings.withVariations,
+      mlVariationId: listings.variationIds[0]!,
+      tinyProductId: products.get("SKU-2")!,
+      source: "manual",
+    });
   }
   const mlOrderId = 3_000_000_000_000 + Math.floor(Math.random() * 1e12);
   const now = new Date();
   const buyerId = 100_000_000 + Math.floor(Math.random() * 1e8);
   const [order] = await services.db
     .insert(mlOrders)
-    .values({ accountId: listings.mlAccountId, mlOrderId, status: "paid", buyerId, buyer: { id: buyerId, nickname: "COMPRADOR", firstName: "Ana", lastName: "Souza" }, mlDateCreated: now, mlLastUpdated: now, fetchedAt: now })
+    .values({
+      accountId: listings.mlAccountId,
+      mlOrderId,
+      status: "paid",
+      buyerId,
+      buyer: { id: buyerId, nickname: "COMPRADOR", firstName: "Ana", lastName: "Souza" },
+      mlDateCreated: now,
+      mlLastUpdated: now,
+      fetchedAt: now,
+    })
     .returning({ id: mlOrders.id });
   await services.db.insert(mlOrderItems).values([
     { orderId: order!.id, position: 0, mlItemId: listings.simple, sellerSku: "SKU-1", quantity: 1, unitPrice: "30.00" },
@@ -166,9 +180,14 @@ describe.sequential("POST /tinyerp/orders and GET /tinyerp/orders/{id}", () => {
 
     const services = testServices();
     const products = await sandboxProducts();
-    await services.db
-      .insert(tinyProductLinks)
-      .values({ userId: user.user.id, tinyAccountId: account.id, mlItemId: listings.withVariations, mlVariationId: listings.variationIds[0]!, tinyProductId: products.get("SKU-2")!, source: "manual" });
+    await services.db.insert(tinyProductLinks).values({
+      userId: user.user.id,
+      tinyAccountId: account.id,
+      mlItemId: listings.withVariations,
+      mlVariationId: listings.variationIds[0]!,
+      tinyProductId: products.get("SKU-2")!,
+      source: "manual",
+    });
     const resent = await api<PushDto>(`/tinyerp/orders/${failed.body.id}/resend`, { method: "POST", token: user.accessToken });
     expect(resent.status).toBe(200);
     expect(resent.body).toMatchObject({ id: failed.body.id, status: "created", failureReasons: [] });
@@ -184,7 +203,9 @@ describe.sequential("POST /tinyerp/orders and GET /tinyerp/orders/{id}", () => {
   it("a refused invoice is on the error list with Tiny's reason; resend emits it", async () => {
     const { user, account, mlOrderId } = await seller();
     await testServices().db.update(tinyAccounts).set({ invoiceOnPaid: true }).where(eq(tinyAccounts.id, account.id));
-    await sandbox("/_sandbox/faults", { json: { rule: { match: { method: "POST", path: "/public-api/v3/notas/*/emitir" }, extra: { sefazRejeicao: "Rejeição 225: Falha no Schema XML" }, times: 1 } } });
+    await sandbox("/_sandbox/faults", {
+      json: { rule: { match: { method: "POST", path: "/public-api/v3/notas/*/emitir" }, extra: { sefazRejeicao: "Rejeição 225: Falha no Schema XML" }, times: 1 } },
+    });
     const pushed = await api<PushDto>("/tinyerp/orders", { method: "POST", token: user.accessToken, json: { mlOrderId } });
     expect(pushed.body.status).toBe("created");
     expect(pushed.body.invoice).toMatchObject({ situation: 5, key: null });

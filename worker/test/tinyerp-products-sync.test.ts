@@ -4,7 +4,6 @@ import { problemFields, registerUser } from "./support/api";
 import { published } from "./support/qstash";
 import { api, seedAccount, testServices } from "./support/tiny";
 
-
 describe("POST /tinyerp/products/sync", () => {
   it("wants a session on both endpoints", async () => {
     expect((await api("/tinyerp/products/sync", { method: "POST", json: {} })).status).toBe(401);

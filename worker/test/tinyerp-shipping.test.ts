@@ -115,7 +115,10 @@ describe.sequential("GET /tinyerp/orders/{id}/shipping-label", () => {
 
     const fullShipmentId = 90_000_000_000 + Math.floor(Math.random() * 1e9);
     await upsertShipment(s.services.db, s.mlAccountId, {
-      ...toShipmentRow({ id: fullShipmentId, sender_id: s.mlUserId, status: "ready_to_ship", substatus: "ready_to_print", logistic: { mode: "me2", type: "fulfillment" }, last_updated: new Date().toISOString() }, new Date()),
+      ...toShipmentRow(
+        { id: fullShipmentId, sender_id: s.mlUserId, status: "ready_to_ship", substatus: "ready_to_print", logistic: { mode: "me2", type: "fulfillment" }, last_updated: new Date().toISOString() },
+        new Date(),
+      ),
     });
     const full = await mlOrder(s, { shippingId: fullShipmentId });
     const fullLabel = await label(s, (await push(s, full.mlOrderId)).id);

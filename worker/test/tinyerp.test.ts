@@ -439,10 +439,9 @@ describe.sequential("Tiny ERP", () => {
       const ml = await seedListings(services, user.user.id);
       const products = await sandboxProducts();
 
-      const initial = await api<{ items: unknown[]; unlinked: Array<{ mlItemId: string; mlVariationId: number | null; sellerSku: string | null }>; unlinkedTotal: number }>(
-        "/tinyerp/product-links",
-        { token: user.accessToken },
-      );
+      const initial = await api<{ items: unknown[]; unlinked: Array<{ mlItemId: string; mlVariationId: number | null; sellerSku: string | null }>; unlinkedTotal: number }>("/tinyerp/product-links", {
+        token: user.accessToken,
+      });
       expect(initial.status).toBe(200);
       expect(initial.body.items).toEqual([]);
       expect(initial.body.unlinkedTotal).toBe(3);
@@ -478,7 +477,12 @@ describe.sequential("Tiny ERP", () => {
       const corrected = await api<{ items: Array<{ result: string; link: { tinyProductId: number } | null }> }>("/tinyerp/product-links", {
         method: "PUT",
         token: user.accessToken,
-        json: { links: [{ mlItemId: ml.simple, tinyAccountId: account.id, tinyProductId: products.get("SKU-5") }, { mlItemId: ml.withVariations, mlVariationId: ml.variationIds[0], tinyAccountId: account.id, tinyProductId: null }] },
+        json: {
+          links: [
+            { mlItemId: ml.simple, tinyAccountId: account.id, tinyProductId: products.get("SKU-5") },
+            { mlItemId: ml.withVariations, mlVariationId: ml.variationIds[0], tinyAccountId: account.id, tinyProductId: null },
+          ],
+        },
       });
       expect(corrected.body.items.map((i) => i.result)).toEqual(["linked", "unlinked"]);
       expect(corrected.body.items[0]!.link!.tinyProductId).toBe(products.get("SKU-5"));

@@ -49,12 +49,7 @@ const badTokens: Record<string, () => Promise<string | undefined>> = {
   },
   "alg none": async () => {
     const { sub, sid } = await claimsOf(session.accessToken);
-    return new UnsecuredJWT({ sub, sid })
-      .setIssuer(bindings.JWT_ISSUER!)
-      .setAudience(bindings.JWT_AUDIENCE!)
-      .setIssuedAt()
-      .setExpirationTime("10m")
-      .encode();
+    return new UnsecuredJWT({ sub, sid }).setIssuer(bindings.JWT_ISSUER!).setAudience(bindings.JWT_AUDIENCE!).setIssuedAt().setExpirationTime("10m").encode();
   },
   "wrong audience": async () => {
     const { sub, sid } = await claimsOf(session.accessToken);

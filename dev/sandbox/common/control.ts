@@ -82,9 +82,7 @@ export function mountCommonControl(app: Hono, parts: CommonControlParts, prefix 
   }
 
   if (counters) {
-    app.get(`${prefix}/counters`, (c) =>
-      c.json({ total: counters.total(), counts: counters.counts(), detail: counters.snapshot() }),
-    );
+    app.get(`${prefix}/counters`, (c) => c.json({ total: counters.total(), counts: counters.counts(), detail: counters.snapshot() }));
     app.delete(`${prefix}/counters`, (c) => {
       counters.reset();
       return c.json({ total: 0, counts: {}, detail: {} });

@@ -26,9 +26,7 @@ export async function createSnapshotStore(opts: SnapshotStoreOptions): Promise<S
   // An idle connection killed by the server (restart, DROP DATABASE ... FORCE) must not crash the
   // sandbox; the next query simply opens a new one.
   pool.on("error", (err) => console.warn("[sandbox] snapshot db connection lost:", err.message));
-  await pool.query(
-    `CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, state jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
-  );
+  await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, state jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`);
   return {
     async load<T>() {
       const res = await pool.query<{ state: T }>(`SELECT state FROM ${table} WHERE name = $1`, [opts.name]);

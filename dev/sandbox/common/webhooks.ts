@@ -141,11 +141,14 @@ export function createWebhookDeliverer(opts: WebhookDelivererOptions = {}): Webh
 
   function schedule(fn: () => void, realMs: number): void {
     if (closed) return;
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-      checkIdle();
-    }, Math.max(0, realMs));
+    const t = setTimeout(
+      () => {
+        timers.delete(t);
+        fn();
+        checkIdle();
+      },
+      Math.max(0, realMs),
+    );
     timers.add(t);
   }
 

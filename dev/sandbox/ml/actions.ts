@@ -77,7 +77,10 @@ export function createOrder(ctx: MlContext, input: CreateOrderInput): OrderRec {
   }
   let variationId: number | null = null;
   if (item.variations && item.variations.length > 0) {
-    const v = input.variationId !== undefined ? item.variations.find((x) => x.id === input.variationId) : state.rng.pick(item.variations.filter((x) => x.qty > 0).length > 0 ? item.variations.filter((x) => x.qty > 0) : item.variations);
+    const v =
+      input.variationId !== undefined
+        ? item.variations.find((x) => x.id === input.variationId)
+        : state.rng.pick(item.variations.filter((x) => x.qty > 0).length > 0 ? item.variations.filter((x) => x.qty > 0) : item.variations);
     if (!v) throw new ActionError(404, `variation ${input.variationId} not found on ${item.id}`);
     variationId = v.id;
   }

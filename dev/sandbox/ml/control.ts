@@ -33,9 +33,7 @@ const schemas = {
   callback: z.object({
     url: z.string().url().nullable().optional(),
     topics: z.array(z.string()).nullable().optional(),
-    variants: z
-      .object({ idKeyAsId: z.number().min(0).max(1).optional(), userIdAsString: z.number().min(0).max(1).optional(), resourceWithoutSlash: z.number().min(0).max(1).optional() })
-      .optional(),
+    variants: z.object({ idKeyAsId: z.number().min(0).max(1).optional(), userIdAsString: z.number().min(0).max(1).optional(), resourceWithoutSlash: z.number().min(0).max(1).optional() }).optional(),
   }),
   order: z.object({
     seller_id: id.optional(),
@@ -47,7 +45,14 @@ const schemas = {
   }),
   cancel: z.object({ group: z.string().optional(), code: z.string().optional(), description: z.string().optional(), requested_by: z.string().optional() }),
   partial: z.object({ fields: z.array(z.enum(PARTIAL_FIELDS)).min(1).optional() }),
-  item: z.object({ seller_id: id.optional(), title: z.string().max(60).optional(), price: z.number().positive().optional(), available_quantity: z.number().int().min(0).optional(), sku: z.string().optional(), user_product: z.boolean().optional() }),
+  item: z.object({
+    seller_id: id.optional(),
+    title: z.string().max(60).optional(),
+    price: z.number().positive().optional(),
+    available_quantity: z.number().int().min(0).optional(),
+    sku: z.string().optional(),
+    user_product: z.boolean().optional(),
+  }),
   itemPatch: z.object({
     available_quantity: z.number().int().min(0).optional(),
     price: z.number().positive().optional(),
@@ -109,7 +114,16 @@ export function registerMlControl(app: Hono, ctx: MlContext, hooks: MlControlHoo
       params: s.params,
       app: { app_id: ctx.config.appId, access_token_ttl_seconds: ctx.config.accessTokenTtlSeconds, require_pkce: ctx.config.requirePkce },
       sellers: [DEMO_SELLER_ID, SECOND_SELLER_ID].map((sid) => ({ id: sid, nickname: s.users.get(sid)?.nickname, listings: s.sellerItems.get(sid)?.length ?? 0 })),
-      counts: { users: s.users.size, items: s.items.size, orders: s.orders.size, shipments: s.shipments.size, questions: s.questions.size, claims: s.claims.size, missed_feeds: s.missedFeeds.length, notifications: s.notifications.length },
+      counts: {
+        users: s.users.size,
+        items: s.items.size,
+        orders: s.orders.size,
+        shipments: s.shipments.size,
+        questions: s.questions.size,
+        claims: s.claims.size,
+        missed_feeds: s.missedFeeds.length,
+        notifications: s.notifications.length,
+      },
       callback: s.callback,
       now: new Date(ctx.clock.now()).toISOString(),
     });
@@ -127,9 +141,7 @@ export function registerMlControl(app: Hono, ctx: MlContext, hooks: MlControlHoo
     return c.json({ seeded: true, params: ctx.state.params });
   });
 
-  app.get(`${P}/users`, (c) =>
-    c.json([...ctx.state.users.values()].map((u) => ({ id: u.id, nickname: u.nickname, kind: u.kind, email: u.email }))),
-  );
+  app.get(`${P}/users`, (c) => c.json([...ctx.state.users.values()].map((u) => ({ id: u.id, nickname: u.nickname, kind: u.kind, email: u.email }))));
 
   app.post(`${P}/tokens`, async (c) => {
     const body = await readJson(c, schemas.userRef);
@@ -146,7 +158,11 @@ export function registerMlControl(app: Hono, ctx: MlContext, hooks: MlControlHoo
     const now = ctx.clock.now();
     let expired = 0;
     for (const t of ctx.state.accessTokens.values()) {
-      if ((body.data.access_token && t.token === body.data.access_token) || (body.data.user_id !== undefined && t.userId === body.data.user_id) || (!body.data.access_token && body.data.user_id === undefined)) {
+      if (
+        (body.data.access_token && t.token === body.data.access_token) ||
+        (body.data.user_id !== undefined && t.userId === body.data.user_id) ||
+        (!body.data.access_token && body.data.user_id === undefined)
+      ) {
         t.expires = Math.min(t.expires, now);
         expired++;
       }
@@ -195,7 +211,11 @@ export function registerMlControl(app: Hono, ctx: MlContext, hooks: MlControlHoo
     const d = body.data;
     return run(
       c,
-      () => renderOrder(createOrder(ctx, { sellerId: d.seller_id ?? DEMO_SELLER_ID, itemId: d.item_id, variationId: d.variation_id, quantity: d.quantity, buyerId: d.buyer_id, status: d.status }), ctx.state.users),
+      () =>
+        renderOrder(
+          createOrder(ctx, { sellerId: d.seller_id ?? DEMO_SELLER_ID, itemId: d.item_id, variationId: d.variation_id, quantity: d.quantity, buyerId: d.buyer_id, status: d.status }),
+          ctx.state.users,
+        ),
       201,
     );
   });

@@ -12,8 +12,7 @@ export function oauthError(c: Context, status: ContentfulStatusCode, error: stri
   return c.json({ error_description: description, error, status, cause: [] }, status);
 }
 
-export const INVALID_GRANT_DESCRIPTION =
-  "Error validating grant. Your authorization code or refresh token may be expired or it was already used";
+export const INVALID_GRANT_DESCRIPTION = "Error validating grant. Your authorization code or refresh token may be expired or it was already used";
 
 export function forbidden(c: Context): Response {
   return c.json({ status: 403, error: "access_denied", message: "access to the requested resource is forbidden", code: "FORBIDDEN" }, 403);

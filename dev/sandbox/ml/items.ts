@@ -57,8 +57,7 @@ function sortItems(ctx: MlContext, ids: string[], order: string): string[] {
   if (order === "stop_time_asc" || order === "start_time_asc") return ids;
   if (order === "stop_time_desc" || order === "start_time_desc") return [...ids].reverse();
   const items = ctx.state.items;
-  const key: (it: ItemRec) => number =
-    order.startsWith("price") ? (it) => it.price : order.startsWith("available_quantity") ? (it) => it.qty : (it) => it.updated;
+  const key: (it: ItemRec) => number = order.startsWith("price") ? (it) => it.price : order.startsWith("available_quantity") ? (it) => it.qty : (it) => it.updated;
   const dir = order.endsWith("_desc") ? -1 : 1;
   return [...ids].sort((a, b) => dir * (key(items.get(a) as ItemRec) - key(items.get(b) as ItemRec)));
 }
@@ -91,9 +90,7 @@ function itemsSearch(ctx: MlContext, c: Context): Response {
   if (q.search_type === "scan" || q.scroll_id) {
     if (q.offset !== undefined) return badRequest(c, "offset is not allowed with search_type=scan; use scroll_id to page", "bad_request");
     try {
-      const page = q.scroll_id
-        ? readScroll(ctx, q.scroll_id, "items", sellerId, limit)
-        : createScroll(ctx, "items", sellerId, sortItems(ctx, filterItems(ctx, sellerId, q), order), limit);
+      const page = q.scroll_id ? readScroll(ctx, q.scroll_id, "items", sellerId, limit) : createScroll(ctx, "items", sellerId, sortItems(ctx, filterItems(ctx, sellerId, q), order), limit);
       return c.json({ ...base, scroll_id: page.scrollId, paging: { limit, total: page.total }, results: page.results, orders, available_orders: availableOrders });
     } catch (err) {
       if (err instanceof ScrollError) return badRequest(c, err.message, err.code);
@@ -104,10 +101,7 @@ function itemsSearch(ctx: MlContext, c: Context): Response {
   const offset = parseIntParam(q.offset, 0);
   if (offset === null || offset < 0) return badRequest(c, "Invalid offset parameter");
   if (offset + limit > ITEMS_SEARCH_MAX_OFFSET) {
-    return badRequest(
-      c,
-      `Invalid limit and offset values. The maximum offset + limit allowed is ${ITEMS_SEARCH_MAX_OFFSET}; use search_type=scan to retrieve more results.`,
-    );
+    return badRequest(c, `Invalid limit and offset values. The maximum offset + limit allowed is ${ITEMS_SEARCH_MAX_OFFSET}; use search_type=scan to retrieve more results.`);
   }
   const ids = sortItems(ctx, filterItems(ctx, sellerId, q), order);
   return c.json({ ...base, paging: { limit, offset, total: ids.length }, results: ids.slice(offset, offset + limit), orders, available_orders: availableOrders });
@@ -117,7 +111,10 @@ function multiget(ctx: MlContext, c: Context): Response {
   const caller = optionalUser(ctx, c);
   if (caller instanceof Response) return caller;
   const raw = c.req.queries("ids") ?? [];
-  const ids = raw.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
+  const ids = raw
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (ids.length === 0) return badRequest(c, "ids parameter is required");
   if (ids.length > MULTIGET_MAX_IDS) return badRequest(c, `Too many ids requested. The maximum allowed is ${MULTIGET_MAX_IDS}.`);
   const attributes = c.req.query("attributes");
@@ -248,8 +245,14 @@ function applyVariations(ctx: MlContext, item: ItemRec, input: VariationInput[],
       pictureIds: v.picture_ids ?? null,
     });
   }
-  const keys = next.map((v) => v.combos.map((a) => `${a.id}=${a.value_name}`).sort().join("|"));
-  if (new Set(keys).size !== keys.length) causes.push({ code: "item.variations.attribute_combinations.duplicated", message: "Variations have duplicated attribute combinations", references: ["item.variations"] });
+  const keys = next.map((v) =>
+    v.combos
+      .map((a) => `${a.id}=${a.value_name}`)
+      .sort()
+      .join("|"),
+  );
+  if (new Set(keys).size !== keys.length)
+    causes.push({ code: "item.variations.attribute_combinations.duplicated", message: "Variations have duplicated attribute combinations", references: ["item.variations"] });
   return next;
 }
 
@@ -272,7 +275,8 @@ function putItem(ctx: MlContext, c: Context, body: ItemPut): Response {
   }
   if (body.title !== undefined && body.title !== item.title) {
     if (item.sold > 0) causes.push({ code: "item.title.not_modifiable", message: "You cannot modify the title if the item has sales", references: ["item.title"] });
-    else if (typeof body.title !== "string" || body.title.trim().length === 0 || body.title.length > 60) causes.push({ code: "item.title.invalid", message: "Title must have between 1 and 60 characters", references: ["item.title"] });
+    else if (typeof body.title !== "string" || body.title.trim().length === 0 || body.title.length > 60)
+      causes.push({ code: "item.title.invalid", message: "Title must have between 1 and 60 characters", references: ["item.title"] });
     else draft.title = body.title;
   }
   if (body.price !== undefined) {
@@ -285,7 +289,11 @@ function putItem(ctx: MlContext, c: Context, body: ItemPut): Response {
       causes.push({ code: "item.available_quantity.not_modifiable", message: "available_quantity cannot be modified for fulfillment items", references: ["item.available_quantity"] });
     } else if (item.userProductId) {
       // §13.9: UP stock only moves through /user-products/{id}/stock with x-version.
-      causes.push({ code: "item.available_quantity.not_modifiable", message: `available_quantity cannot be modified for user product items; use /user-products/${item.userProductId}/stock`, references: ["item.available_quantity"] });
+      causes.push({
+        code: "item.available_quantity.not_modifiable",
+        message: `available_quantity cannot be modified for user product items; use /user-products/${item.userProductId}/stock`,
+        references: ["item.available_quantity"],
+      });
     } else if (!Number.isInteger(body.available_quantity) || body.available_quantity < 0) {
       causes.push({ code: "item.available_quantity.invalid", message: "available_quantity must be a non-negative integer", references: ["item.available_quantity"] });
     } else if (draft.variations && draft.variations.length > 0 && !body.variations) {

@@ -29,12 +29,7 @@ interface NotificationMeta extends Record<string, unknown> {
   idKey: "_id" | "id";
 }
 
-export function createNotifier(deps: {
-  getState: () => MlState;
-  webhooks: WebhookDeliverer;
-  clock: Clock;
-  applicationId: number;
-}): Notifier {
+export function createNotifier(deps: { getState: () => MlState; webhooks: WebhookDeliverer; clock: Clock; applicationId: number }): Notifier {
   return {
     emit(topic, resource, userId) {
       const state = deps.getState();

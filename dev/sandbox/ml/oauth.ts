@@ -17,7 +17,10 @@ function page(title: string, body: string): string {
 }
 
 function errorPage(c: Context, status: 400 | 403, reason: string, detail: string): Response {
-  return c.html(page("Erro", `<h1>Lo sentimos, la aplicación no puede conectarse a tu cuenta</h1><p id="error" data-error="${escapeHtml(reason)}">${escapeHtml(reason)}</p><p>${escapeHtml(detail)}</p>`), status);
+  return c.html(
+    page("Erro", `<h1>Lo sentimos, la aplicación no puede conectarse a tu cuenta</h1><p id="error" data-error="${escapeHtml(reason)}">${escapeHtml(reason)}</p><p>${escapeHtml(detail)}</p>`),
+    status,
+  );
 }
 
 function withParams(base: string, params: Record<string, string | undefined>): string {

@@ -34,8 +34,7 @@ function hourRange(q: Record<string, string>, name: string): Range | string {
   };
 }
 
-const inRange = (value: number | null, r: Range) =>
-  (r.from === undefined || (value !== null && value >= r.from)) && (r.to === undefined || (value !== null && value <= r.to));
+const inRange = (value: number | null, r: Range) => (r.from === undefined || (value !== null && value >= r.from)) && (r.to === undefined || (value !== null && value <= r.to));
 
 function searchOrders(ctx: MlContext, c: Context): Response {
   const caller = requireUser(ctx, c);

@@ -31,7 +31,9 @@ describe("ML sandbox persistence", () => {
       expect((await again.get(`/items/${created.body.id}`)).body.title).toBe("Item criado no sandbox");
       expect((await control(second, "GET", "/_sandbox/callback")).body.url).toBe("http://127.0.0.1:9/never");
       const search = await again.get(`/users/${second.sellers.demo.id}/items/search?limit=1`);
-      expect(search.body.paging.total).toBe(301 - (second.ctx.state.sellerItems.get(second.sellers.demo.id) ?? []).filter((id) => second.ctx.state.items.get(id)?.subStatus.includes("deleted")).length);
+      expect(search.body.paging.total).toBe(
+        301 - (second.ctx.state.sellerItems.get(second.sellers.demo.id) ?? []).filter((id) => second.ctx.state.items.get(id)?.subStatus.includes("deleted")).length,
+      );
     } finally {
       await second.close();
     }

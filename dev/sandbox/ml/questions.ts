@@ -59,7 +59,13 @@ function search(ctx: MlContext, c: Context): Response {
     try {
       const page = q.scroll_id
         ? readScroll<number>(ctx, q.scroll_id, "questions", owner, limit)
-        : createScroll(ctx, "questions", owner, rows.map((r) => r.id), limit);
+        : createScroll(
+            ctx,
+            "questions",
+            owner,
+            rows.map((r) => r.id),
+            limit,
+          );
       return c.json({
         total: page.total,
         limit,

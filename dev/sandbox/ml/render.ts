@@ -96,13 +96,35 @@ export function renderVariation(v: VariationRec, opts: { owner: boolean; include
 
 export function renderItem(item: ItemRec, opts: { owner: boolean; includeAttributes?: boolean }): Record<string, unknown> {
   const attributes: unknown[] = [
-    { id: "BRAND", name: "Marca", value_id: null, value_name: item.brand, value_struct: null, values: [{ id: null, name: item.brand, struct: null }], attribute_group_id: "OTHERS", attribute_group_name: "Outros" },
-    { id: "ITEM_CONDITION", name: "Condição do item", value_id: "2230284", value_name: "Novo", value_struct: null, values: [{ id: "2230284", name: "Novo", struct: null }], attribute_group_id: "OTHERS", attribute_group_name: "Outros" },
+    {
+      id: "BRAND",
+      name: "Marca",
+      value_id: null,
+      value_name: item.brand,
+      value_struct: null,
+      values: [{ id: null, name: item.brand, struct: null }],
+      attribute_group_id: "OTHERS",
+      attribute_group_name: "Outros",
+    },
+    {
+      id: "ITEM_CONDITION",
+      name: "Condição do item",
+      value_id: "2230284",
+      value_name: "Novo",
+      value_struct: null,
+      values: [{ id: "2230284", name: "Novo", struct: null }],
+      attribute_group_id: "OTHERS",
+      attribute_group_name: "Outros",
+    },
   ];
   if (item.sku) attributes.push(skuAttribute(item.sku));
   if (item.gtin) attributes.push(gtinAttribute(item.gtin));
   const pictures = pictureIdsOf(item);
-  const slug = item.title.toLowerCase().normalize("NFD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  const slug = item.title
+    .toLowerCase()
+    .normalize("NFD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
   const out: Record<string, unknown> = {
     id: item.id,
     site_id: "MLB",
@@ -167,7 +189,21 @@ export function renderItem(item: ItemRec, opts: { owner: boolean; includeAttribu
     catalog_listing: false,
     user_product_id: item.userProductId ?? null,
   };
-  dropSomeNulls(`item:${item.id}`, out, ["official_store_id", "original_price", "thumbnail_id", "thumbnail", "video_id", "seller_contact", "catalog_product_id", "domain_id", "seller_custom_field", "parent_item_id", "differential_pricing", "health", "user_product_id"]);
+  dropSomeNulls(`item:${item.id}`, out, [
+    "official_store_id",
+    "original_price",
+    "thumbnail_id",
+    "thumbnail",
+    "video_id",
+    "seller_contact",
+    "catalog_product_id",
+    "domain_id",
+    "seller_custom_field",
+    "parent_item_id",
+    "differential_pricing",
+    "health",
+    "user_product_id",
+  ]);
   if (!opts.owner) {
     delete out.initial_quantity;
   } else {
@@ -179,7 +215,12 @@ export function renderItem(item: ItemRec, opts: { owner: boolean; includeAttribu
 /** `?attributes=a,b` trims a response to those top-level keys (id is always kept, as ML does). */
 export function selectAttributes(body: Record<string, unknown>, attributes: string | undefined): Record<string, unknown> {
   if (!attributes) return body;
-  const keep = new Set(attributes.split(",").map((s) => s.trim()).filter(Boolean));
+  const keep = new Set(
+    attributes
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   keep.add("id");
   return Object.fromEntries(Object.entries(body).filter(([k]) => keep.has(k)));
 }
@@ -346,9 +387,7 @@ export function renderOrder(o: OrderRec, users: Map<number, UserRec>, missing: r
     seller: orderUser(`order:${o.id}:seller`, o.sellerId, seller?.nickname ?? null),
     buyer: orderUser(`order:${o.id}:buyer`, o.buyerId, buyer?.nickname ?? null),
     taxes: { amount: null, currency_id: null, id: null },
-    cancel_detail: o.cancelDetail
-      ? { ...o.cancelDetail, date: mlDate(o.cancelDetail.date) }
-      : null,
+    cancel_detail: o.cancelDetail ? { ...o.cancelDetail, date: mlDate(o.cancelDetail.date) } : null,
     manufacturing_ending_date: null,
     order_request: { change: null, return: null },
   };
@@ -409,7 +448,15 @@ export function renderShipment(s: ShipmentRec, buyer: UserRec | undefined, addre
       shipping_address: address,
     },
     source: { site_id: "MLB", market_place: "MELI", customer_id: null, application_id: null },
-    lead_time: { cost: 0, list_cost: 0, cost_type: "free", currency_id: "BRL", shipping_method: { id: 182, name: "Normal", type: "standard", deliver_to: "address" }, service_id: 1, delivery_type: "estimated" },
+    lead_time: {
+      cost: 0,
+      list_cost: 0,
+      cost_type: "free",
+      currency_id: "BRL",
+      shipping_method: { id: 182, name: "Normal", type: "standard", deliver_to: "address" },
+      service_id: 1,
+      delivery_type: "estimated",
+    },
     priority_class: { id: null },
     sibling: null,
     items_types: ["new"],

@@ -74,9 +74,39 @@ const price = (r: Rng, min: number, max: number) => r.int(min, max) + 0.9;
 
 function seedUsers(state: MlState, r: Rng, anchor: number): void {
   const add = (u: UserRec) => state.users.set(u.id, u);
-  add({ id: DEMO_SELLER_ID, nickname: "LOJA_DEMO_SANDBOX", firstName: "Loja", lastName: "Demo", email: "demo.seller@sandbox.local", kind: "seller", registered: anchor - 900 * DAY, city: "São Paulo", state: "BR-SP" });
-  add({ id: SECOND_SELLER_ID, nickname: "OUTRA_LOJA_SANDBOX", firstName: "Outra", lastName: "Loja", email: "other.seller@sandbox.local", kind: "seller", registered: anchor - 700 * DAY, city: "Curitiba", state: "BR-PR" });
-  add({ id: OPERATOR_USER_ID, nickname: "LOJA_DEMO_SANDBOX.OPERADOR", firstName: "Operador", lastName: "Demo", email: "operator@sandbox.local", kind: "operator", registered: anchor - 300 * DAY, city: "São Paulo", state: "BR-SP" });
+  add({
+    id: DEMO_SELLER_ID,
+    nickname: "LOJA_DEMO_SANDBOX",
+    firstName: "Loja",
+    lastName: "Demo",
+    email: "demo.seller@sandbox.local",
+    kind: "seller",
+    registered: anchor - 900 * DAY,
+    city: "São Paulo",
+    state: "BR-SP",
+  });
+  add({
+    id: SECOND_SELLER_ID,
+    nickname: "OUTRA_LOJA_SANDBOX",
+    firstName: "Outra",
+    lastName: "Loja",
+    email: "other.seller@sandbox.local",
+    kind: "seller",
+    registered: anchor - 700 * DAY,
+    city: "Curitiba",
+    state: "BR-PR",
+  });
+  add({
+    id: OPERATOR_USER_ID,
+    nickname: "LOJA_DEMO_SANDBOX.OPERADOR",
+    firstName: "Operador",
+    lastName: "Demo",
+    email: "operator@sandbox.local",
+    kind: "operator",
+    registered: anchor - 300 * DAY,
+    city: "São Paulo",
+    state: "BR-SP",
+  });
   for (let i = 0; i < BUYER_COUNT; i++) {
     const first = r.pick(FIRST);
     const last = r.pick(LAST);
@@ -329,10 +359,7 @@ export function buildOrder(state: MlState, d: OrderDraft, idRng: Rng): { order: 
     shipmentId: state.seq.shipment,
     payments,
     tags: paid ? ["paid", "not_delivered"] : [],
-    cancelDetail:
-      d.status === "cancelled"
-        ? { group: "buyer", code: "buyer_cancel_express", description: "Buyer cancelled before payment", requested_by: "buyer", date: d.created + 3600_000 }
-        : null,
+    cancelDetail: d.status === "cancelled" ? { group: "buyer", code: "buyer_cancel_express", description: "Buyer cancelled before payment", requested_by: "buyer", date: d.created + 3600_000 } : null,
     stockTaken: paid,
     created: d.created,
     closed,

@@ -24,7 +24,10 @@ export function registerShipmentRoutes(app: Hono, ctx: MlContext): void {
   app.get("/shipment_labels", (c) => {
     const caller = requireUser(ctx, c);
     if (caller instanceof Response) return caller;
-    const ids = (c.req.query("shipment_ids") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const ids = (c.req.query("shipment_ids") ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (ids.length === 0) return badRequest(c, "shipment_ids is required");
     if (ids.length > LABELS_MAX_SHIPMENTS) return badRequest(c, `Too many shipment_ids; the maximum is ${LABELS_MAX_SHIPMENTS}`);
     const type = c.req.query("response_type") ?? (c.req.query("savePdf") === "Y" ? "pdf" : "pdf");
@@ -33,7 +36,7 @@ export function registerShipmentRoutes(app: Hono, ctx: MlContext): void {
     const printable = [];
     for (const raw of ids) {
       const s = ctx.state.shipments.get(Number(raw));
-      if (!s || (s.sellerId !== caller)) {
+      if (!s || s.sellerId !== caller) {
         failed.push({ shipment_id: Number(raw), message: "Shipment not found or not owned by the caller" });
       } else if (s.mode !== "me2" || !PRINTABLE_TYPES.has(s.logisticType)) {
         failed.push({ shipment_id: s.id, message: `Labels are not available for logistic type ${s.logisticType}` });

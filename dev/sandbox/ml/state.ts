@@ -1,19 +1,7 @@
 import { createRng, type Rng } from "../common";
 import { ItemStore, type ItemFactory } from "./item-store";
 import type { SellerSlot } from "./seed";
-import type {
-  AccessTokenRec,
-  AuthCodeRec,
-  ClaimRec,
-  ItemRec,
-  MissedFeed,
-  NotificationRec,
-  OrderRec,
-  QuestionRec,
-  RefreshTokenRec,
-  ShipmentRec,
-  UserRec,
-} from "./types";
+import type { AccessTokenRec, AuthCodeRec, ClaimRec, ItemRec, MissedFeed, NotificationRec, OrderRec, QuestionRec, RefreshTokenRec, ShipmentRec, UserRec } from "./types";
 
 export interface SeedParams {
   seed: number;

@@ -59,15 +59,7 @@ export interface ItemRec {
   updated: number;
 }
 
-export type OrderStatus =
-  | "confirmed"
-  | "payment_required"
-  | "payment_in_process"
-  | "partially_paid"
-  | "paid"
-  | "partially_refunded"
-  | "pending_cancel"
-  | "cancelled";
+export type OrderStatus = "confirmed" | "payment_required" | "payment_in_process" | "partially_paid" | "paid" | "partially_refunded" | "pending_cancel" | "cancelled";
 
 export interface PaymentRec {
   id: number;

@@ -101,10 +101,22 @@ export function buildTinyApp(opts: TinyAppOptions): TinyApp {
     c.res.headers.set("X-Request-Id", randomUUID());
   });
   api.use("*", oauth.requireBearer);
-  api.use("*", quotas.middleware(() => ctx.state.account.id));
+  api.use(
+    "*",
+    quotas.middleware(() => ctx.state.account.id),
+  );
   api.get("/info", (c) => {
     const a = ctx.state.account;
-    return c.json({ razaoSocial: a.razaoSocial, cpfCnpj: formatCnpj(a.cnpj), fantasia: a.fantasia, enderecoEmpresa: { ...a.endereco }, fone: a.fone, email: a.email, inscricaoEstadual: a.inscricaoEstadual, regimeTributario: a.regimeTributario });
+    return c.json({
+      razaoSocial: a.razaoSocial,
+      cpfCnpj: formatCnpj(a.cnpj),
+      fantasia: a.fantasia,
+      enderecoEmpresa: { ...a.endereco },
+      fone: a.fone,
+      email: a.email,
+      inscricaoEstadual: a.inscricaoEstadual,
+      regimeTributario: a.regimeTributario,
+    });
   });
   registerProductRoutes(api, ctx);
   registerStockRoutes(api, ctx);

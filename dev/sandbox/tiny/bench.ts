@@ -9,7 +9,9 @@ const CONNECTIONS = 16;
 async function load(title: string, opts: autocannon.Options): Promise<void> {
   const result = await autocannon({ duration: DURATION_S, connections: CONNECTIONS, ...opts });
   const non2xx = result.non2xx + result.errors;
-  console.log(`  ${title.padEnd(34)} ${Math.round(result.requests.average).toString().padStart(6)} req/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms${non2xx ? `   (${non2xx} non-2xx/errors)` : ""}`);
+  console.log(
+    `  ${title.padEnd(34)} ${Math.round(result.requests.average).toString().padStart(6)} req/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms${non2xx ? `   (${non2xx} non-2xx/errors)` : ""}`,
+  );
 }
 
 async function measure(products: number): Promise<void> {
@@ -32,8 +34,7 @@ async function measure(products: number): Promise<void> {
     url: `${sb.apiUrl}/pedidos`,
     method: "POST",
     headers,
-    setupClient: (client) =>
-      client.setBody(JSON.stringify({ idContato: contact, numeroOrdemCompra: `B-${n++}`, itens: [{ produto: { id: mid }, quantidade: 1, valorUnitario: 10 }] })),
+    setupClient: (client) => client.setBody(JSON.stringify({ idContato: contact, numeroOrdemCompra: `B-${n++}`, itens: [{ produto: { id: mid }, quantidade: 1, valorUnitario: 10 }] })),
     requests: [
       {
         setupRequest: (req) => ({ ...req, body: JSON.stringify({ idContato: contact, numeroOrdemCompra: `B-${n++}`, itens: [{ produto: { id: mid }, quantidade: 1, valorUnitario: 10 }] }) }),
@@ -43,5 +44,8 @@ async function measure(products: number): Promise<void> {
   await sb.close();
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((x) => x > 0);
 for (const size of sizes.length ? sizes : [10_000, 100_000]) await measure(size);

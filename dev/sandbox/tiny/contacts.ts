@@ -11,9 +11,7 @@ import { allocateId, type Contact, type Endereco, type TinyState } from "./state
 // cpfCnpj and create the contact first; the search semantics matter more than the CRUD.
 
 const str = z.string().nullish();
-const enderecoSchema = z
-  .object({ endereco: str, numero: str, complemento: str, bairro: str, municipio: str, cep: str, uf: str, pais: str })
-  .nullish();
+const enderecoSchema = z.object({ endereco: str, numero: str, complemento: str, bairro: str, municipio: str, cep: str, uf: str, pais: str }).nullish();
 const pessoaSchema = z.object({ nome: str, telefone: str, ramal: str, email: str, setor: str });
 
 const contactSchema = z.object({
@@ -54,8 +52,27 @@ const contactSchema = z.object({
 type ContactInput = z.infer<typeof contactSchema>;
 
 const STRING_FIELDS = [
-  "nome", "codigo", "fantasia", "cpfCnpj", "inscricaoEstadual", "rg", "telefone", "celular", "email", "inscricaoMunicipal",
-  "telefoneAdicional", "emailNfe", "site", "profissao", "dataNascimento", "naturalidade", "nomePai", "nomeMae", "cpfPai", "cpfMae", "observacoes",
+  "nome",
+  "codigo",
+  "fantasia",
+  "cpfCnpj",
+  "inscricaoEstadual",
+  "rg",
+  "telefone",
+  "celular",
+  "email",
+  "inscricaoMunicipal",
+  "telefoneAdicional",
+  "emailNfe",
+  "site",
+  "profissao",
+  "dataNascimento",
+  "naturalidade",
+  "nomePai",
+  "nomeMae",
+  "cpfPai",
+  "cpfMae",
+  "observacoes",
 ] as const;
 
 const digitsOf = (s: string): string => s.replace(/\D/g, "");
@@ -85,7 +102,8 @@ function apply(state: TinyState, c: Contact, input: ContactInput): void {
   if (input.tipos) c.tipos = input.tipos;
   c.endereco = mergeEndereco(c.endereco, input.endereco);
   c.enderecoCobranca = mergeEndereco(c.enderecoCobranca, input.enderecoCobranca);
-  if (input.contatos) c.pessoas = input.contatos.map((p) => ({ id: allocateId(state), nome: p.nome ?? "", telefone: p.telefone ?? "", ramal: p.ramal ?? "", email: p.email ?? "", setor: p.setor ?? "" }));
+  if (input.contatos)
+    c.pessoas = input.contatos.map((p) => ({ id: allocateId(state), nome: p.nome ?? "", telefone: p.telefone ?? "", ramal: p.ramal ?? "", email: p.email ?? "", setor: p.setor ?? "" }));
 }
 
 function validate(state: TinyState, input: ContactInput, creating: boolean): void {
@@ -198,7 +216,10 @@ export function registerContactRoutes(api: Hono, ctx: TinyContext): void {
     const dataAtualizacao = queryStr(c, "dataAtualizacao");
     const detalhes: ErrorDetail[] = [];
     if (situacao !== undefined && !["B", "A", "I", "E"].includes(situacao)) detalhes.push({ campo: "situacao", mensagem: "Valores aceitos: B, A, I, E" });
-    for (const [campo, v] of [["dataCriacao", dataCriacao], ["dataAtualizacao", dataAtualizacao]] as const) {
+    for (const [campo, v] of [
+      ["dataCriacao", dataCriacao],
+      ["dataAtualizacao", dataAtualizacao],
+    ] as const) {
       if (v !== undefined && !isDateTime(v)) detalhes.push({ campo, mensagem: "Data inválida, use o formato AAAA-MM-DD HH:MM:SS" });
     }
     if (detalhes.length > 0) throw validation(detalhes);

@@ -101,7 +101,12 @@ export function registerControlRoutes(app: Hono, parts: ControlParts): void {
       counts: { products: ctx.state.products.size, contacts: ctx.state.contacts.size, orders: ctx.state.orders.size, invoices: ctx.state.invoices.size, movements: ctx.state.movements.length },
       deposits: ctx.state.deposits,
       lookups: ctx.state.lookups,
-      oauth: { clientId: oauth.settings.clientId, mode: oauth.settings.mode, accessTokenTtlSeconds: oauth.settings.accessTokenTtlSeconds, refreshTokenTtlSeconds: oauth.settings.refreshTokenTtlSeconds },
+      oauth: {
+        clientId: oauth.settings.clientId,
+        mode: oauth.settings.mode,
+        accessTokenTtlSeconds: oauth.settings.accessTokenTtlSeconds,
+        refreshTokenTtlSeconds: oauth.settings.refreshTokenTtlSeconds,
+      },
       quotas: quotas.settings(),
       webhookUrl: webhooks.url(),
       apiBase: `${ctx.settings.baseUrl}/public-api/v3`,
@@ -114,7 +119,10 @@ export function registerControlRoutes(app: Hono, parts: ControlParts): void {
   });
 
   app.post("/_sandbox/seed", async (c) => {
-    const body = await readJson(c, z.object({ seed: z.number().int().min(0).optional(), products: z.number().int().min(0).max(200_000).optional(), skus: z.array(z.string().min(1)).max(200_000).optional() }));
+    const body = await readJson(
+      c,
+      z.object({ seed: z.number().int().min(0).optional(), products: z.number().int().min(0).max(200_000).optional(), skus: z.array(z.string().min(1)).max(200_000).optional() }),
+    );
     if (!body.ok) return body.res;
     if (body.data.skus && new Set(body.data.skus).size !== body.data.skus.length) return fail(c, 400, "skus must be unique");
     parts.reset(body.data);
@@ -136,7 +144,16 @@ export function registerControlRoutes(app: Hono, parts: ControlParts): void {
     if (!p) return fail(c, 404, "product not found (give idProduto or sku)");
     return guarded(c, () => {
       const dep = findDeposit(ctx.state, body.data.deposito, "deposito");
-      const m = postMovement(ctx, { productId: p.id, depositId: dep.id, tipo: body.data.tipo, quantidade: body.data.quantidade, preco: 0, observacao: body.data.observacoes ?? "Ajuste pelo painel (sandbox)", origem: "sandbox", idOrigem: null });
+      const m = postMovement(ctx, {
+        productId: p.id,
+        depositId: dep.id,
+        tipo: body.data.tipo,
+        quantidade: body.data.quantidade,
+        preco: 0,
+        observacao: body.data.observacoes ?? "Ajuste pelo painel (sandbox)",
+        origem: "sandbox",
+        idOrigem: null,
+      });
       return c.json({ idLancamento: m.id, idProduto: p.id, sku: p.sku, saldo: totalSaldo(ctx.state, p.id), estoque: stockView(ctx, p) });
     });
   });
@@ -222,7 +239,15 @@ export function registerControlRoutes(app: Hono, parts: ControlParts): void {
 
   app.get("/_sandbox/quotas", (c) => c.json({ settings: quotas.settings(), usage: quotas.peek(ctx.state.account.id) }));
   app.put("/_sandbox/quotas", async (c) => {
-    const body = await readJson(c, z.object({ enabled: z.boolean().optional(), readPerMinute: z.number().int().min(0).optional(), writePerMinute: z.number().int().min(0).optional(), burstPerSecond: z.number().int().min(1).nullable().optional() }));
+    const body = await readJson(
+      c,
+      z.object({
+        enabled: z.boolean().optional(),
+        readPerMinute: z.number().int().min(0).optional(),
+        writePerMinute: z.number().int().min(0).optional(),
+        burstPerSecond: z.number().int().min(1).nullable().optional(),
+      }),
+    );
     if (!body.ok) return body.res;
     return c.json(quotas.configure(body.data));
   });
@@ -233,7 +258,10 @@ export function registerControlRoutes(app: Hono, parts: ControlParts): void {
 
   app.get("/_sandbox/oauth", (c) => c.json({ ...oauth.settings, clientSecret: undefined, sessions: [...ctx.state.oauthSessions.values()].filter((s) => s.active).length }));
   app.put("/_sandbox/oauth", async (c) => {
-    const body = await readJson(c, z.object({ mode: z.enum(["approve", "deny", "page"]).optional(), accessTokenTtlSeconds: z.number().int().min(1).optional(), refreshTokenTtlSeconds: z.number().int().min(1).optional() }));
+    const body = await readJson(
+      c,
+      z.object({ mode: z.enum(["approve", "deny", "page"]).optional(), accessTokenTtlSeconds: z.number().int().min(1).optional(), refreshTokenTtlSeconds: z.number().int().min(1).optional() }),
+    );
     if (!body.ok) return body.res;
     Object.assign(oauth.settings, body.data);
     return c.json({ ...oauth.settings, clientSecret: undefined });
@@ -251,7 +279,10 @@ export function registerControlRoutes(app: Hono, parts: ControlParts): void {
     return c.json({ url: webhooks.url() });
   });
   app.post("/_sandbox/webhooks/emit", async (c) => {
-    const body = await readJson(c, z.object({ tipo: z.enum(["estoque", "inclusao_pedido", "atualizacao_pedido"]), idProduto: z.number().int().optional(), sku: z.string().optional(), idPedido: z.number().int().optional() }));
+    const body = await readJson(
+      c,
+      z.object({ tipo: z.enum(["estoque", "inclusao_pedido", "atualizacao_pedido"]), idProduto: z.number().int().optional(), sku: z.string().optional(), idPedido: z.number().int().optional() }),
+    );
     if (!body.ok) return body.res;
     const d = body.data;
     if (!webhooks.url()) return fail(c, 400, "no webhook URL configured");
@@ -268,7 +299,9 @@ export function registerControlRoutes(app: Hono, parts: ControlParts): void {
   app.get("/_sandbox/danfe/:id", (c) => {
     const nota = ctx.state.invoices.get(Number(c.req.param("id")));
     if (!nota) return fail(c, 404, "invoice not found");
-    return c.html(`<!doctype html><html lang="pt-BR"><head><meta charset="utf-8"><title>DANFE ${nota.numero}</title></head><body><h1>DANFE (sandbox)</h1><p>NF-e nº ${nota.numero} série ${nota.serie}</p><p>Chave: ${nota.chaveAcesso}</p><p>Valor: R$ ${nota.valor.toFixed(2)}</p></body></html>`);
+    return c.html(
+      `<!doctype html><html lang="pt-BR"><head><meta charset="utf-8"><title>DANFE ${nota.numero}</title></head><body><h1>DANFE (sandbox)</h1><p>NF-e nº ${nota.numero} série ${nota.serie}</p><p>Chave: ${nota.chaveAcesso}</p><p>Valor: R$ ${nota.valor.toFixed(2)}</p></body></html>`,
+    );
   });
 
   app.get("/_sandbox/etiquetas/:grupo/:file", (c) => {

@@ -24,7 +24,14 @@ describe("Tiny receivables", () => {
   });
 
   const newOrder = async (extra: Record<string, unknown> = {}): Promise<number> => {
-    const res = await t.api("POST", "/pedidos", { idContato: contactId, data: "2026-07-10", numeroOrdemCompra: `FIN-${++seq}`, valorFrete: 5, itens: [{ produto: { id: product.id }, quantidade: 2, valorUnitario: 10 }], ...extra });
+    const res = await t.api("POST", "/pedidos", {
+      idContato: contactId,
+      data: "2026-07-10",
+      numeroOrdemCompra: `FIN-${++seq}`,
+      valorFrete: 5,
+      itens: [{ produto: { id: product.id }, quantidade: 2, valorUnitario: 10 }],
+      ...extra,
+    });
     expect(res.status).toBe(201);
     return res.json.id as number;
   };
@@ -61,7 +68,14 @@ describe("Tiny receivables", () => {
   });
 
   it("one receivable per parcel, numbered <order>/<n>, due on the parcel's date or after its days", async () => {
-    const orderId = await newOrder({ pagamento: { parcelas: [{ dias: 30, valor: 10 }, { data: "2026-09-10", valor: 15 }] } });
+    const orderId = await newOrder({
+      pagamento: {
+        parcelas: [
+          { dias: 30, valor: 10 },
+          { data: "2026-09-10", valor: 15 },
+        ],
+      },
+    });
     await t.api("POST", `/pedidos/${orderId}/lancar-contas`);
     const { itens } = (await t.api("GET", `/contas-receber?idVenda=${orderId}`)).json;
     const numero = (await t.api("GET", `/pedidos/${orderId}`)).json.numeroPedido as number;

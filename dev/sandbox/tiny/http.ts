@@ -22,8 +22,7 @@ export class TinyError extends Error {
 
 export const notFound = (what = "Registro não encontrado"): TinyError => new TinyError(404, what);
 
-export const validation = (detalhes: ErrorDetail[], mensagem = "Ocorreram erros de validação"): TinyError =>
-  new TinyError(400, mensagem, detalhes);
+export const validation = (detalhes: ErrorDetail[], mensagem = "Ocorreram erros de validação"): TinyError => new TinyError(400, mensagem, detalhes);
 
 export function errorBody(err: TinyError): { mensagem: string; detalhes?: ErrorDetail[] } {
   return err.detalhes && err.detalhes.length > 0 ? { mensagem: err.message, detalhes: err.detalhes } : { mensagem: err.message };

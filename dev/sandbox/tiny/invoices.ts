@@ -55,7 +55,10 @@ export function generateInvoiceForOrder(ctx: TinyContext, order: Order, modelo: 
   const existing = order.idNotaFiscal ? state.invoices.get(order.idNotaFiscal) : undefined;
   if (existing && existing.situacao !== 3) throw new TinyError(400, "Já existe uma nota fiscal gerada para este pedido");
   const now = ctx.clock.now();
-  const valorProdutos = round(order.itens.reduce((n, i) => n + i.quantidade * i.valorUnitario, 0), 2);
+  const valorProdutos = round(
+    order.itens.reduce((n, i) => n + i.quantidade * i.valorUnitario, 0),
+    2,
+  );
   const nota: Invoice = {
     id: allocateId(state),
     numero: state.nextNumeroNota++,
@@ -75,7 +78,16 @@ export function generateInvoiceForOrder(ctx: TinyContext, order: Order, modelo: 
     valor: round(valorProdutos + order.valorFrete + order.valorOutrasDespesas - order.valorDesconto, 2),
     itens: order.itens.map((i) => {
       const p = state.products.get(i.produtoId);
-      return { idProduto: i.produtoId, codigo: i.sku, descricao: i.descricao, unidade: p?.unidade ?? "UN", quantidade: i.quantidade, valorUnitario: i.valorUnitario, valorTotal: round(i.quantidade * i.valorUnitario, 2), cfop: "5102" };
+      return {
+        idProduto: i.produtoId,
+        codigo: i.sku,
+        descricao: i.descricao,
+        unidade: p?.unidade ?? "UN",
+        quantidade: i.quantidade,
+        valorUnitario: i.valorUnitario,
+        valorTotal: round(i.quantidade * i.valorUnitario, 2),
+        cfop: "5102",
+      };
     }),
     marcadores: [],
     xml: "",
@@ -98,7 +110,10 @@ function danfeUrl(ctx: TinyContext, nota: Invoice): string {
 function buildXml(state: TinyState, nota: Invoice): string {
   const cli = state.contacts.get(nota.idContato);
   const items = nota.itens
-    .map((i, n) => `<det nItem="${n + 1}"><prod><cProd>${esc(i.codigo)}</cProd><xProd>${esc(i.descricao)}</xProd><CFOP>${i.cfop}</CFOP><uCom>${esc(i.unidade)}</uCom><qCom>${i.quantidade.toFixed(4)}</qCom><vUnCom>${i.valorUnitario.toFixed(2)}</vUnCom><vProd>${i.valorTotal.toFixed(2)}</vProd></prod></det>`)
+    .map(
+      (i, n) =>
+        `<det nItem="${n + 1}"><prod><cProd>${esc(i.codigo)}</cProd><xProd>${esc(i.descricao)}</xProd><CFOP>${i.cfop}</CFOP><uCom>${esc(i.unidade)}</uCom><qCom>${i.quantidade.toFixed(4)}</qCom><vUnCom>${i.valorUnitario.toFixed(2)}</vUnCom><vProd>${i.valorTotal.toFixed(2)}</vProd></prod></det>`,
+    )
     .join("");
   return (
     `<?xml version="1.0" encoding="UTF-8"?><nfeProc versao="4.00" xmlns="http://www.portalfiscal.inf.br/nfe"><NFe><infNFe Id="NFe${nota.chaveAcesso}" versao="4.00">` +
@@ -194,7 +209,14 @@ function detailView(ctx: TinyContext, n: Invoice) {
     observacoes: "",
     condicaoPagamento: order?.pagamento.condicaoPagamento ?? "",
     itens: n.itens.map((i) => ({ ...i })),
-    parcelas: (order?.pagamento.parcelas ?? []).map((p) => ({ dias: p.dias, data: p.data, valor: p.valor, observacoes: p.observacoes, idFormaPagamento: String(p.formaPagamento.id), idMeioPagamento: String(p.meioPagamento.id) })),
+    parcelas: (order?.pagamento.parcelas ?? []).map((p) => ({
+      dias: p.dias,
+      data: p.data,
+      valor: p.valor,
+      observacoes: p.observacoes,
+      idFormaPagamento: String(p.formaPagamento.id),
+      idMeioPagamento: String(p.meioPagamento.id),
+    })),
     marcadores: n.marcadores.map((descricao) => ({ descricao })),
   };
 }
@@ -218,7 +240,11 @@ export function registerInvoiceRoutes(api: Hono, ctx: TinyContext, faults?: Faul
     const marcadores = queryList(c, "marcadores");
     const detalhes: ErrorDetail[] = [];
     if (tipo !== undefined && tipo !== "E" && tipo !== "S") detalhes.push({ campo: "tipo", mensagem: "Valores aceitos: E, S" });
-    for (const [campo, v] of [["dataInicial", dataInicial], ["dataFinal", dataFinal]] as const) if (v !== undefined && !isDate(v)) detalhes.push({ campo, mensagem: "Data inválida, use o formato AAAA-MM-DD" });
+    for (const [campo, v] of [
+      ["dataInicial", dataInicial],
+      ["dataFinal", dataFinal],
+    ] as const)
+      if (v !== undefined && !isDate(v)) detalhes.push({ campo, mensagem: "Data inválida, use o formato AAAA-MM-DD" });
     if (detalhes.length > 0) throw validation(detalhes);
     const rows = [...state.invoices.values()].filter((n) => {
       const order = n.idPedido !== null ? state.orders.get(n.idPedido) : undefined;

@@ -37,7 +37,21 @@ export interface TokenResponse {
 }
 
 /** Roles as they appear in real tokens under resource_access["tiny-api"]. */
-const ROLES = ["produtos-leitura", "produtos-escrita", "estoque-leitura", "estoque-escrita", "depositos-leitura", "pedidos-leitura", "pedidos-escrita", "notas-leitura", "notas-escrita", "contatos-leitura", "contatos-escrita", "expedicao-leitura", "expedicao-escrita"];
+const ROLES = [
+  "produtos-leitura",
+  "produtos-escrita",
+  "estoque-leitura",
+  "estoque-escrita",
+  "depositos-leitura",
+  "pedidos-leitura",
+  "pedidos-escrita",
+  "notas-leitura",
+  "notas-escrita",
+  "contatos-leitura",
+  "contatos-escrita",
+  "expedicao-leitura",
+  "expedicao-escrita",
+];
 const SCOPE = "openid email offline_access";
 
 class GrantError extends Error {
@@ -64,19 +78,24 @@ export function createOAuthServer(ctx: TinyContext, settings: OAuthSettings): OA
   // Derived from the seed so tokens survive a restart that restores a persisted snapshot.
   const key = () => createHash("sha256").update(`tiny-sandbox-jwt:${ctx.state.seed}:${ctx.state.account.cnpj}`).digest();
   const issuer = () => `${ctx.settings.baseUrl}/realms/tiny`;
-  const userId = () => createHash("md5").update(`user:${ctx.state.account.id}`).digest("hex").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+  const userId = () =>
+    createHash("md5")
+      .update(`user:${ctx.state.account.id}`)
+      .digest("hex")
+      .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
   const nowSec = () => Math.floor(ctx.clock.now() / 1000);
 
   async function sign(claims: Record<string, unknown>, ttl: number): Promise<string> {
     const iat = nowSec();
-    return new SignJWT({ ...claims, iat, exp: iat + ttl, jti: randomUUID(), iss: issuer(), sub: userId() })
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-      .sign(key());
+    return new SignJWT({ ...claims, iat, exp: iat + ttl, jti: randomUUID(), iss: issuer(), sub: userId() }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(key());
   }
 
   async function tokensFor(session: OAuthSession): Promise<TokenResponse> {
     const common = { azp: session.clientId, sid: session.id, session_state: session.id };
-    const access = await sign({ ...common, typ: "Bearer", aud: "tiny-api", scope: SCOPE, resource_access: { "tiny-api": { roles: ROLES } }, preferred_username: ctx.state.account.email }, settings.accessTokenTtlSeconds);
+    const access = await sign(
+      { ...common, typ: "Bearer", aud: "tiny-api", scope: SCOPE, resource_access: { "tiny-api": { roles: ROLES } }, preferred_username: ctx.state.account.email },
+      settings.accessTokenTtlSeconds,
+    );
     const refreshJti = randomUUID();
     const iat = nowSec();
     const refresh = await new SignJWT({ ...common, typ: "Refresh", aud: issuer(), scope: SCOPE, iat, exp: iat + settings.refreshTokenTtlSeconds, jti: refreshJti, iss: issuer(), sub: userId() })
@@ -207,7 +226,10 @@ export function createOAuthServer(ctx: TinyContext, settings: OAuthSettings): OA
   }
 
   const errorPage = (c: Context, message: string) =>
-    c.html(`<!doctype html><html lang="pt-BR"><head><meta charset="utf-8"><title>Tiny (sandbox)</title></head><body><h1>We are sorry...</h1><p id="kc-error-message">${message}</p></body></html>`, 400);
+    c.html(
+      `<!doctype html><html lang="pt-BR"><head><meta charset="utf-8"><title>Tiny (sandbox)</title></head><body><h1>We are sorry...</h1><p id="kc-error-message">${message}</p></body></html>`,
+      400,
+    );
 
   function redirectWith(base: string, params: Record<string, string | undefined>): string {
     const u = new URL(base);

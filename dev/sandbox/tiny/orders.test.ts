@@ -82,7 +82,10 @@ describe("Tiny orders, stock and invoices", () => {
     const noMeio = await newOrder({ pagamento: { meioPagamento: { id: 123 } } });
     expect(noMeio.json.detalhes).toEqual([{ campo: "pagamento.meioPagamento.id", mensagem: "Meio de pagamento não encontrado" }]);
     const { lookups } = t.sb.state();
-    const paid = await newOrder({ intermediador: { id: lookups.intermediadores[0]?.id }, pagamento: { meioPagamento: { id: lookups.meiosPagamento[1]?.id }, parcelas: [{ dias: 0, data: "2026-07-11", valor: 20 }] } });
+    const paid = await newOrder({
+      intermediador: { id: lookups.intermediadores[0]?.id },
+      pagamento: { meioPagamento: { id: lookups.meiosPagamento[1]?.id }, parcelas: [{ dias: 0, data: "2026-07-11", valor: 20 }] },
+    });
     expect(paid.status).toBe(201);
     const detail = (await t.api("GET", `/pedidos/${paid.json.id}`)).json;
     expect(detail.intermediador).toMatchObject({ nome: "Mercado Livre", cnpj: "03.007.331/0001-41" });
@@ -166,7 +169,7 @@ describe("Tiny orders, stock and invoices", () => {
     expect(nota.status).toBe(200);
     expect(nota.json).toEqual({ id: expect.any(Number), numero: 1, serie: 1 });
     expect((await t.api("POST", `/pedidos/${id}/gerar-nota-fiscal`)).status).toBe(400);
-    expect(((await t.api("GET", `/pedidos/${id}`)).json)).toMatchObject({ situacao: 1, idNotaFiscal: nota.json.id });
+    expect((await t.api("GET", `/pedidos/${id}`)).json).toMatchObject({ situacao: 1, idNotaFiscal: nota.json.id });
     expect((await t.api("GET", `/notas/${nota.json.id}/xml`)).status).toBe(400);
     const emitted = await t.api("POST", `/notas/${nota.json.id}/emitir`, { enviarEmail: false });
     expect(emitted.json).toMatchObject({ id: nota.json.id, situacao: 6 });

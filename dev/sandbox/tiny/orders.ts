@@ -28,7 +28,10 @@ export const SITUACOES: Record<number, { slug: string; descricao: string }> = {
   9: { slug: "nao_entregue", descricao: "Não entregue" },
 };
 
-const situacaoSchema = z.number().int().refine((n) => n in SITUACOES, { message: "Situação inválida" });
+const situacaoSchema = z
+  .number()
+  .int()
+  .refine((n) => n in SITUACOES, { message: "Situação inválida" });
 const str = z.string().nullish();
 const num = z.number().nullish();
 const optId = z.object({ id: z.number().int().nullish() }).nullish();
@@ -71,7 +74,20 @@ const createSchema = z.object({
   intermediador: optId,
   deposito: reqId,
   enderecoEntrega: z
-    .object({ endereco: str, enderecoNro: str, complemento: str, bairro: str, municipio: str, cep: str, uf: str, fone: str, nomeDestinatario: str, cpfCnpj: str, tipoPessoa: z.enum(["J", "F", "E", "X"]).nullish(), ie: str })
+    .object({
+      endereco: str,
+      enderecoNro: str,
+      complemento: str,
+      bairro: str,
+      municipio: str,
+      cep: str,
+      uf: str,
+      fone: str,
+      nomeDestinatario: str,
+      cpfCnpj: str,
+      tipoPessoa: z.enum(["J", "F", "E", "X"]).nullish(),
+      ie: str,
+    })
     .nullish(),
   ecommerce: z.object({ id: z.number().int().nullish(), numeroPedidoEcommerce: str }).nullish(),
   transportador: z
@@ -184,7 +200,10 @@ function findMeio(state: TinyState, id: number | null | undefined, campo: string
 }
 
 function totals(o: Order) {
-  const produtos = round(o.itens.reduce((n, i) => n + i.quantidade * i.valorUnitario, 0), 2);
+  const produtos = round(
+    o.itens.reduce((n, i) => n + i.quantidade * i.valorUnitario, 0),
+    2,
+  );
   return { produtos, pedido: round(produtos + o.valorFrete + o.valorOutrasDespesas - o.valorDesconto, 2) };
 }
 
@@ -202,7 +221,12 @@ export function createOrder(ctx: TinyContext, input: CreateOrderInput, opts: Cre
   const contact = state.contacts.get(input.idContato);
   if (!contact || contact.situacao === "E") detalhes.push({ campo: "idContato", mensagem: "Contato não encontrado" });
   const itens = buildItems(state, input.itens ?? [], detalhes);
-  for (const [campo, v] of [["data", input.data], ["dataPrevista", input.dataPrevista], ["dataEntrega", input.dataEntrega]] as const) checkDate(detalhes, campo, v);
+  for (const [campo, v] of [
+    ["data", input.data],
+    ["dataPrevista", input.dataPrevista],
+    ["dataEntrega", input.dataEntrega],
+  ] as const)
+    checkDate(detalhes, campo, v);
   checkDate(detalhes, "dataEnvio", input.dataEnvio, true);
 
   let deposito = state.deposits.find((d) => d.padrao) ?? state.deposits[0];
@@ -251,7 +275,9 @@ export function createOrder(ctx: TinyContext, input: CreateOrderInput, opts: Cre
 
   if (!opts.skipDuplicateCheck) {
     for (const [hash, expires] of state.orderHashes) if (expires <= now) state.orderHashes.delete(hash);
-    const hash = createHash("sha256").update(canonical(opts.rawBody ?? input)).digest("hex");
+    const hash = createHash("sha256")
+      .update(canonical(opts.rawBody ?? input))
+      .digest("hex");
     // Only the payload hash (tiny-api.md §7.7): Tiny does not refuse a repeated e-commerce number.
     if (state.orderHashes.has(hash)) throw new TinyError(409, "Esse registro já existe");
     state.orderHashes.set(hash, now + ctx.settings.duplicateWindowMs);
@@ -277,7 +303,20 @@ export function createOrder(ctx: TinyContext, input: CreateOrderInput, opts: Cre
     idContato: contact.id,
     // Request and response address names differ (enderecoNro→numero, fone dropped), as in the real API.
     enderecoEntrega: e
-      ? { ...emptyEndereco(), endereco: e.endereco ?? "", numero: e.enderecoNro ?? "", complemento: e.complemento ?? "", bairro: e.bairro ?? "", municipio: e.municipio ?? "", cep: e.cep ?? "", uf: e.uf ?? "", pais: "Brasil", nomeDestinatario: e.nomeDestinatario ?? "", cpfCnpj: e.cpfCnpj ?? "", tipoPessoa: e.tipoPessoa ?? "" }
+      ? {
+          ...emptyEndereco(),
+          endereco: e.endereco ?? "",
+          numero: e.enderecoNro ?? "",
+          complemento: e.complemento ?? "",
+          bairro: e.bairro ?? "",
+          municipio: e.municipio ?? "",
+          cep: e.cep ?? "",
+          uf: e.uf ?? "",
+          pais: "Brasil",
+          nomeDestinatario: e.nomeDestinatario ?? "",
+          cpfCnpj: e.cpfCnpj ?? "",
+          tipoPessoa: e.tipoPessoa ?? "",
+        }
       : { ...contact.endereco, nomeDestinatario: contact.nome, cpfCnpj: contact.cpfCnpj, tipoPessoa: contact.tipoPessoa },
     ecommerce: { id: channel?.id ?? 0, nome: channel?.nome ?? "", numeroPedidoEcommerce: numeroEcommerce, numeroPedidoCanalVenda: numeroEcommerce, canalVenda: channel?.nome ?? "" },
     transportador: {
@@ -563,4 +602,3 @@ export function registerOrderRoutes(api: Hono, ctx: TinyContext): void {
     return c.body(null, 204);
   });
 }
-

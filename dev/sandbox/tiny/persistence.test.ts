@@ -24,7 +24,13 @@ describe("Tiny sandbox persistence", () => {
     const auth = { authorization: `Bearer ${tokens.access_token}`, "content-type": "application/json" };
     const product = firstStockedProduct(first);
     await fetch(`${first.apiUrl}/estoque/${product.id}`, { method: "POST", headers: auth, body: JSON.stringify({ tipo: "B", quantidade: 77 }) });
-    const created = await json(fetch(`${first.apiUrl}/pedidos`, { method: "POST", headers: auth, body: JSON.stringify({ idContato: firstContactId(first), itens: [{ produto: { id: product.id }, quantidade: 1, valorUnitario: 5 }] }) }));
+    const created = await json(
+      fetch(`${first.apiUrl}/pedidos`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ idContato: firstContactId(first), itens: [{ produto: { id: product.id }, quantidade: 1, valorUnitario: 5 }] }),
+      }),
+    );
     await fetch(`${first.apiUrl}/pedidos/${created.id}/marcadores`, { method: "POST", headers: auth, body: JSON.stringify([{ descricao: "persistido" }]) });
     await first.close();
 
@@ -34,7 +40,13 @@ describe("Tiny sandbox persistence", () => {
       expect(order.numeroPedido).toBe(1);
       expect(await json(fetch(`${second.apiUrl}/pedidos/${created.id}/marcadores`, { headers: auth }))).toEqual([{ descricao: "persistido" }]);
       expect((await json(fetch(`${second.apiUrl}/estoque/${product.id}`, { headers: auth }))).saldo).toBe(77);
-      const next = await json(fetch(`${second.apiUrl}/pedidos`, { method: "POST", headers: auth, body: JSON.stringify({ idContato: firstContactId(second), itens: [{ produto: { id: product.id }, quantidade: 2, valorUnitario: 5 }] }) }));
+      const next = await json(
+        fetch(`${second.apiUrl}/pedidos`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ idContato: firstContactId(second), itens: [{ produto: { id: product.id }, quantidade: 2, valorUnitario: 5 }] }),
+        }),
+      );
       expect(next.numeroPedido).toBe("2");
       expect(next.id).toBeGreaterThan(created.id);
     } finally {

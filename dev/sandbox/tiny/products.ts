@@ -189,7 +189,17 @@ function addVariation(ctx: TinyContext, parent: Product, input: z.infer<typeof v
   state.skuIndex.set(sku, child.id);
   parent.variationIds.push(child.id);
   const inicial = input.estoque?.inicial ?? 0;
-  if (inicial !== 0) postMovement(ctx, { productId: child.id, depositId: defaultDeposit(state).id, tipo: "B", quantidade: inicial, preco: child.precos.precoCusto, observacao: "Estoque inicial", origem: "api", idOrigem: null });
+  if (inicial !== 0)
+    postMovement(ctx, {
+      productId: child.id,
+      depositId: defaultDeposit(state).id,
+      tipo: "B",
+      quantidade: inicial,
+      preco: child.precos.precoCusto,
+      observacao: "Estoque inicial",
+      origem: "api",
+      idOrigem: null,
+    });
   return child;
 }
 
@@ -222,7 +232,16 @@ export function createProduct(ctx: TinyContext, input: CreateProductInput): { pr
   if (variations.length > 0) p.tipo = "V";
   const inicial = input.estoque?.inicial ?? 0;
   if (inicial !== 0 && p.tipo !== "K" && p.tipo !== "V") {
-    postMovement(ctx, { productId: p.id, depositId: defaultDeposit(state).id, tipo: "B", quantidade: inicial, preco: p.precos.precoCusto, observacao: "Estoque inicial", origem: "api", idOrigem: null });
+    postMovement(ctx, {
+      productId: p.id,
+      depositId: defaultDeposit(state).id,
+      tipo: "B",
+      quantidade: inicial,
+      preco: p.precos.precoCusto,
+      observacao: "Estoque inicial",
+      origem: "api",
+      idOrigem: null,
+    });
   }
   ctx.changed();
   return { product: p, variations };
@@ -313,7 +332,10 @@ export function registerProductRoutes(api: Hono, ctx: TinyContext): void {
     const dataAlteracao = queryStr(c, "dataAlteracao");
     const detalhes: ErrorDetail[] = [];
     if (situacao !== undefined && !["A", "I", "E"].includes(situacao)) detalhes.push({ campo: "situacao", mensagem: "Valores aceitos: A, I, E" });
-    for (const [campo, v] of [["dataCriacao", dataCriacao], ["dataAlteracao", dataAlteracao]] as const) {
+    for (const [campo, v] of [
+      ["dataCriacao", dataCriacao],
+      ["dataAlteracao", dataAlteracao],
+    ] as const) {
       if (v !== undefined && !isDateTime(v)) detalhes.push({ campo, mensagem: "Data inválida, use o formato AAAA-MM-DD HH:MM:SS" });
     }
     if (detalhes.length > 0) throw validation(detalhes);
@@ -430,7 +452,13 @@ export function registerProductRoutes(api: Hono, ctx: TinyContext): void {
 
   api.get("/produtos/:idProduto/kit", (c) => {
     const p = getProduct(ctx.state, pathId(c, "idProduto"));
-    return c.json(withBlanks(ctx.state.seed, `kit:${p.id}`, p.kit.map((k) => ({ produto: ref(ctx.state.products.get(k.produtoId)), quantidade: k.quantidade }))));
+    return c.json(
+      withBlanks(
+        ctx.state.seed,
+        `kit:${p.id}`,
+        p.kit.map((k) => ({ produto: ref(ctx.state.products.get(k.produtoId)), quantidade: k.quantidade })),
+      ),
+    );
   });
 
   api.put("/produtos/:idProduto/kit", async (c) => {

@@ -25,7 +25,23 @@ const SEED_EPOCH = Date.UTC(2026, 0, 5, 12, 0, 0);
 
 const COMPANY_A = ["Casa", "Mundo", "Ponto", "Vila", "Estação", "Armazém", "Empório", "Oficina"];
 const COMPANY_B = ["Azul", "do Lar", "Criativo", "Paulista", "Brasil", "Digital", "da Moda", "Esportivo"];
-const PRODUCT_NOUNS = ["Camiseta", "Caneca", "Mochila", "Fone de Ouvido", "Garrafa Térmica", "Luminária", "Tênis", "Relógio", "Capa de Celular", "Cadeira", "Panela", "Tapete", "Carregador", "Boné", "Jaqueta"];
+const PRODUCT_NOUNS = [
+  "Camiseta",
+  "Caneca",
+  "Mochila",
+  "Fone de Ouvido",
+  "Garrafa Térmica",
+  "Luminária",
+  "Tênis",
+  "Relógio",
+  "Capa de Celular",
+  "Cadeira",
+  "Panela",
+  "Tapete",
+  "Carregador",
+  "Boné",
+  "Jaqueta",
+];
 const PRODUCT_ADJ = ["Básica", "Premium", "Esportiva", "Clássica", "Slim", "Compacta", "Profissional", "Infantil", "Vintage", "Ergonômica"];
 const COLORS = ["Azul", "Preto", "Branco", "Vermelho", "Verde", "Cinza", "Rosa", "Amarelo"];
 const SIZES = ["P", "M", "G", "GG", "Único"];
@@ -169,7 +185,10 @@ export function buildSeedState(opts: SeedOptions): TinyState {
       inscricaoEstadual: accountRng.digits(12),
       regimeTributario: 1,
       fone: `(${ddd}) 3${accountRng.digits(3)}-${accountRng.digits(4)}`,
-      email: `contato@${name.toLowerCase().normalize("NFD").replace(/[^a-z]/g, "")}.com.br`,
+      email: `contato@${name
+        .toLowerCase()
+        .normalize("NFD")
+        .replace(/[^a-z]/g, "")}.com.br`,
       endereco: { ...emptyEndereco(), endereco: accountRng.pick(STREETS), numero: String(accountRng.int(100, 2999)), bairro: "Centro", municipio: city, cep, uf, pais: "Brasil" },
       disponivelSempreZero: false,
     },
@@ -177,8 +196,26 @@ export function buildSeedState(opts: SeedOptions): TinyState {
       ecommerces: [{ id: id(), nome: "Mercado Livre" }],
       // tipo per the spec's enum: 3 Mercado Envios, 1 Correios, 2 Transportadora.
       formasEnvio: [
-        { id: id(), nome: "Mercado Envios", situacao: 1, tipo: 3, formasFrete: [{ id: id(), nome: "Mercado Envios Normal", codigo: "ME-NORMAL", codigoExterno: "", tipoEntrega: 1 }, { id: id(), nome: "Mercado Envios Flex", codigo: "ME-FLEX", codigoExterno: "", tipoEntrega: 2 }] },
-        { id: id(), nome: "Correios", situacao: 1, tipo: 1, formasFrete: [{ id: id(), nome: "PAC", codigo: "03298", codigoExterno: "", tipoEntrega: 4 }, { id: id(), nome: "SEDEX", codigo: "03220", codigoExterno: "", tipoEntrega: 2 }] },
+        {
+          id: id(),
+          nome: "Mercado Envios",
+          situacao: 1,
+          tipo: 3,
+          formasFrete: [
+            { id: id(), nome: "Mercado Envios Normal", codigo: "ME-NORMAL", codigoExterno: "", tipoEntrega: 1 },
+            { id: id(), nome: "Mercado Envios Flex", codigo: "ME-FLEX", codigoExterno: "", tipoEntrega: 2 },
+          ],
+        },
+        {
+          id: id(),
+          nome: "Correios",
+          situacao: 1,
+          tipo: 1,
+          formasFrete: [
+            { id: id(), nome: "PAC", codigo: "03298", codigoExterno: "", tipoEntrega: 4 },
+            { id: id(), nome: "SEDEX", codigo: "03220", codigoExterno: "", tipoEntrega: 2 },
+          ],
+        },
         { id: id(), nome: "Transportadora (desabilitada)", situacao: 2, tipo: 2, formasFrete: [] },
       ],
       formasPagamento: [
@@ -241,7 +278,11 @@ export function buildSeedState(opts: SeedOptions): TinyState {
     const [cCity, cUf, cCep, cDdd] = contactRng.pick(CITIES);
     const c = blankContact(id(), `${contactRng.pick(FIRST)} ${contactRng.pick(LAST)}`, stamp);
     c.cpfCnpj = makeCpf(contactRng);
-    c.email = `${c.nome.toLowerCase().normalize("NFD").replace(/[^a-z ]/g, "").replace(" ", ".")}@example.com`;
+    c.email = `${c.nome
+      .toLowerCase()
+      .normalize("NFD")
+      .replace(/[^a-z ]/g, "")
+      .replace(" ", ".")}@example.com`;
     c.celular = `(${cDdd}) 9${contactRng.digits(4)}-${contactRng.digits(4)}`;
     c.endereco = { ...emptyEndereco(), endereco: contactRng.pick(STREETS), numero: String(contactRng.int(1, 999)), bairro: "Centro", municipio: cCity, cep: cCep, uf: cUf, pais: "Brasil" };
     state.contacts.set(c.id, c);

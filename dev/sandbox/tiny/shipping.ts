@@ -191,7 +191,15 @@ export function registerShippingRoutes(api: Hono, ctx: TinyContext): void {
 
   api.get("/expedicao/:idAgrupamento", (c) => {
     const g = getGrouping(ctx.state, pathId(c, "idAgrupamento"));
-    return c.json(withBlanks(ctx.state.seed, `agrupamento:${g.id}`, { id: g.id, identificacao: g.identificacao, data: g.data, formaEnvio: { ...g.formaEnvio }, expedicoes: g.expedicoes.map((s) => shipmentView(ctx.state, s)) }));
+    return c.json(
+      withBlanks(ctx.state.seed, `agrupamento:${g.id}`, {
+        id: g.id,
+        identificacao: g.identificacao,
+        data: g.data,
+        formaEnvio: { ...g.formaEnvio },
+        expedicoes: g.expedicoes.map((s) => shipmentView(ctx.state, s)),
+      }),
+    );
   });
 
   api.post("/expedicao/:idAgrupamento/origens", async (c) => {
@@ -251,4 +259,3 @@ export function registerShippingRoutes(api: Hono, ctx: TinyContext): void {
     return c.json({ urls: [labelUrl(g, s)] });
   });
 }
-

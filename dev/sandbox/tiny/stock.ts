@@ -228,7 +228,16 @@ export function launchOrderStock(ctx: TinyContext, o: Order): void {
   for (const item of expandItems(ctx.state, o.itens)) {
     const p = ctx.state.products.get(item.produtoId);
     if (!p || !p.estoque.controlar) continue;
-    postMovement(ctx, { productId: item.produtoId, depositId: o.depositoId, tipo: "S", quantidade: item.quantidade, preco: 0, observacao: `Saída pedido nº ${o.numeroPedido}`, origem: "pedido", idOrigem: o.id });
+    postMovement(ctx, {
+      productId: item.produtoId,
+      depositId: o.depositoId,
+      tipo: "S",
+      quantidade: item.quantidade,
+      preco: 0,
+      observacao: `Saída pedido nº ${o.numeroPedido}`,
+      origem: "pedido",
+      idOrigem: o.id,
+    });
     posted.push({ produtoId: item.produtoId, depositoId: o.depositoId, quantidade: item.quantidade });
   }
   o.estoqueLancado = posted;
@@ -240,7 +249,16 @@ export function launchOrderStock(ctx: TinyContext, o: Order): void {
 export function reverseOrderStock(ctx: TinyContext, o: Order): void {
   if (!o.estoqueLancado) return;
   for (const row of o.estoqueLancado) {
-    postMovement(ctx, { productId: row.produtoId, depositId: row.depositoId, tipo: "E", quantidade: row.quantidade, preco: 0, observacao: `Estorno pedido nº ${o.numeroPedido}`, origem: "pedido", idOrigem: o.id });
+    postMovement(ctx, {
+      productId: row.produtoId,
+      depositId: row.depositoId,
+      tipo: "E",
+      quantidade: row.quantidade,
+      preco: 0,
+      observacao: `Estorno pedido nº ${o.numeroPedido}`,
+      origem: "pedido",
+      idOrigem: o.id,
+    });
   }
   o.estoqueLancado = null;
   o.dataAtualizacao = spDateTime(ctx.clock.now());

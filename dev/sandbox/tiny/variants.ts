@@ -11,8 +11,7 @@ import { createRng } from "../common/rng";
 type Json = unknown;
 
 /** A reference to nothing: an object whose `id` is null. */
-const isEmptyRef = (value: Json): value is Record<string, unknown> =>
-  !!value && typeof value === "object" && !Array.isArray(value) && "id" in value && (value as { id: unknown }).id === null;
+const isEmptyRef = (value: Json): value is Record<string, unknown> => !!value && typeof value === "object" && !Array.isArray(value) && "id" in value && (value as { id: unknown }).id === null;
 
 const ABSENT = Symbol("absent");
 

@@ -47,7 +47,14 @@ describe("Tiny outbound webhooks", () => {
     await t.api("PUT", `/pedidos/${created.json.id}/situacao`, { situacao: 3 });
     const received = await hooks.waitFor(2);
     const byType = Object.fromEntries(received.map((h) => [h.body.tipo, h.body.dados]));
-    expect(byType.inclusao_pedido).toMatchObject({ id: String(created.json.id), numero: created.json.numeroPedido, data: "11/07/2026", codigoSituacao: "aberto", idNotaFiscal: "0", idContato: String(firstContactId(t.sb)) });
+    expect(byType.inclusao_pedido).toMatchObject({
+      id: String(created.json.id),
+      numero: created.json.numeroPedido,
+      data: "11/07/2026",
+      codigoSituacao: "aberto",
+      idNotaFiscal: "0",
+      idContato: String(firstContactId(t.sb)),
+    });
     expect(byType.atualizacao_pedido).toMatchObject({ codigoSituacao: "aprovado", descricaoSituacao: "Aprovado" });
     expect(Object.keys(received[0]?.body ?? {})).toEqual(["versao", "cnpj", "tipo", "dados"]);
   });

@@ -27,7 +27,10 @@ try {
       failedIds: result.failed.map((f) => f.id),
       // A failed id alone does not say which table to look in.
       byTable: Object.fromEntries(
-        Object.entries(result.byTable).map(([table, counts]) => [table, { resealed: counts.resealed, skipped: counts.skipped, failed: counts.failed.length, failedIds: counts.failed.map((f) => f.id) }]),
+        Object.entries(result.byTable).map(([table, counts]) => [
+          table,
+          { resealed: counts.resealed, skipped: counts.skipped, failed: counts.failed.length, failedIds: counts.failed.map((f) => f.id) },
+        ]),
       ),
       durationMs: Math.round(performance.now() - started),
     }),

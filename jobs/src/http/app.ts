@@ -44,10 +44,7 @@ export interface AdminAppDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = baseApp(deps.log, deps.maxBodyBytes ?? defaultMaxBodyBytes);
   app.route("/health", healthRoutes({ db: deps.db, redis: deps.producer.connection, log: deps.log }));
-  app.route(
-    "/qstash",
-    qstashRoutes({ producer: deps.producer, publicUrl: deps.publicUrl, signingKeys: deps.signingKeys, log: deps.log, onEnqueued: recordIngress(deps.db, deps.log) }),
-  );
+  app.route("/qstash", qstashRoutes({ producer: deps.producer, publicUrl: deps.publicUrl, signingKeys: deps.signingKeys, log: deps.log, onEnqueued: recordIngress(deps.db, deps.log) }));
   return app;
 }
 

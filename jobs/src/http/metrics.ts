@@ -27,11 +27,7 @@ export function metricsRoutes(deps: { producer: Producer; db: NodeDb; metrics: J
 
     if (isRedisReady(deps.producer.connection)) {
       try {
-        const counts = await withTimeout(
-          Promise.all(queueNames.map(async (queue) => [queue, await deps.producer.queues[queue].getJobCounts(...states)] as const)),
-          scrapeTimeoutMs,
-          "queue counts",
-        );
+        const counts = await withTimeout(Promise.all(queueNames.map(async (queue) => [queue, await deps.producer.queues[queue].getJobCounts(...states)] as const)), scrapeTimeoutMs, "queue counts");
         lines.push("# HELP autoecom_queue_jobs Jobs per queue and state (completed/failed: those still retained).");
         lines.push("# TYPE autoecom_queue_jobs gauge");
         for (const [queue, byState] of counts) {

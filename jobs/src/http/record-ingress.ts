@@ -20,11 +20,7 @@ export function recordIngress(db: NodeDb, log: Logger): NonNullable<QstashIngres
     if (jobName !== "ml.webhook" || result.deduplicated) return;
     const notification = payload as MlNotification;
     try {
-      await withTimeout(
-        recordEnqueued(db, notificationFacts(notification), { jobId: result.jobId, traceId, source: "webhook", at: new Date() }),
-        recordTimeoutMs,
-        "webhook event insert",
-      );
+      await withTimeout(recordEnqueued(db, notificationFacts(notification), { jobId: result.jobId, traceId, source: "webhook", at: new Date() }), recordTimeoutMs, "webhook event insert");
     } catch (error) {
       log.warn("webhook event not recorded at ingress; the processor will create it", errorFields(error));
     }

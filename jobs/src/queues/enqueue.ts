@@ -44,12 +44,7 @@ const redisWaitMs = 3_000;
  * exists. The existence check before the add only feeds `deduplicated`; two concurrent adds
  * can both report false, but still only one job is created.
  */
-export async function enqueue<K extends JobName>(
-  producer: Producer,
-  name: K,
-  payload: Payload<K>,
-  options: EnqueueOptions = {},
-): Promise<EnqueueResult> {
+export async function enqueue<K extends JobName>(producer: Producer, name: K, payload: Payload<K>, options: EnqueueOptions = {}): Promise<EnqueueResult> {
   const definition = jobs[name];
   const parsed = definition.payload.safeParse(payload);
   if (!parsed.success) {

@@ -15,7 +15,11 @@ interface Histogram {
   count: number;
 }
 
-const keyOf = (name: string, labels: Labels) => `${name}|${Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(",")}`;
+const keyOf = (name: string, labels: Labels) =>
+  `${name}|${Object.entries(labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",")}`;
 
 export class JobMetrics {
   private readonly counters = new Map<string, { name: string; labels: Labels; value: number }>();

@@ -68,8 +68,7 @@ export function createJobRunner(queue: QueueName, deps: RunnerDeps) {
       },
     };
     const started = performance.now();
-    const observe = (outcome: string) =>
-      deps.services.metrics.observeJob({ queue, job: name, outcome }, (performance.now() - started) / 1000);
+    const observe = (outcome: string) => deps.services.metrics.observeJob({ queue, job: name, outcome }, (performance.now() - started) / 1000);
     log.info("job started");
     try {
       const result = await processor(parsed.data, ctx);

@@ -31,11 +31,7 @@ export interface SeededItem {
 }
 
 /** One ML order as the sync would store it (status, buyer, items). */
-export async function seedMlOrder(
-  db: Database,
-  seller: OrderSeller,
-  order: { mlOrderId: number; buyerId: number; buyerDoc?: string; status?: string; items: SeededItem[] },
-): Promise<void> {
+export async function seedMlOrder(db: Database, seller: OrderSeller, order: { mlOrderId: number; buyerId: number; buyerDoc?: string; status?: string; items: SeededItem[] }): Promise<void> {
   const now = new Date();
   const [row] = await db
     .insert(mlOrders)
@@ -53,7 +49,9 @@ export async function seedMlOrder(
     .returning({ id: mlOrders.id });
   await db
     .insert(mlOrderItems)
-    .values(order.items.map((it, position) => ({ orderId: row!.id, position, mlItemId: it.mlItemId, mlVariationId: it.mlVariationId, sellerSku: it.sku, quantity: it.quantity, unitPrice: it.unitPrice })));
+    .values(
+      order.items.map((it, position) => ({ orderId: row!.id, position, mlItemId: it.mlItemId, mlVariationId: it.mlVariationId, sellerSku: it.sku, quantity: it.quantity, unitPrice: it.unitPrice })),
+    );
 }
 
 /** Manual links from ML items to the sandbox's products of the same SKU. */

@@ -15,15 +15,9 @@ const invalidCredentials = () => new AppError("unauthorized", "Email or password
  * was (its password unchanged), and either way the client logs in next. Both paths hash the
  * password and run one insert, so they take the same time too.
  */
-export async function register(
-  services: Services,
-  input: { email: string; password: string; name?: string | undefined },
-  context: { ip: string },
-): Promise<void> {
+export async function register(services: Services, input: { email: string; password: string; name?: string | undefined }, context: { ip: string }): Promise<void> {
   const { config } = services;
-  await enforceRateLimits(services, [
-    { rule: { name: "register-ip", limit: config.LOGIN_RATE_LIMIT_PER_IP, windowSeconds: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS }, subject: context.ip },
-  ]);
+  await enforceRateLimits(services, [{ rule: { name: "register-ip", limit: config.LOGIN_RATE_LIMIT_PER_IP, windowSeconds: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS }, subject: context.ip }]);
   const passwordHash = await hashPassword(input.password, config.BCRYPT_COST);
   const user = await insertUser(services.db, { email: input.email, name: input.name ?? null, passwordHash });
   if (!user) services.logger.info("sign-up for an email that already has an account");
@@ -48,11 +42,7 @@ async function loginChecks(config: Services["config"], email: string, ip: string
 }
 
 /** One answer for an unknown email and a wrong password, in about the same time. */
-export async function login(
-  services: Services,
-  input: { email: string; password: string },
-  context: { ip: string; userAgent: string | null },
-): Promise<AuthResult> {
+export async function login(services: Services, input: { email: string; password: string }, context: { ip: string; userAgent: string | null }): Promise<AuthResult> {
   const checks = await loginChecks(services.config, input.email, context.ip);
   const [address, emailAtAddress, email] = await rateLimitState(services, checks);
   const binding = emailAtAddress.remaining < emailAtAddress.limit ? [address, emailAtAddress, email] : [address, emailAtAddress];

@@ -52,9 +52,7 @@ function clientsFor(config: Config): Clients {
       }),
       // No client-side retry: the webhook handler must answer ML within 500 ms, and a failed
       // publish is better answered 5xx at once (ML retries) than retried into that deadline.
-      qstash: config.QSTASH_TOKEN
-        ? new QStashClient({ baseUrl: config.QSTASH_URL, token: config.QSTASH_TOKEN, retry: false, enableTelemetry: false })
-        : null,
+      qstash: config.QSTASH_TOKEN ? new QStashClient({ baseUrl: config.QSTASH_URL, token: config.QSTASH_TOKEN, retry: false, enableTelemetry: false }) : null,
     };
     clientsByConfig.set(config, clients);
   }
@@ -78,8 +76,7 @@ export function buildServices(config: Config, requestId: string): Services {
   const clients = clientsFor(config);
   const logger = createLogger({ requestId, runtime: "worker" }, config.LOG_LEVEL);
   const now = () => new Date();
-  const transaction: RunInTransaction = (fn) =>
-    withWorkerTransaction({ databaseUrl: config.DATABASE_URL, neonWsProxy: config.NEON_WS_PROXY }, fn);
+  const transaction: RunInTransaction = (fn) => withWorkerTransaction({ databaseUrl: config.DATABASE_URL, neonWsProxy: config.NEON_WS_PROXY }, fn);
   let ml: Promise<MlServices> | undefined;
   let tiny: Promise<TinyServices> | undefined;
   const key = (...parts: string[]) => [config.REDIS_KEY_PREFIX, ...parts].join(":");

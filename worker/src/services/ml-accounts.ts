@@ -2,15 +2,7 @@ import { AppError } from "../../../core/errors";
 import { uuidv7 } from "../../../core/ids";
 import { errorFields } from "../../../core/log";
 import { createPkcePair } from "../../../core/oauth/pkce";
-import {
-  MlApiError,
-  authorizationUrl,
-  exchangeAuthorizationCode,
-  fetchMlUserMe,
-  isMlInvalidGrant,
-  type MlSiteId,
-  type MlTokenSet,
-} from "../../../integrations/mercadolibre";
+import { MlApiError, authorizationUrl, exchangeAuthorizationCode, fetchMlUserMe, isMlInvalidGrant, type MlSiteId, type MlTokenSet } from "../../../integrations/mercadolibre";
 import {
   deleteMlAccount,
   disconnectMlAccount,
@@ -37,11 +29,7 @@ interface PendingConnect {
   site: MlSiteId;
 }
 
-export async function startConnect(
-  services: Services,
-  principal: Principal,
-  input: { site: MlSiteId },
-): Promise<{ url: string; expiresAt: string }> {
+export async function startConnect(services: Services, principal: Principal, input: { site: MlSiteId }): Promise<{ url: string; expiresAt: string }> {
   const { config } = await services.ml();
   const pkce = await createPkcePair();
   const issued = await issueOAuthState<PendingConnect>(services, {
@@ -57,10 +45,7 @@ export async function startConnect(
 }
 
 /** The browser lands here from ML: the state is spent, and the code parked for the dashboard to complete. */
-export async function receiveConnectCallback(
-  services: Services,
-  query: { state: string; code?: string | undefined; error?: string | undefined },
-): Promise<ConnectOutcome> {
+export async function receiveConnectCallback(services: Services, query: { state: string; code?: string | undefined; error?: string | undefined }): Promise<ConnectOutcome> {
   // 503 before the state is spent, should the integration have been unconfigured since the start.
   await services.ml();
   return receiveCallback<PendingConnect>(services, {
@@ -75,18 +60,13 @@ export async function receiveConnectCallback(
 }
 
 /** 503 when ML is unavailable, else 502. The grant is spent either way, so the user starts again. */
-const unavailable = (message: string, cause?: unknown) =>
-  new AppError(cause instanceof AppError && cause.code === "unavailable" ? "unavailable" : "bad_gateway", message, { cause });
+const unavailable = (message: string, cause?: unknown) => new AppError(cause instanceof AppError && cause.code === "unavailable" ? "unavailable" : "bad_gateway", message, { cause });
 
 /**
  * The dashboard completes what the callback parked, as the signed-in user, who must be the one
  * who started the flow (see oauth-state.ts). Only then is the code exchanged and the account stored.
  */
-export async function completeConnect(
-  services: Services,
-  principal: Principal,
-  grant: string,
-): Promise<{ result: "connected" | "reconnected"; account: MlAccountSummary }> {
+export async function completeConnect(services: Services, principal: Principal, grant: string): Promise<{ result: "connected" | "reconnected"; account: MlAccountSummary }> {
   const ml = await services.ml();
   const pending = await takeOAuthGrant<PendingConnect>(services, PROVIDER, principal, grant);
   const log = services.logger.child({ userId: principal.userId });

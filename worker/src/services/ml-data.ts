@@ -119,7 +119,11 @@ export async function listListingsFor(
   query: { account?: string | undefined; status?: string | undefined; sku?: string | undefined; q?: string | undefined; sort: ListingSort; cursor?: string | undefined; limit: number },
 ) {
   const accountIds = await scope(services, principal, query.account);
-  const valueOk = query.sort.endsWith("updated") ? isDateString : query.sort.endsWith("price") ? (v: unknown) => typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v) : (v: unknown) => typeof v === "string" && !v.includes("\u0000");
+  const valueOk = query.sort.endsWith("updated")
+    ? isDateString
+    : query.sort.endsWith("price")
+      ? (v: unknown) => typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)
+      : (v: unknown) => typeof v === "string" && !v.includes("\u0000");
   const cursor = decodeCursor(query.cursor, keysetCheck(query.sort, valueOk));
   const rows = await listListings(services.db, {
     accountIds,
@@ -205,7 +209,8 @@ export async function answerQuestion(services: Services, principal: Principal, m
     answered = await answerMlQuestion(client.forAccount(question.accountId), mlQuestionId, text);
   } catch (error) {
     if (error instanceof MlApiError && error.mlStatus === 400) {
-      if (error.mlError === "text_too_long") throw new AppError("validation_failed", "The answer is too long for MercadoLibre.", { fields: [{ path: "body.text", message: "at most 2,000 characters" }] });
+      if (error.mlError === "text_too_long")
+        throw new AppError("validation_failed", "The answer is too long for MercadoLibre.", { fields: [{ path: "body.text", message: "at most 2,000 characters" }] });
       throw new AppError("conflict", `MercadoLibre refused the answer: ${error.mlError ?? "bad_request"}.`, { cause: error });
     }
     throw error;
@@ -215,11 +220,7 @@ export async function answerQuestion(services: Services, principal: Principal, m
   return (await findQuestion(services.db, accountIds, mlQuestionId))!;
 }
 
-export async function listClaimsFor(
-  services: Services,
-  principal: Principal,
-  query: { account?: string | undefined; status?: string | undefined; cursor?: string | undefined; limit: number },
-) {
+export async function listClaimsFor(services: Services, principal: Principal, query: { account?: string | undefined; status?: string | undefined; cursor?: string | undefined; limit: number }) {
   const accountIds = await scope(services, principal, query.account);
   const cursor = decodeCursor(query.cursor, keysetCheck("-created", isDateString));
   const rows = await listClaims(services.db, { accountIds, status: query.status, after: cursor ? { value: cursor.v, id: cursor.id } : undefined, limit: query.limit + 1 });

@@ -88,8 +88,10 @@ export async function receiveCallback<T>(
   const { error, code } = input.query;
   if (error || !code) {
     log.info("oauth authorization refused", { providerError: error?.slice(0, 64) });
-    return (error && Object.hasOwn(input.refusals, error) ? input.refusals[error] : undefined) ??
-      connectFailure("authorization_failed", 400, `${input.providerName} did not authorize the connection; start again.`);
+    return (
+      (error && Object.hasOwn(input.refusals, error) ? input.refusals[error] : undefined) ??
+      connectFailure("authorization_failed", 400, `${input.providerName} did not authorize the connection; start again.`)
+    );
   }
   const parked = await issue<ParkedGrant<T>>(services, "oauth-grant", {
     provider: input.provider,

@@ -39,7 +39,11 @@ export async function listCustomers(services: Services, principal: Principal, qu
   const page = await tinyContactsApi(tiny.client.forAccount(account.id)).list({ nome: query.name, cpfCnpj: query.cpfCnpj, limit: query.limit, offset: query.offset });
   const coded = new Map(page.itens.map((c) => [c.id, Number(mlContactCodePattern.exec(c.codigo ?? "")?.[1] ?? Number.NaN)]));
   // A code alone could be anyone's (one Tiny company may serve two AutoEcom users): the buyer must be ours.
-  const known = await knownMlBuyers(services.db, principal.userId, [...coded.values()].filter((id) => Number.isSafeInteger(id)));
+  const known = await knownMlBuyers(
+    services.db,
+    principal.userId,
+    [...coded.values()].filter((id) => Number.isSafeInteger(id)),
+  );
   const items: CustomerRow[] = page.itens.map((contact) => {
     const buyerId = coded.get(contact.id)!;
     return { contact, mlBuyerId: known.has(buyerId) ? buyerId : null };
@@ -138,9 +142,13 @@ export async function syncMlCustomer(services: Services, principal: Principal, i
     } else {
       const other = documentDigits(existing.contact.cpfCnpj);
       if (doc && other && other !== doc) {
-        throw new AppError("conflict", `Tiny contact ${existing.contact.id} (${existing.contact.codigo ?? "no code"}) carries another CPF/CNPJ than this buyer's; fix it in Tiny, the sync never overwrites a document.`, {
-          retryable: false,
-        });
+        throw new AppError(
+          "conflict",
+          `Tiny contact ${existing.contact.id} (${existing.contact.codigo ?? "no code"}) carries another CPF/CNPJ than this buyer's; fix it in Tiny, the sync never overwrites a document.`,
+          {
+            retryable: false,
+          },
+        );
       }
       const changes = changesFor(existing.contact, buyer);
       if (Object.keys(changes).length === 0) result = "unchanged";

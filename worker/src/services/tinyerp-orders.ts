@@ -21,10 +21,7 @@ export async function pushOrder(services: Services, principal: Principal, input:
 
 async function runPush(services: Services, principal: Principal, tinyAccountId: string, mlOrderId: number): Promise<OrderPushResult> {
   const tiny = await services.tiny();
-  return pushOrderToTiny(
-    { db: services.db, client: tiny.client.forAccount(tinyAccountId), log: services.logger, now: services.now },
-    { userId: principal.userId, tinyAccountId, mlOrderId },
-  );
+  return pushOrderToTiny({ db: services.db, client: tiny.client.forAccount(tinyAccountId), log: services.logger, now: services.now }, { userId: principal.userId, tinyAccountId, mlOrderId });
 }
 
 /** History stays readable whatever the account's state; another user's account is a 404 like everywhere. */

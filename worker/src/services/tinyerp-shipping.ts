@@ -98,8 +98,11 @@ async function mercadoEnviosLabel(services: Services, order: MlOrder, stored: Ml
   const shipment = stored.labelAvailable ? stored : await fetchShipment(services, order.accountId, stored.mlShipmentId);
   if (!shipment.labelAvailable) {
     const state = `${shipment.status}${shipment.substatus ? `/${shipment.substatus}` : ""}`;
-    if (["shipped", "delivered", "not_delivered", "cancelled"].includes(shipment.status)) throw conflict(`The Mercado Envios shipment ${shipment.mlShipmentId} is ${state}; its label is no longer printable.`);
-    throw conflict(`The Mercado Envios label is not available yet: shipment ${shipment.mlShipmentId} is ${state}, and ML releases it at ready_to_ship/ready_to_print (drop-off and cross-docking also need the invoice sent to ML first).`);
+    if (["shipped", "delivered", "not_delivered", "cancelled"].includes(shipment.status))
+      throw conflict(`The Mercado Envios shipment ${shipment.mlShipmentId} is ${state}; its label is no longer printable.`);
+    throw conflict(
+      `The Mercado Envios label is not available yet: shipment ${shipment.mlShipmentId} is ${state}, and ML releases it at ready_to_ship/ready_to_print (drop-off and cross-docking also need the invoice sent to ML first).`,
+    );
   }
   const { client } = await services.ml();
   try {
@@ -110,7 +113,8 @@ async function mercadoEnviosLabel(services: Services, order: MlOrder, stored: Ml
     const contentType = response.headers.get("content-type") ?? (format === "pdf" ? "application/pdf" : "application/zip");
     return { source: "mercado_envios", bytes: response.data, contentType, filename: `etiqueta-${order.mlOrderId}.${format === "pdf" ? "pdf" : "zip"}` };
   } catch (error) {
-    if (error instanceof MlApiError && error.mlStatus === 400) throw new AppError("conflict", `Mercado Livre refused the label of shipment ${shipment.mlShipmentId}: it is not printable now.`, { cause: error, retryable: false });
+    if (error instanceof MlApiError && error.mlStatus === 400)
+      throw new AppError("conflict", `Mercado Livre refused the label of shipment ${shipment.mlShipmentId}: it is not printable now.`, { cause: error, retryable: false });
     throw error;
   }
 }

@@ -63,10 +63,7 @@ export async function probeTinyWebhook(services: Services, request: { secret: st
 
 const isEmptyObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 
-export async function ingestTinyWebhook(
-  services: Services,
-  request: { secret: string; body: string; traceId: string; clientIp: string | null },
-): Promise<TinyWebhookResult> {
+export async function ingestTinyWebhook(services: Services, request: { secret: string; body: string; traceId: string; clientIp: string | null }): Promise<TinyWebhookResult> {
   const receivedAt = services.now().getTime();
   const timings: Timings = { accountLookupMs: 0, publishMs: 0 };
   await limitWebhookSource(services, "tiny", request.clientIp);

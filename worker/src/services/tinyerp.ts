@@ -63,10 +63,7 @@ export async function startConnect(services: Services, principal: Principal): Pr
 }
 
 /** The browser lands here from Tiny: the state is spent (a denied consent spends it too), and the code parked for the dashboard. */
-export async function receiveConnectCallback(
-  services: Services,
-  query: { state: string; code?: string | undefined; error?: string | undefined },
-): Promise<ConnectOutcome> {
+export async function receiveConnectCallback(services: Services, query: { state: string; code?: string | undefined; error?: string | undefined }): Promise<ConnectOutcome> {
   // 503 before the state is spent, should the integration have been unconfigured since the start.
   await services.tiny();
   return receiveCallback<PendingConnect>(services, {
@@ -83,11 +80,7 @@ const tinyUnavailable = (message: string) => new AppError("bad_gateway", message
  * The dashboard completes what the callback parked, as the signed-in user, who must be the one
  * who started the flow (see oauth-state.ts). Only then is the code exchanged and the company stored.
  */
-export async function completeConnect(
-  services: Services,
-  principal: Principal,
-  grant: string,
-): Promise<{ result: "connected" | "reconnected"; account: TinyAccountSummary }> {
+export async function completeConnect(services: Services, principal: Principal, grant: string): Promise<{ result: "connected" | "reconnected"; account: TinyAccountSummary }> {
   const tiny = await services.tiny();
   const pending = await takeOAuthGrant<PendingConnect>(services, PROVIDER, principal, grant);
   const log = services.logger.child({ userId: principal.userId });
@@ -391,7 +384,12 @@ async function verifyTinyProducts(services: Services, changes: LinkChange[], acc
         }
       });
     }
-    await upsertTinyProducts(services.db, accountId, fetched.map((p) => toProductRow(p, null)), services.now());
+    await upsertTinyProducts(
+      services.db,
+      accountId,
+      fetched.map((p) => toProductRow(p, null)),
+      services.now(),
+    );
   }
   if (fields.length) throw new AppError("validation_failed", "Some links name Tiny products that do not exist.", { fields });
   return skus;

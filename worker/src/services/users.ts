@@ -33,9 +33,7 @@ export interface UserChanges {
  */
 async function checkCurrentPassword(services: Services, userId: string, passwordHash: string, currentPassword: string): Promise<void> {
   const { config } = services;
-  await enforceRateLimits(services, [
-    { rule: { name: "password-check-user", limit: config.PASSWORD_CHECK_RATE_LIMIT, windowSeconds: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS }, subject: userId },
-  ]);
+  await enforceRateLimits(services, [{ rule: { name: "password-check-user", limit: config.PASSWORD_CHECK_RATE_LIMIT, windowSeconds: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS }, subject: userId }]);
   if (!(await verifyPassword(currentPassword, passwordHash))) {
     throw new AppError("forbidden", "The current password is incorrect.", {
       fields: [{ path: "body.currentPassword", message: "incorrect", code: "incorrect" }],

@@ -20,9 +20,7 @@ export const mlSourceIps = ["54.88.218.97", "18.215.140.160", "18.213.114.129", 
 
 export type DropReason = "foreign_app" | "unhandled_topic" | "unknown_account";
 
-export type IngestResult =
-  | { status: "accepted"; messageId: string; deduplicated: boolean; timings: Timings }
-  | { status: "dropped"; reason: DropReason; timings: Timings };
+export type IngestResult = { status: "accepted"; messageId: string; deduplicated: boolean; timings: Timings } | { status: "dropped"; reason: DropReason; timings: Timings };
 
 export interface Timings {
   /** Everything but the QStash round trip (and the cache lookups' network time, reported separately). */

@@ -44,7 +44,11 @@ const sessionEnding: Record<string, string> = {
 
 const pastBigint = "9999999999999999999";
 /** A cursor as the list pages encode them, around a value a client chose. */
-const cursorOf = (value: Record<string, unknown>) => btoa(JSON.stringify({ id: "01a25191-0380-72f2-9951-f92dd8ee965c", ...value })).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+const cursorOf = (value: Record<string, unknown>) =>
+  btoa(JSON.stringify({ id: "01a25191-0380-72f2-9951-f92dd8ee965c", ...value }))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 const uuidShaped = "-".repeat(36);
 
 /**
@@ -65,7 +69,10 @@ const knownCases = (t: Tenant): Record<string, Array<Partial<FuzzRequest>>> => {
     "POST /auth/login": [{ body: { text: '{"email":', contentType: "application/json", what: "not JSON, sent as JSON" } }],
     "GET /ml/orders": [{ query: [["buyer", pastBigint]] }, { query: [["buyer", "\u0000"]] }, { query: [["status", "\u0000"]] }, { query: [["cursor", cursorOf({ s: "-created", v: "1" })]] }],
     "GET /ml/claims": [{ query: [["cursor", cursorOf({ s: "-created", v: "1" })]] }],
-    "GET /ml/orders/{id}": [{ path: { id: pastBigint }, query: [] }, { path: { id: uuidShaped }, query: [] }],
+    "GET /ml/orders/{id}": [
+      { path: { id: pastBigint }, query: [] },
+      { path: { id: uuidShaped }, query: [] },
+    ],
     "GET /ml/listings/{id}": [{ path: { id: uuidShaped }, query: [] }],
     "POST /ml/questions/{id}/answer": [
       { path: { id: pastBigint }, body: json({ text: "Sim" }, "valid") },
@@ -79,9 +86,19 @@ const knownCases = (t: Tenant): Record<string, Array<Partial<FuzzRequest>>> => {
       { query: [["sku", "a\u0000"]] },
       { query: [["q", "\u0000"]] },
       { query: [["status", "\u0000"]] },
-      { query: [["sort", "title"], ["cursor", cursorOf({ s: "title", v: "a\u0000" })]] },
+      {
+        query: [
+          ["sort", "title"],
+          ["cursor", cursorOf({ s: "title", v: "a\u0000" })],
+        ],
+      },
       { query: [["cursor", cursorOf({ s: "-updated", v: "1" })]] },
-      { query: [["sort", "price"], ["cursor", cursorOf({ s: "price", v: "9".repeat(400) })]] },
+      {
+        query: [
+          ["sort", "price"],
+          ["cursor", cursorOf({ s: "price", v: "9".repeat(400) })],
+        ],
+      },
     ],
     "GET /ml/questions": [{ query: [["status", "\u0000"]] }, { query: [["cursor", cursorOf({ s: "questions", r: 0, d: "1" })]] }],
     "PUT /users/{id}": [{ path: { id: t.seller.user.user.id }, body: json({ name: "Ana\u0000" }, "NUL in the name") }],
@@ -219,12 +236,17 @@ const plausible = ["1", "10", "true", "false", "MLB1234567890", "2026-01-01"];
 function queryArbitrary(names: string[]): fc.Arbitrary<Array<[string, string]>> {
   const own = (name: string) => [...plausible, ...(name in queryIds(user) ? [queryIds(user)[name]!] : [])];
   const quiet = fc.tuple(...names.map((name) => fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...own(name)) })));
-  const oneBad = fc.tuple(quiet, fc.option(fc.constantFrom(...names), { freq: 6 }), junkString).map(([values, bad, junk]) => [
-    ...names.flatMap((name, i): Array<[string, string]> => (name === bad || values[i] === undefined ? [] : [[name, values[i]!]])),
-    ...(bad === null ? [] : [[bad, junk] as [string, string]]),
-  ]);
+  const oneBad = fc
+    .tuple(quiet, fc.option(fc.constantFrom(...names), { freq: 6 }), junkString)
+    .map(([values, bad, junk]) => [
+      ...names.flatMap((name, i): Array<[string, string]> => (name === bad || values[i] === undefined ? [] : [[name, values[i]!]])),
+      ...(bad === null ? [] : [[bad, junk] as [string, string]]),
+    ]);
   const allBad = fc.tuple(...names.map(() => junkString)).map((values) => names.map((name, i): [string, string] => [name, values[i]!]));
-  const repeated = fc.tuple(fc.constantFrom(...names), junkString, junkString).map(([name, x, y]): Array<[string, string]> => [[name, x], [name, y]]);
+  const repeated = fc.tuple(fc.constantFrom(...names), junkString, junkString).map(([name, x, y]): Array<[string, string]> => [
+    [name, x],
+    [name, y],
+  ]);
   const unknown = fc.tuple(fc.string({ maxLength: 20 }), junkString).map((pair) => [pair]);
   return fc.oneof({ weight: 6, arbitrary: oneBad }, { weight: 1, arbitrary: allBad }, { weight: 1, arbitrary: repeated }, { weight: 1, arbitrary: unknown });
 }
@@ -269,7 +291,11 @@ describe("fuzzing every operation in /openapi.json", () => {
   it("refuses an ML notification the jobs could never store (NUL in text, attempts past integer) and queues nothing", async () => {
     const notification = validBodies(user)["POST /webhooks/ml"] as Record<string, unknown>;
     const before = new Set((await recentMessages()).map((m) => m.messageId));
-    for (const [field, value] of [["resource", "/orders/1\u0000"], ["_id", "a\u0000"], ["attempts", 2 ** 31]] as const) {
+    for (const [field, value] of [
+      ["resource", "/orders/1\u0000"],
+      ["_id", "a\u0000"],
+      ["attempts", 2 ** 31],
+    ] as const) {
       const response = await api("/webhooks/ml", { method: "POST", json: { ...notification, _id: crypto.randomUUID(), [field]: value }, ip: freshIp(), bindings: unlimited });
       expect(response.status, field).toBe(400);
       expect(problemFields(response.body)).toEqual([`body.${field}`]);
@@ -277,77 +303,73 @@ describe("fuzzing every operation in /openapi.json", () => {
     expect(await publishedSince(before, tenantMarks(user))).toEqual([]);
   });
 
-  it(
-    "never answers 5xx; 4xx are problem+json with field errors for bad input, and write and queue nothing",
-    async () => {
-      const rows = await RowWatch.start(user.seller.services.db, user.seller.user.user.id);
-      let queuedBefore = new Set<string>();
-      const marks = tenantMarks(user);
-      const failures: string[] = [];
-      const statuses = new Map<string, Map<number, number>>();
-      const started = Date.now();
+  it("never answers 5xx; 4xx are problem+json with field errors for bad input, and write and queue nothing", async () => {
+    const rows = await RowWatch.start(user.seller.services.db, user.seller.user.user.id);
+    let queuedBefore = new Set<string>();
+    const marks = tenantMarks(user);
+    const failures: string[] = [];
+    const statuses = new Map<string, Map<number, number>>();
+    const started = Date.now();
 
-      for (const op of operations) {
-        // A failed run of the previous operation may have left writes behind: they are not this one's.
-        await rows.accept();
-        queuedBefore = new Set((await recentMessages()).map((m) => m.messageId));
-        const seen = new Map<number, number>();
-        statuses.set(op.key, seen);
-        const property = fc.asyncProperty(requestArbitrary(op), async (request) => {
-          const search = new URLSearchParams(request.query).toString();
-          const url = `${fillPath(op.path, request.path)}${search ? `?${search}` : ""}`;
-          // Registration answers alike for new and taken emails, so what it wrote is read from the table.
-          const email = op.key === "POST /auth/register" ? sentEmail(request.body) : undefined;
-          const registeredBefore = email !== undefined && (await isRegistered(email));
-          const token = op.key in sessionEnding ? (await registerUser()).accessToken : op.bearer ? user.seller.user.accessToken : undefined;
-          const response: ApiResponse = await api(url, {
-            method: op.method,
-            ...(token ? { token } : {}),
-            ...(request.body ? { body: request.body.text, headers: { "content-type": request.body.contentType } } : {}),
-            ip: freshIp(),
-            bindings: unlimited,
-          });
-          seen.set(response.status, (seen.get(response.status) ?? 0) + 1);
-          const where = describeRequest(op, url, request.body);
-          const answer = `${response.status} ${JSON.stringify(response.body).slice(0, 400)}`;
-          if (response.status >= 500) throw new Error(`5xx for ${where}: ${answer}`);
-          if (response.status < 400) {
-            await rows.accept();
-            queuedBefore = new Set((await recentMessages()).map((m) => m.messageId));
-            return;
-          }
-          const problem = notProblemJson(response);
-          if (problem) throw new Error(`${problem} for ${where}: ${answer}`);
-          const errors = (response.body as { errors?: unknown[] }).errors;
-          if ((response.status === 400 || response.status === 422) && !(Array.isArray(errors) && errors.length > 0)) throw new Error(`no field errors for ${where}: ${answer}`);
-          const changed = await rows.changed();
-          if (changed.length) throw new Error(`a ${response.status} changed ${changed.join(", ")} for ${where}`);
-          const queued = await publishedSince(queuedBefore, marks);
-          if (queued.length) throw new Error(`a ${response.status} queued ${queued.join(", ")} for ${where}`);
-          if (email !== undefined && !registeredBefore && (await isRegistered(email))) throw new Error(`a ${response.status} still registered ${email} for ${where}`);
+    for (const op of operations) {
+      // A failed run of the previous operation may have left writes behind: they are not this one's.
+      await rows.accept();
+      queuedBefore = new Set((await recentMessages()).map((m) => m.messageId));
+      const seen = new Map<number, number>();
+      statuses.set(op.key, seen);
+      const property = fc.asyncProperty(requestArbitrary(op), async (request) => {
+        const search = new URLSearchParams(request.query).toString();
+        const url = `${fillPath(op.path, request.path)}${search ? `?${search}` : ""}`;
+        // Registration answers alike for new and taken emails, so what it wrote is read from the table.
+        const email = op.key === "POST /auth/register" ? sentEmail(request.body) : undefined;
+        const registeredBefore = email !== undefined && (await isRegistered(email));
+        const token = op.key in sessionEnding ? (await registerUser()).accessToken : op.bearer ? user.seller.user.accessToken : undefined;
+        const response: ApiResponse = await api(url, {
+          method: op.method,
+          ...(token ? { token } : {}),
+          ...(request.body ? { body: request.body.text, headers: { "content-type": request.body.contentType } } : {}),
+          ip: freshIp(),
+          bindings: unlimited,
         });
-        try {
-          const examples = (knownCases(user)[op.key] ?? []).map((known): [FuzzRequest] => [{ path: {}, query: [], body: undefined, ...known }]);
-          await fc.assert(property, { seed: SEED, numRuns: RUNS_PER_OPERATION, endOnFailure: true, includeErrorInReport: true, examples });
-        } catch (error) {
-          failures.push(`${op.key}: ${(error as Error).message}`);
+        seen.set(response.status, (seen.get(response.status) ?? 0) + 1);
+        const where = describeRequest(op, url, request.body);
+        const answer = `${response.status} ${JSON.stringify(response.body).slice(0, 400)}`;
+        if (response.status >= 500) throw new Error(`5xx for ${where}: ${answer}`);
+        if (response.status < 400) {
+          await rows.accept();
+          queuedBefore = new Set((await recentMessages()).map((m) => m.messageId));
+          return;
         }
+        const problem = notProblemJson(response);
+        if (problem) throw new Error(`${problem} for ${where}: ${answer}`);
+        const errors = (response.body as { errors?: unknown[] }).errors;
+        if ((response.status === 400 || response.status === 422) && !(Array.isArray(errors) && errors.length > 0)) throw new Error(`no field errors for ${where}: ${answer}`);
+        const changed = await rows.changed();
+        if (changed.length) throw new Error(`a ${response.status} changed ${changed.join(", ")} for ${where}`);
+        const queued = await publishedSince(queuedBefore, marks);
+        if (queued.length) throw new Error(`a ${response.status} queued ${queued.join(", ")} for ${where}`);
+        if (email !== undefined && !registeredBefore && (await isRegistered(email))) throw new Error(`a ${response.status} still registered ${email} for ${where}`);
+      });
+      try {
+        const examples = (knownCases(user)[op.key] ?? []).map((known): [FuzzRequest] => [{ path: {}, query: [], body: undefined, ...known }]);
+        await fc.assert(property, { seed: SEED, numRuns: RUNS_PER_OPERATION, endOnFailure: true, includeErrorInReport: true, examples });
+      } catch (error) {
+        failures.push(`${op.key}: ${(error as Error).message}`);
       }
+    }
 
-      console.info(
-        JSON.stringify({
-          measurement: "API fuzz",
-          seed: SEED,
-          operations: operations.length,
-          runsPerOperation: RUNS_PER_OPERATION,
-          ms: Date.now() - started,
-          statuses: Object.fromEntries([...statuses].map(([key, seen]) => [key, Object.fromEntries(seen)])),
-        }),
-      );
-      expect(failures).toEqual([]);
-    },
-    180_000,
-  );
+    console.info(
+      JSON.stringify({
+        measurement: "API fuzz",
+        seed: SEED,
+        operations: operations.length,
+        runsPerOperation: RUNS_PER_OPERATION,
+        ms: Date.now() - started,
+        statuses: Object.fromEntries([...statuses].map(([key, seen]) => [key, Object.fromEntries(seen)])),
+      }),
+    );
+    expect(failures).toEqual([]);
+  }, 180_000);
 });
 
 function sentEmail(body: FuzzBody | undefined): string | undefined {

@@ -68,7 +68,10 @@ function ghostOf(value: string): string {
   if (/^\d+$/.test(value)) return digits(value.length);
   const prefixed = /^([A-Z]{3})(\d+)$/.exec(value);
   if (prefixed) return `${prefixed[1]}${digits(prefixed[2]!.length)}`;
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replaceAll("=", "");
 }
 
 interface Call {
@@ -168,7 +171,10 @@ describe("IDOR on every operation that takes an id", () => {
     const noBody = operations.filter((op) => op.hasBody && !(op.key in bodies)).map((op) => op.key);
     expect(noBody, "add a valid body to validBodies() in worker/test/security/support.ts").toEqual([]);
     const listed = [...Object.keys(capabilityOperations), ...Object.keys(unauthenticatedOperations), ...Object.keys(notFoundExceptions), ...Object.keys(bodies)];
-    const stale = [...Object.keys(ids).filter((key) => !operations.some((op) => op.pathParams.some((name) => `${op.path} ${name}` === key))), ...listed.filter((key) => !operations.some((op) => op.key === key))];
+    const stale = [
+      ...Object.keys(ids).filter((key) => !operations.some((op) => op.pathParams.some((name) => `${op.path} ${name}` === key))),
+      ...listed.filter((key) => !operations.some((op) => op.key === key)),
+    ];
     expect(stale, "entries naming operations that no longer exist").toEqual([]);
   });
 
@@ -209,7 +215,18 @@ describe("IDOR on every operation that takes an id", () => {
   it("B's lists never show A's records", async () => {
     // Not the ML order id: both users' Tiny accounts are the sandbox's one company, whose live data (orders,
     // receivables) rightly names every order pushed to it.
-    const marks = [a.seller.user.user.id, a.seller.mlAccountId, a.seller.tinyAccountId, a.listing.id, a.listing.mlItemId, a.order.id, a.orderPushId, a.mlSyncRunId, a.productSyncRunId, a.failedEventId];
+    const marks = [
+      a.seller.user.user.id,
+      a.seller.mlAccountId,
+      a.seller.tinyAccountId,
+      a.listing.id,
+      a.listing.mlItemId,
+      a.order.id,
+      a.orderPushId,
+      a.mlSyncRunId,
+      a.productSyncRunId,
+      a.failedEventId,
+    ];
     // Filters B can point at A's records; each must still search only B's own.
     const probes: Record<string, string> = { mlItemId: a.listing.mlItemId, item: a.listing.mlItemId, buyer: String(a.order.buyerId), cursor: a.failedEventId, q: "Camiseta" };
     const failures: string[] = [];

@@ -45,9 +45,7 @@ export interface Operation {
 }
 
 export async function loadOperations(): Promise<Operation[]> {
-  const doc = await api<{ paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: unknown; security?: Array<Record<string, unknown>> }>> }>(
-    "/openapi.json",
-  );
+  const doc = await api<{ paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: unknown; security?: Array<Record<string, unknown>> }>> }>("/openapi.json");
   if (doc.status !== 200) throw new Error(`/openapi.json answered ${doc.status}`);
   const operations: Operation[] = [];
   for (const [path, methods] of Object.entries(doc.body.paths)) {

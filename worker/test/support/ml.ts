@@ -134,7 +134,11 @@ export async function purge(session: Session, accountId: string | null): Promise
 /** A fresh sandbox seller (ML's `POST /users/test_user`): its own id, no listings yet. */
 export async function newSandboxSeller(): Promise<number> {
   const { access_token } = await sandbox<{ access_token: string }>("/_sandbox/tokens", { json: { user_id: DEMO_SELLER_ID } });
-  const response = await fetch(`${sandboxUrl()}/users/test_user`, { method: "POST", headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" }, body: JSON.stringify({ site_id: "MLB" }) });
+  const response = await fetch(`${sandboxUrl()}/users/test_user`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
+    body: JSON.stringify({ site_id: "MLB" }),
+  });
   if (response.status !== 201) throw new Error(`test_user: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { id: number }).id;
 }
@@ -169,5 +173,8 @@ export async function rawAccountRow(services: Services, id: string): Promise<Rec
 }
 
 export async function expireInDb(services: Services, id: string): Promise<void> {
-  await services.db.update(mlAccounts).set({ accessExpiresAt: new Date(Date.now() - 1_000) }).where(eq(mlAccounts.id, id));
+  await services.db
+    .update(mlAccounts)
+    .set({ accessExpiresAt: new Date(Date.now() - 1_000) })
+    .where(eq(mlAccounts.id, id));
 }

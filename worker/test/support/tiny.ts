@@ -177,9 +177,7 @@ export async function seedListings(services: Services, userId: string) {
   const simple = `MLB${base}1`;
   const withVariations = `MLB${base}2`;
   const now = new Date();
-  await services.db
-    .insert(mlListings)
-    .values({ accountId, mlItemId: simple, title: "Camiseta simples", status: "active", sellerSku: "SKU-1", mlLastUpdated: now, fetchedAt: now });
+  await services.db.insert(mlListings).values({ accountId, mlItemId: simple, title: "Camiseta simples", status: "active", sellerSku: "SKU-1", mlLastUpdated: now, fetchedAt: now });
   const [listingB] = await services.db
     .insert(mlListings)
     .values({ accountId, mlItemId: withVariations, title: "Camiseta com grade", status: "active", sellerSku: null, mlLastUpdated: now, fetchedAt: now })

@@ -67,8 +67,7 @@ export async function startSpecGate(upstreamApiUrl: string): Promise<SpecGate> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    unexplained: (side) =>
-      unexplained.filter((v) => side === undefined || v.location[0] === "request").map(describeViolation),
+    unexplained: (side) => unexplained.filter((v) => side === undefined || v.location[0] === "request").map(describeViolation),
     calls: () => calls,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));

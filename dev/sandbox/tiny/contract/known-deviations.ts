@@ -61,7 +61,7 @@ export const KNOWN_DEVIATIONS: KnownDeviation[] = [
   {
     id: "spec-bug-lookup-enums",
     reason:
-      "Spec bug of the same family in the registries: /formas-pagamento situacao, /formas-envio tipo/situacao and formasFrete[].tipoEntrega are `type: string` with integer enums; the real API sends strings (\"1\") [tiny-api.md §3.4].",
+      'Spec bug of the same family in the registries: /formas-pagamento situacao, /formas-envio tipo/situacao and formasFrete[].tipoEntrega are `type: string` with integer enums; the real API sends strings ("1") [tiny-api.md §3.4].',
     matches: (v) =>
       v.method === "GET" &&
       ["/formas-pagamento", "/formas-pagamento/{idFormaPagamento}", "/formas-envio", "/formas-envio/{idFormaEnvio}"].includes(v.route) &&

@@ -57,9 +57,6 @@ export function createViolationRecorder(proxyUrl: () => string): ViolationRecord
     violations,
     calls,
     total: () => [...calls.values()].reduce((n, c) => n + c, 0),
-    unexplainedSince: (since) =>
-      classify(violations.slice(since))
-        .unexplained.map(describeViolation)
-        .join("\n"),
+    unexplainedSince: (since) => classify(violations.slice(since)).unexplained.map(describeViolation).join("\n"),
   };
 }

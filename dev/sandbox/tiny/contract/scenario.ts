@@ -105,7 +105,11 @@ export async function runContractScenario(opts: ScenarioOptions): Promise<Scenar
   });
   expect(withVariations.status === 200, "create product with variations");
   const parentId = obj(withVariations.json).id as number;
-  const variation = await call("POST", "/produtos/{idProduto}/variacoes", `/produtos/${parentId}/variacoes`, { sku: `CTV-${suffix}-40`, estoque: { inicial: 1 }, grade: [{ chave: "Tamanho", valor: "40" }] });
+  const variation = await call("POST", "/produtos/{idProduto}/variacoes", `/produtos/${parentId}/variacoes`, {
+    sku: `CTV-${suffix}-40`,
+    estoque: { inicial: 1 },
+    grade: [{ chave: "Tamanho", valor: "40" }],
+  });
   expect(variation.status === 200, "add variation");
   await call("GET", "/produtos/{idProduto}", `/produtos/${parentId}`);
 
@@ -204,7 +208,7 @@ export async function runContractScenario(opts: ScenarioOptions): Promise<Scenar
   expect((await call("POST", "/pedidos/{idPedido}/lancar-contas", `/pedidos/${orderId}/lancar-contas`)).status === 204, "post receivables");
   await call("POST", "/notas/{idNota}/lancar-contas", `/notas/${notaId}/lancar-contas`);
   const receivables = await call("GET", "/contas-receber", `/contas-receber?idVenda=${orderId}&limit=10&offset=0`);
-  const receivable = ((obj(receivables.json).itens as Array<{ id: number; numeroDocumento: string }>)[0] ?? { id: 0, numeroDocumento: "" });
+  const receivable = (obj(receivables.json).itens as Array<{ id: number; numeroDocumento: string }>)[0] ?? { id: 0, numeroDocumento: "" };
   expect(receivable.id > 0, "receivable of the order");
   await call("GET", "/contas-receber/{idContaReceber}", `/contas-receber/${receivable.id}`);
   await call("POST", "/contas-receber/{idContaReceber}/baixar", `/contas-receber/${receivable.id}/baixar`, { data: "11/07/2026", valorPago: 10 });

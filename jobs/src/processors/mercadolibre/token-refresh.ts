@@ -2,12 +2,7 @@ import { AppError } from "../../../../core/errors";
 import { errorFields } from "../../../../core/log";
 import { MlAccountUnavailableError } from "../../../../integrations/mercadolibre";
 import { getMe } from "../../../../integrations/mercadolibre/users-api";
-import {
-  findIdleMlAccounts,
-  findMlAccountsDueForRefresh,
-  insertMlAccountEvent,
-  lastMlAccountEventOfType,
-} from "../../../../db/queries/ml-accounts";
+import { findIdleMlAccounts, findMlAccountsDueForRefresh, insertMlAccountEvent, lastMlAccountEventOfType } from "../../../../db/queries/ml-accounts";
 import type { JobContext, Processor } from "../types";
 
 const minute = 60_000;

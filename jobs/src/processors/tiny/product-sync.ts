@@ -199,7 +199,12 @@ async function syncSimple(state: RunState, listing: SyncListing, links: Map<stri
       );
       productId = created.id;
       state.counts.created++;
-      await upsertTinyProducts(state.db, state.accountId, [{ tinyProductId: created.id, sku, name: listing.title, type: "S", status: "A", unit: defaultUnit, gtin: listing.gtin, price: listing.price, tinyUpdatedAt: null }], now);
+      await upsertTinyProducts(
+        state.db,
+        state.accountId,
+        [{ tinyProductId: created.id, sku, name: listing.title, type: "S", status: "A", unit: defaultUnit, gtin: listing.gtin, price: listing.price, tinyUpdatedAt: null }],
+        now,
+      );
     } else {
       productId = match.id;
       const priceChanged = listing.price !== null && cents(listing.price) !== cents(match.precos?.preco);
@@ -241,7 +246,16 @@ async function syncWithVariations(state: RunState, listing: SyncListing, links: 
     if (!match) {
       const descricaoComplementar = await mlDescription(state, listing.mlItemId, signal);
       const created = await state.client.createProduct(
-        { sku: parentSku, descricao: listing.title, descricaoComplementar, tipo: "V", unidade: defaultUnit, gtin: listing.gtin ?? undefined, precos: toPrice(listing.price), variacoes: eligible.map(toWrite) },
+        {
+          sku: parentSku,
+          descricao: listing.title,
+          descricaoComplementar,
+          tipo: "V",
+          unidade: defaultUnit,
+          gtin: listing.gtin ?? undefined,
+          precos: toPrice(listing.price),
+          variacoes: eligible.map(toWrite),
+        },
         { signal },
       );
       state.counts.created += eligible.length;
@@ -260,7 +274,11 @@ async function syncWithVariations(state: RunState, listing: SyncListing, links: 
     const parentGtin = gtinToSend(listing.gtin, detail.gtin);
     const parentChanged = detail.descricao !== listing.title || parentGtin !== undefined || (listing.price !== null && cents(listing.price) !== cents(detail.precos?.preco));
     if (parentChanged) {
-      await state.client.updateProduct(match.id, { sku: parentSku, descricao: listing.title, ...(listing.price === null ? {} : { precos: toPrice(listing.price) }), ...(parentGtin ? { gtin: parentGtin } : {}) }, { signal });
+      await state.client.updateProduct(
+        match.id,
+        { sku: parentSku, descricao: listing.title, ...(listing.price === null ? {} : { precos: toPrice(listing.price) }), ...(parentGtin ? { gtin: parentGtin } : {}) },
+        { signal },
+      );
     }
     for (const v of eligible) {
       try {

@@ -229,7 +229,7 @@ export const tinyStockSync: Processor<"tinyerp.stock.sync"> = async (payload, ct
   try {
     if (payload.productIds) await sync.run(payload.productIds);
     else {
-      for (let after: number | null = null; ; ) {
+      for (let after: number | null = null; ;) {
         const page = await linkedProductIds(ctx.db, payload.accountId, after, accountPage);
         if (page.length === 0) break;
         await sync.run(page);

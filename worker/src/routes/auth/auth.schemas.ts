@@ -8,9 +8,7 @@ export const REGISTER_ACCEPTED = {
   detail: "Log in with this email and password. If the email already had an account, that account is unchanged.",
 } as const;
 
-export const RegisterAcceptedSchema = z
-  .object({ status: z.literal(REGISTER_ACCEPTED.status), detail: z.string() })
-  .openapi("RegisterAccepted");
+export const RegisterAcceptedSchema = z.object({ status: z.literal(REGISTER_ACCEPTED.status), detail: z.string() }).openapi("RegisterAccepted");
 
 /** Login does not re-check password rules: one answer for every wrong credential. */
 export const LoginBody = z
@@ -18,7 +16,10 @@ export const LoginBody = z
   .strict()
   .openapi("Login");
 
-export const RefreshBody = z.object({ refreshToken: z.string().min(16).max(256) }).strict().openapi("Refresh");
+export const RefreshBody = z
+  .object({ refreshToken: z.string().min(16).max(256) })
+  .strict()
+  .openapi("Refresh");
 
 export const TokenPairSchema = z
   .object({

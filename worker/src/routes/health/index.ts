@@ -6,9 +6,7 @@ import { jsonResponse } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 
 const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.enum(["timeout", "unreachable"]).optional() });
-const Health = z
-  .object({ status: z.enum(["ok", "unavailable"]), checks: z.object({ database: Check, redis: Check }) })
-  .openapi("Health");
+const Health = z.object({ status: z.enum(["ok", "unavailable"]), checks: z.object({ database: Check, redis: Check }) }).openapi("Health");
 
 export const healthRoute = createRoute({
   method: "get",

@@ -50,7 +50,10 @@ export const startSyncRoute = createRoute({
   responses: {
     202: jsonResponse(SyncStartedSchema, "Run queued"),
     404: notYours("account"),
-    409: { description: "A run of this kind is already queued or running (runId names it), or the account must be reconnected", content: { "application/problem+json": { schema: SyncConflictSchema } } },
+    409: {
+      description: "A run of this kind is already queued or running (runId names it), or the account must be reconnected",
+      content: { "application/problem+json": { schema: SyncConflictSchema } },
+    },
     503: problem("The run could not be queued"),
     ...authErrorResponses,
   },

@@ -5,7 +5,11 @@ import { syncRunKinds, syncRunModes } from "../../../../db/schema";
 import { text } from "../text.schemas";
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
-const uuidParam = (name: string) => z.string().uuid("must be a UUID").openapi({ param: { name, in: "path" } });
+const uuidParam = (name: string) =>
+  z
+    .string()
+    .uuid("must be a UUID")
+    .openapi({ param: { name, in: "path" } });
 const limit = z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1).max(100).default(50).openapi({ description: "Page size, at most 100" });
 const cursor = z.string().min(1).max(500).optional().openapi({ description: "nextCursor of the previous page" });
 const account = z.string().uuid("must be a UUID").optional().openapi({ description: "Only this ML account (one of yours)" });
@@ -32,7 +36,10 @@ export const RunIdParams = z.object({ id: uuidParam("id") });
 export const SyncRequest = z
   .object({
     kind: z.enum(syncRunKinds, { message: `must be one of ${syncRunKinds.join(", ")}` }).openapi({ description: "What to sync; all = listings, orders, questions and open claims" }),
-    mode: z.enum(syncRunModes, { message: `must be one of ${syncRunModes.join(", ")}` }).default("full").openapi({ description: "full, or incremental from the last successful run" }),
+    mode: z
+      .enum(syncRunModes, { message: `must be one of ${syncRunModes.join(", ")}` })
+      .default("full")
+      .openapi({ description: "full, or incremental from the last successful run" }),
   })
   .strict();
 
@@ -97,7 +104,10 @@ export const ListingListQuery = z.object({
   status: text().trim().min(1).max(40).optional().openapi({ description: "active, paused, closed, ..." }),
   sku: text().trim().min(1).max(200).optional().openapi({ description: "Seller SKU of the listing or of any of its variations (exact)" }),
   q: text().trim().min(1).max(200).optional().openapi({ description: "Text in the title (case-insensitive)" }),
-  sort: z.enum(sorts, { message: `must be one of ${sorts.join(", ")}` }).default("-updated").openapi({ description: "'-' = descending; default -updated (ML last-updated, newest first)" }),
+  sort: z
+    .enum(sorts, { message: `must be one of ${sorts.join(", ")}` })
+    .default("-updated")
+    .openapi({ description: "'-' = descending; default -updated (ML last-updated, newest first)" }),
   cursor,
   limit,
 });
@@ -347,7 +357,10 @@ export function toOrderDetailDto(found: { order: MlOrder; items: MlOrderItem[]; 
 export const QuestionListQuery = z.object({
   account,
   status: text().trim().min(1).max(40).optional().openapi({ description: "UNANSWERED, ANSWERED, ..." }),
-  item: z.string().regex(/^[A-Z]{3}\d{1,20}$/, "must be an ML item id").optional(),
+  item: z
+    .string()
+    .regex(/^[A-Z]{3}\d{1,20}$/, "must be an ML item id")
+    .optional(),
   cursor,
   limit,
 });

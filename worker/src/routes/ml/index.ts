@@ -1,23 +1,6 @@
 import { createRouter } from "../../lib/router";
-import {
-  accountEvents,
-  completeConnect,
-  connectRedirect,
-  disconnectAccount,
-  listAccounts,
-  receiveConnectCallback,
-  refreshAccount,
-  startConnect,
-} from "../../services/ml-accounts";
-import {
-  accountEventsRoute,
-  callbackRoute,
-  completeConnectRoute,
-  deleteAccountRoute,
-  listAccountsRoute,
-  refreshAccountRoute,
-  startConnectRoute,
-} from "./ml.routes";
+import { accountEvents, completeConnect, connectRedirect, disconnectAccount, listAccounts, receiveConnectCallback, refreshAccount, startConnect } from "../../services/ml-accounts";
+import { accountEventsRoute, callbackRoute, completeConnectRoute, deleteAccountRoute, listAccountsRoute, refreshAccountRoute, startConnectRoute } from "./ml.routes";
 import { toMlAccountDto, toMlAccountEventDto } from "./ml.schemas";
 
 export const mlRouter = createRouter()

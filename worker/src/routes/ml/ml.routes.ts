@@ -1,18 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { authErrorResponses, errorResponses, jsonBody, jsonResponse, problem } from "../../lib/openapi";
 import { requireAuth } from "../../middleware/auth";
-import {
-  AccountIdParams,
-  CallbackQuery,
-  CompleteBody,
-  DeleteQuery,
-  EventsQuery,
-  MlAccountEventListSchema,
-  MlAccountListSchema,
-  MlAccountSchema,
-  StartQuery,
-  StartResponse,
-} from "./ml.schemas";
+import { AccountIdParams, CallbackQuery, CompleteBody, DeleteQuery, EventsQuery, MlAccountEventListSchema, MlAccountListSchema, MlAccountSchema, StartQuery, StartResponse } from "./ml.schemas";
 
 const tags = ["mercadolibre"];
 const authenticated = { tags, security: [{ bearerAuth: [] }], middleware: requireAuth };
@@ -24,9 +13,7 @@ export const startConnectRoute = createRoute({
   method: "get",
   path: "/ml/auth/start",
   summary: "Start connecting a MercadoLibre seller account",
-  description:
-    "Creates a one-time state (10 minutes) bound to you and a PKCE S256 verifier, and returns ML's authorization URL for the site. " +
-    "With redirect=true the answer is a 302 to that URL.",
+  description: "Creates a one-time state (10 minutes) bound to you and a PKCE S256 verifier, and returns ML's authorization URL for the site. " + "With redirect=true the answer is a 302 to that URL.",
   request: { query: StartQuery },
   responses: {
     200: jsonResponse(StartResponse, "Where to send the seller"),
@@ -67,9 +54,7 @@ export const completeConnectRoute = createRoute({
     ...authErrorResponses,
     200: jsonResponse(MlAccountSchema, "Reconnected: the account"),
     201: jsonResponse(MlAccountSchema, "Connected: the new account"),
-    400: problem(
-      "Invalid input, or a grant that is unknown, expired or already used (errors[].code unknown_or_used) or whose code ML rejected (code_rejected): start again",
-    ),
+    400: problem("Invalid input, or a grant that is unknown, expired or already used (errors[].code unknown_or_used) or whose code ML rejected (code_rejected): start again"),
     403: problem("The flow was started by another user; the grant is spent and nothing is stored"),
     409: problem("This ML account is already connected to another AutoEcom user"),
     502: problem("ML failed during the code exchange or /users/me; start again"),

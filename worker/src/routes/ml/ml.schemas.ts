@@ -78,7 +78,10 @@ export const MlAccountEventSchema = z
 export const MlAccountEventListSchema = z.object({ items: z.array(MlAccountEventSchema) }).openapi("MlAccountEventList");
 
 export const AccountIdParams = z.object({
-  id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" } }),
+  id: z
+    .string()
+    .uuid("must be a UUID")
+    .openapi({ param: { name: "id", in: "path" } }),
 });
 
 export const DeleteQuery = z.object({

@@ -142,7 +142,13 @@ export const MlCustomerSchema = z
   .openapi("TinyMlCustomer");
 
 export function toMlCustomerDto(view: MlCustomerView): z.infer<typeof MlCustomerSchema> {
-  return { buyer: toBuyerDto(view.buyer), accountId: view.accountId, tinyContact: view.contact ? toCustomerDto(view.contact, view.buyer.buyerId) : null, matchedBy: view.matchedBy, tinyError: view.tinyError };
+  return {
+    buyer: toBuyerDto(view.buyer),
+    accountId: view.accountId,
+    tinyContact: view.contact ? toCustomerDto(view.contact, view.buyer.buyerId) : null,
+    matchedBy: view.matchedBy,
+    tinyError: view.tinyError,
+  };
 }
 
 export const SyncResultSchema = z
@@ -155,6 +161,12 @@ export const SyncResultSchema = z
   })
   .openapi("TinyCustomerSyncResult");
 
-export function toSyncResultDto(r: { result: "created" | "updated" | "unchanged"; buyer: MlBuyerView; accountId: string; contact: TinyContact; matchedBy: "cpfCnpj" | "codigo" }): z.infer<typeof SyncResultSchema> {
+export function toSyncResultDto(r: {
+  result: "created" | "updated" | "unchanged";
+  buyer: MlBuyerView;
+  accountId: string;
+  contact: TinyContact;
+  matchedBy: "cpfCnpj" | "codigo";
+}): z.infer<typeof SyncResultSchema> {
   return { result: r.result, buyer: toBuyerDto(r.buyer), accountId: r.accountId, tinyContact: toCustomerDto(r.contact, r.buyer.buyerId), matchedBy: r.matchedBy };
 }

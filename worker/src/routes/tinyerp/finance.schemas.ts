@@ -7,7 +7,10 @@ import { limit, offset, optionalAccount } from "./tinyerp.schemas";
 export const ReceivablesQuery = z
   .object({
     accountId: optionalAccount,
-    situacao: z.enum(tinyReceivableSituacoes, { message: `must be one of ${tinyReceivableSituacoes.join(", ")}` }).optional().openapi({ description: "Tiny's situação of the receivable" }),
+    situacao: z
+      .enum(tinyReceivableSituacoes, { message: `must be one of ${tinyReceivableSituacoes.join(", ")}` })
+      .optional()
+      .openapi({ description: "Tiny's situação of the receivable" }),
     dataInicial: tinyDate("Issued on or after this day (São Paulo)"),
     dataFinal: tinyDate("Issued on or before this day (São Paulo)"),
     limit: limit(100, 50),
@@ -15,7 +18,12 @@ export const ReceivablesQuery = z
   })
   .superRefine(orderedRange);
 
-export const OrderParams = z.object({ id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" }, description: "The order push id (POST /tinyerp/orders)" }) });
+export const OrderParams = z.object({
+  id: z
+    .string()
+    .uuid("must be a UUID")
+    .openapi({ param: { name: "id", in: "path" }, description: "The order push id (POST /tinyerp/orders)" }),
+});
 
 const day = z.string().nullable().openapi({ description: "YYYY-MM-DD, São Paulo" });
 const Party = z.object({ id: z.number().int(), name: z.string().nullable() });

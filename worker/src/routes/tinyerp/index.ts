@@ -8,8 +8,31 @@ import { tinyerpSettingsSyncRouter } from "./settings-sync";
 import { ProductSyncRunningError, getProductSyncRun, requestProductSync } from "../../services/tinyerp-products-sync";
 import { productSyncRunRoute, startProductSyncRoute } from "./products-sync.routes";
 import { toProductSyncRunDto } from "./products-sync.schemas";
-import { accountEvents, completeConnect, connectRedirect, disconnectAccount, getInventory, getProductLinks, listAccounts, listProducts, putProductLinks, receiveConnectCallback, startConnect } from "../../services/tinyerp";
-import { accountEventsRoute, callbackRoute, completeConnectRoute, connectRoute, deleteAccountRoute, getLinksRoute, inventoryRoute, listAccountsRoute, productsRoute, putLinksRoute } from "./tinyerp.routes";
+import {
+  accountEvents,
+  completeConnect,
+  connectRedirect,
+  disconnectAccount,
+  getInventory,
+  getProductLinks,
+  listAccounts,
+  listProducts,
+  putProductLinks,
+  receiveConnectCallback,
+  startConnect,
+} from "../../services/tinyerp";
+import {
+  accountEventsRoute,
+  callbackRoute,
+  completeConnectRoute,
+  connectRoute,
+  deleteAccountRoute,
+  getLinksRoute,
+  inventoryRoute,
+  listAccountsRoute,
+  productsRoute,
+  putLinksRoute,
+} from "./tinyerp.routes";
 import { toInventoryEntryDto, toProductLinkDto, toTinyAccountDto, toTinyAccountEventDto, toTinyProductDto, toUnlinkedDto } from "./tinyerp.schemas";
 
 export const tinyerpRouter = createRouter()

@@ -13,7 +13,12 @@ export const PushOrderBody = z
   })
   .openapi("TinyOrderPushRequest");
 
-export const AccountParams = z.object({ id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" } }) });
+export const AccountParams = z.object({
+  id: z
+    .string()
+    .uuid("must be a UUID")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
 
 export const MlChannelBody = z
   .object({
@@ -27,11 +32,14 @@ export const MlChannelBody = z
   .strict()
   .openapi("TinyMlChannel");
 
-export const MlChannelSchema = z
-  .object({ accountId: z.string().uuid(), mlEcommerceChannelId: z.number().nullable() })
-  .openapi("TinyMlChannelSetting");
+export const MlChannelSchema = z.object({ accountId: z.string().uuid(), mlEcommerceChannelId: z.number().nullable() }).openapi("TinyMlChannelSetting");
 
-export const OrderPushParams = z.object({ id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" } }) });
+export const OrderPushParams = z.object({
+  id: z
+    .string()
+    .uuid("must be a UUID")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
 
 const ReasonSchema = z.object({
   code: z.string().openapi({ description: "unlinked_item, no_items, no_buyer, no_ml_channel, tiny_rejected, outcome_unknown, step_refused" }),
@@ -146,5 +154,12 @@ export function toOrderPushDto(push: TinyOrderPush, inProgress = false): z.infer
 
 export function toLiveTinyOrderDto(order: TinyOrder | null) {
   if (!order) return null;
-  return { id: order.id, numeroPedido: order.numeroPedido, situacao: order.situacao, status: situacaoSlug(order.situacao), idNotaFiscal: order.idNotaFiscal ? order.idNotaFiscal : null, total: order.valorTotalPedido ?? null };
+  return {
+    id: order.id,
+    numeroPedido: order.numeroPedido,
+    situacao: order.situacao,
+    status: situacaoSlug(order.situacao),
+    idNotaFiscal: order.idNotaFiscal ? order.idNotaFiscal : null,
+    total: order.valorTotalPedido ?? null,
+  };
 }

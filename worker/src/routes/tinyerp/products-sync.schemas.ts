@@ -8,7 +8,12 @@ export const ProductSyncRequest = z
   .strict()
   .openapi("TinyProductSyncRequest");
 
-export const ProductSyncRunParams = z.object({ id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" } }) });
+export const ProductSyncRunParams = z.object({
+  id: z
+    .string()
+    .uuid("must be a UUID")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
 
 const count = z.number().int();
 

@@ -49,7 +49,12 @@ export function toShippingGroupPageDto(accountId: string, page: TinyShippingGrou
   };
 }
 
-export const LabelParams = z.object({ id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" }, description: "The order push id (POST /tinyerp/orders)" }) });
+export const LabelParams = z.object({
+  id: z
+    .string()
+    .uuid("must be a UUID")
+    .openapi({ param: { name: "id", in: "path" }, description: "The order push id (POST /tinyerp/orders)" }),
+});
 
 export const LabelQuery = z.object({
   format: z.enum(["pdf", "zpl"], { message: "must be pdf or zpl" }).default("pdf").openapi({ description: "Mercado Envios labels only: pdf, or zpl (ML's ZIP holding the ZPL file)" }),

@@ -68,9 +68,7 @@ export const completeConnectRoute = createRoute({
     ...authErrorResponses,
     200: jsonResponse(TinyAccountSchema, "Reconnected: the account"),
     201: jsonResponse(TinyAccountSchema, "Connected: the new account"),
-    400: problem(
-      "Invalid input, or a grant that is unknown, expired or already used (errors[].code unknown_or_used) or whose code Tiny rejected (code_rejected): start again",
-    ),
+    400: problem("Invalid input, or a grant that is unknown, expired or already used (errors[].code unknown_or_used) or whose code Tiny rejected (code_rejected): start again"),
     403: problem("The flow was started by another user; the grant is spent and nothing is stored"),
     409: problem("The same company was being connected by another request at that moment; start again"),
     502: problem("Tiny failed during the exchange or did not identify the company; start again"),

@@ -6,7 +6,11 @@ import { ONE_TIME_CODE_SHAPE } from "../../services/oauth-state";
 import type { InventoryEntry } from "../../services/tinyerp";
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
-const uuidParam = (name: string) => z.string().uuid("must be a UUID").openapi({ param: { name, in: "path" } });
+const uuidParam = (name: string) =>
+  z
+    .string()
+    .uuid("must be a UUID")
+    .openapi({ param: { name, in: "path" } });
 export const optionalAccount = z.string().uuid("must be a UUID").optional().openapi({ description: "Tiny account; may be omitted when you have exactly one" });
 export const limit = (max: number, fallback: number) => z.coerce.number({ message: "must be a number" }).int().min(1).max(max).default(fallback);
 export const offset = z.coerce.number({ message: "must be a number" }).int().min(0).max(1_000_000).default(0);
@@ -109,7 +113,10 @@ export const ProductsQuery = z.object({
   accountId: optionalAccount,
   name: z.string().trim().min(1).max(120).optional().openapi({ description: "Part of the product name (Tiny `nome`)" }),
   sku: z.string().trim().min(1).max(60).optional().openapi({ description: "SKU (Tiny `codigo`)" }),
-  gtin: z.string().regex(/^\d{8,14}$/, "must be 8 to 14 digits").optional(),
+  gtin: z
+    .string()
+    .regex(/^\d{8,14}$/, "must be 8 to 14 digits")
+    .optional(),
   status: z.enum(["A", "I", "E"], { message: "must be A (active), I (inactive) or E (deleted)" }).optional(),
   limit: limit(100, 50),
   offset,

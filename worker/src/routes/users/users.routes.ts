@@ -31,9 +31,7 @@ export const updateUserRoute = createRoute({
   method: "put",
   path: "/users/{id}",
   summary: "Change name, email or password",
-  description:
-    "Changing email or password requires currentPassword; every check of it counts against PASSWORD_CHECK_RATE_LIMIT. " +
-    "A password or email change ends every other session of the user.",
+  description: "Changing email or password requires currentPassword; every check of it counts against PASSWORD_CHECK_RATE_LIMIT. " + "A password or email change ends every other session of the user.",
   request: { params: UserIdParams, body: jsonBody(UpdateUserBody) },
   responses: {
     200: jsonResponse(UserSchema, "The updated user"),

@@ -3,13 +3,7 @@ import { PASSWORD_MAX_BYTES, PASSWORD_MIN_LENGTH, passwordTooLong } from "../../
 import type { PublicUser } from "../../../../db/queries/users";
 import { text } from "../text.schemas";
 
-export const Email = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(254)
-  .email("must be a valid email address")
-  .openapi({ example: "seller@example.com" });
+export const Email = z.string().trim().toLowerCase().max(254).email("must be a valid email address").openapi({ example: "seller@example.com" });
 
 export const Password = z
   .string()
@@ -42,12 +36,18 @@ export function toUserDto(user: PublicUser): UserDto {
 }
 
 export const UserIdParams = z.object({
-  id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" } }),
+  id: z
+    .string()
+    .uuid("must be a UUID")
+    .openapi({ param: { name: "id", in: "path" } }),
 });
 
 const CurrentPassword = z.string().max(1024);
 
-export const DeleteUserBody = z.object({ currentPassword: CurrentPassword.min(1) }).strict().openapi("DeleteUser");
+export const DeleteUserBody = z
+  .object({ currentPassword: CurrentPassword.min(1) })
+  .strict()
+  .openapi("DeleteUser");
 
 export const UpdateUserBody = z
   .object({

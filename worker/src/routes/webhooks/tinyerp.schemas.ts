@@ -12,10 +12,7 @@ export const TinyWebhookAckSchema = z
   .object({
     status: z.enum(["accepted", "ignored"]),
     messageId: z.string().optional().openapi({ description: "QStash message id (accepted only)" }),
-    reason: z
-      .enum(["ping", "reauth_required", "disconnected"])
-      .optional()
-      .openapi({ description: "Why nothing was queued: the panel's empty check, or an account that must be reconnected first" }),
+    reason: z.enum(["ping", "reauth_required", "disconnected"]).optional().openapi({ description: "Why nothing was queued: the panel's empty check, or an account that must be reconnected first" }),
   })
   .openapi("TinyWebhookAck");
 

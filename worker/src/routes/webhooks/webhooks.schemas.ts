@@ -52,22 +52,45 @@ export const WebhookEventSchema = z
   })
   .openapi("WebhookEvent");
 
-export const WebhookEventPageSchema = z
-  .object({ events: z.array(WebhookEventSchema), nextCursor: z.string().uuid().nullable() })
-  .openapi("WebhookEventPage");
+export const WebhookEventPageSchema = z.object({ events: z.array(WebhookEventSchema), nextCursor: z.string().uuid().nullable() }).openapi("WebhookEventPage");
 
 export const ReplaySchema = z.object({ event: WebhookEventSchema, jobId: z.string() }).openapi("WebhookReplay");
 
 export const EventListQuery = z.object({
-  status: z.enum(webhookEventStatus.enumValues).optional().openapi({ param: { name: "status", in: "query" } }),
-  topic: text().trim().min(1).max(100).optional().openapi({ param: { name: "topic", in: "query" } }),
-  account: z.string().uuid("must be a UUID").optional().openapi({ param: { name: "account", in: "query" }, description: "ML account id" }),
-  cursor: z.string().uuid("must be a cursor from nextCursor").optional().openapi({ param: { name: "cursor", in: "query" } }),
-  limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ param: { name: "limit", in: "query" } }),
+  status: z
+    .enum(webhookEventStatus.enumValues)
+    .optional()
+    .openapi({ param: { name: "status", in: "query" } }),
+  topic: text()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ param: { name: "topic", in: "query" } }),
+  account: z
+    .string()
+    .uuid("must be a UUID")
+    .optional()
+    .openapi({ param: { name: "account", in: "query" }, description: "ML account id" }),
+  cursor: z
+    .string()
+    .uuid("must be a cursor from nextCursor")
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(50)
+    .openapi({ param: { name: "limit", in: "query" } }),
 });
 
 export const EventIdParams = z.object({
-  id: z.string().uuid("must be a UUID").openapi({ param: { name: "id", in: "path" } }),
+  id: z
+    .string()
+    .uuid("must be a UUID")
+    .openapi({ param: { name: "id", in: "path" } }),
 });
 
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());

@@ -39,7 +39,6 @@ export const defaultSyncOptions: SyncOptions = {
 
 const emptyCounts = (): SyncPhaseCounts => ({ seen: 0, applied: 0, stale: 0, failed: 0 });
 
-
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
 export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);

@@ -38,7 +38,15 @@ export async function syncOrders(session: SyncSession, since: Date | null): Prom
   let state: OrdersCursor =
     session.cursor.orders ??
     (since
-      ? { from: new Date(floorHour(since.getTime() - hourMs)).toISOString(), to: new Date(floorHour(now) + hourMs).toISOString(), windowStart: "", offset: 0, done: 0, sweepAfter: null, sweepDone: true }
+      ? {
+          from: new Date(floorHour(since.getTime() - hourMs)).toISOString(),
+          to: new Date(floorHour(now) + hourMs).toISOString(),
+          windowStart: "",
+          offset: 0,
+          done: 0,
+          sweepAfter: null,
+          sweepDone: true,
+        }
       : (() => {
           const from = new Date(floorHour(now - options.ordersWindowDays * dayMs)).toISOString();
           return { from, to: new Date(floorHour(now) + hourMs).toISOString(), windowStart: from, offset: 0, done: 0, sweepAfter: null, sweepDone: false };
@@ -93,9 +101,7 @@ export async function syncOrders(session: SyncSession, since: Date | null): Prom
     const total = paging?.total ?? 0;
     const offset = state.offset + results.length;
     const windowDone = results.length < ordersPage || offset >= total;
-    const next = windowDone
-      ? { ...state, windowStart: new Date(windowEnd).toISOString(), offset: 0, done: state.done + results.length }
-      : { ...state, offset, done: state.done + results.length };
+    const next = windowDone ? { ...state, windowStart: new Date(windowEnd).toISOString(), offset: 0, done: state.done + results.length } : { ...state, offset, done: state.done + results.length };
     const position = windowDone ? windowEnd : windowStart + (sliceMs * offset) / Math.max(total, 1);
     await save(next, ((position - from) / Math.max(1, to - from)) * 0.95);
   }

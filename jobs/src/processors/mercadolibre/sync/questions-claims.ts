@@ -22,8 +22,7 @@ export async function syncQuestions(session: SyncSession, since: Date | null): P
     session.cursor = { ...session.cursor, phase: "questions", questions: next };
     await session.commit("questions", next.total ? next.done / next.total : 0);
   };
-  const search = (filters: Record<string, string | number | undefined>) =>
-    searchQuestions(session.caller, { seller_id: session.account.mlUserId, ...filters });
+  const search = (filters: Record<string, string | number | undefined>) => searchQuestions(session.caller, { seller_id: session.account.mlUserId, ...filters });
   const sinceMs = since ? since.getTime() - 5 * 60_000 : null;
 
   for (;;) {

@@ -26,16 +26,7 @@ import {
 } from "../../../../../integrations/mercadolibre/transform";
 import { isMlUnreadableBody } from "../../../../../integrations/mercadolibre/wire";
 import { upsertClaim, upsertListing, upsertQuestion, upsertShipment } from "../../../../../db/queries/ml-data";
-import {
-  failEvent,
-  fetchStartedAt,
-  findAccountByMlUserId,
-  finishEvent,
-  recordDomainEvent,
-  recordFetch,
-  startProcessing,
-  type NotificationFacts,
-} from "../../../../../db/queries/webhooks";
+import { failEvent, fetchStartedAt, findAccountByMlUserId, finishEvent, recordDomainEvent, recordFetch, startProcessing, type NotificationFacts } from "../../../../../db/queries/webhooks";
 import { noteForeignResource } from "../../shared/foreign-resource";
 import { storeOrderAndForward } from "../../../../../domain/orders/store-order";
 import type { JobContext } from "../../types";
@@ -59,12 +50,7 @@ interface Account {
  * retry — failed. Coalescing: a notification enqueued before the last fetch of its resource
  * started is already reflected, so it completes without calling ML.
  */
-export async function processNotification(
-  ctx: JobContext,
-  notification: MlNotification,
-  facts: NotificationFacts,
-  options: { source: string; enqueuedAt: number },
-): Promise<Outcome> {
+export async function processNotification(ctx: JobContext, notification: MlNotification, facts: NotificationFacts, options: { source: string; enqueuedAt: number }): Promise<Outcome> {
   const { services } = ctx;
   const metrics = services.metrics;
   const topicLabel = { topic: notification.topic };
@@ -100,9 +86,7 @@ export async function processNotification(
     if (isDeferral(error)) throw error;
     const permanent = error instanceof UnrecoverableError || (error instanceof AppError && !error.retryable);
     const final = permanent || ctx.job.attempt >= ctx.job.maxAttempts;
-    await failEvent(ctx.db, facts.notificationKey, describe(error), final).catch((writeError: unknown) =>
-      ctx.log.warn("could not record the webhook failure", errorFields(writeError)),
-    );
+    await failEvent(ctx.db, facts.notificationKey, describe(error), final).catch((writeError: unknown) => ctx.log.warn("could not record the webhook failure", errorFields(writeError)));
     if (final) metrics.inc("autoecom_ml_notifications_total", { ...topicLabel, outcome: "failed" });
     throw error;
   } finally {
@@ -123,13 +107,7 @@ function describe(error: unknown): string {
 
 // `return await ctx.defer(...)` throughout: a bare `return` of the rejecting promise from inside a
 // try/finally leaves it unhandled while the finally awaits, and the process treats that as fatal.
-async function fetchAndStore(
-  ctx: JobContext,
-  account: Account,
-  ref: MlResourceRef,
-  enqueuedAt: number,
-  limits: ReturnType<typeof accountLimits>,
-): Promise<Outcome> {
+async function fetchAndStore(ctx: JobContext, account: Account, ref: MlResourceRef, enqueuedAt: number, limits: ReturnType<typeof accountLimits>): Promise<Outcome> {
   const { services } = ctx;
   const resourceKey = `${ref.kind}:${ref.id}`;
   const covered = async () => {
@@ -187,11 +165,7 @@ async function fetchAndStore(
 
 /** A notified resource as its endpoint module parsed it; the status is ML's (206 for a partial order). */
 type Fetched = { status: number } & (
-  | { kind: "orders"; data: MlOrderRead }
-  | { kind: "items"; data: MlItem }
-  | { kind: "questions"; data: MlQuestion }
-  | { kind: "claims"; data: MlClaim }
-  | { kind: "shipments"; data: MlShipment }
+  { kind: "orders"; data: MlOrderRead } | { kind: "items"; data: MlItem } | { kind: "questions"; data: MlQuestion } | { kind: "claims"; data: MlClaim } | { kind: "shipments"; data: MlShipment }
 );
 
 async function fetchResource(ml: MlClient, accountId: string, ref: MlResourceRef, signal: AbortSignal): Promise<Fetched> {

@@ -100,7 +100,12 @@ export async function reconcileOrders(ctx: JobContext, accountId: string | undef
     try {
       for (let offset = 0; offset < maxSearchOffset; offset += searchPage) {
         const fetchedAt = new Date();
-        const { results, paging } = await searchOrders(ml.forAccount(account.id), account.mlUserId, { "order.date_last_updated.from": mlSearchDate(from), sort: "date_desc", offset, limit: searchPage }, { signal: ctx.signal });
+        const { results, paging } = await searchOrders(
+          ml.forAccount(account.id),
+          account.mlUserId,
+          { "order.date_last_updated.from": mlSearchDate(from), sort: "date_desc", offset, limit: searchPage },
+          { signal: ctx.signal },
+        );
         for (const raw of results) {
           seen++;
           found++;
