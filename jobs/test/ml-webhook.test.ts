@@ -452,23 +452,9 @@ describe("forged notifications cannot move data between tenants", () => {
 
   it("a seller who is removed and connects again gets the next notification processed at once (no stale account cache)", async () => {
     const notify = async () => {
+      // B's own listing, notified in B's name: genuine this time.
       const item = await control<{ id: string }>("/items", { seller_id: SECOND_SELLER_ID });
-      const body = {
-        _id: crypto.randomUUID(),
-        resource: `/items/${item.id}`,
-        user_id: SECOND_SELLER_ID,
-        topic: "items",
-        application_id: Number(sandbox.appId),
-        attempts: 1,
-        sent: new Date().toISOString(),
-      };
-      expect((await deliver(body)).status).toBe(200);
-      await settled();
-      const [event] = await database.db
-        .select()
-        .from(webhookEvents)
-        .where(eq(webhookEvents.notificationKey, `id|${body._id}`));
-      return { status: event?.status, outcome: event?.outcome, accountId: event?.accountId };
+      return outcomeOf(forge("items", `/items/${item.id}`));
     };
     expect(await notify()).toEqual({ status: "processed", outcome: "fetched", accountId: attacker.accountId });
     // Disconnect with purge, then connect again within seconds: a new account row.
