@@ -4,15 +4,19 @@ import { errorFields } from "../../../../../core/log";
 import { describeError } from "../../../../../core/redact";
 import { findMlAccount } from "../../../../../db/queries/ml-accounts";
 import { claimSyncSlot, failSyncRun, findSyncRun, finishSyncRun, lastFullSyncStart, lastSuccessfulSyncStart, startSyncRun } from "../../../../../db/queries/ml-sync";
+import type { ForeignResourceError } from "../../../../../db/queries/ml-data";
 import { activeMlAccounts } from "../../../../../db/queries/webhooks";
 import type { SyncPhase } from "../../../../../db/schema";
+import type { MlSyncContext } from "../../../../../domain/sync/mercadolibre/context";
+import { defaultSyncOptions, SyncSession, type SyncOptions } from "../../../../../domain/sync/mercadolibre/engine";
+import { syncListings } from "../../../../../domain/sync/mercadolibre/listings";
+import { syncOrders } from "../../../../../domain/sync/mercadolibre/orders";
+import { syncClaims, syncQuestions } from "../../../../../domain/sync/mercadolibre/questions-claims";
+import { noteForeignResource } from "../../shared/foreign-resource";
+import { accountLimits } from "../../shared/ml-account-limits";
 import type { JobContext, Processors } from "../../types";
-import { defaultSyncOptions, SyncSession, type SyncOptions } from "./engine";
-import { syncListings } from "./listings";
-import { syncOrders } from "./orders";
-import { syncClaims, syncQuestions } from "./questions-claims";
 
-export { defaultSyncOptions, type SyncOptions } from "./engine";
+export { defaultSyncOptions, type SyncOptions } from "../../../../../domain/sync/mercadolibre/engine";
 
 /** How often the scheduler looks at every account, and how old a full sync may get before it runs another. */
 export const scheduleEveryMs = 30 * 60_000;
@@ -47,7 +51,7 @@ export async function runSyncRun(ctx: JobContext, runId: string, overrides: Part
   }
   const run = await startSyncRun(ctx.db, runId, ctx.job.id, new Date());
   if (!run) return { runId, status: "skipped", apiCalls: existing.apiCalls };
-  const session = new SyncSession(ctx, ml, run, { id: account.id, mlUserId: account.mlUserId }, options);
+  const session = new SyncSession(syncContext(ctx), ml, run, { id: account.id, mlUserId: account.mlUserId }, options);
   const log = ctx.log.child({ runId, accountId: account.id, kind: run.kind, mode: run.mode });
   log.info("sync run started", { resumedFrom: run.cursor?.phase ?? null, attempt: run.attempts });
 
@@ -76,6 +80,20 @@ export async function runSyncRun(ctx: JobContext, runId: string, overrides: Part
     log.warn("sync run attempt failed", { final, ...errorFields(error) });
     throw error;
   }
+}
+
+/** The engine's view of this job: its signal and progress, the account's shared call budget, the /metrics count. */
+function syncContext(ctx: JobContext): MlSyncContext {
+  const limits = accountLimits(ctx.services);
+  return {
+    db: ctx.db,
+    log: ctx.log,
+    enqueue: ctx.enqueue,
+    signal: ctx.signal,
+    progress: (report) => ctx.progress(report),
+    takeCall: (accountId) => limits.takeCall(accountId),
+    noteForeign: (accountId, error): error is ForeignResourceError => noteForeignResource(ctx, accountId, error, "sync"),
+  };
 }
 
 async function runPhase(session: SyncSession, phase: SyncPhase, since: Date | null): Promise<void> {

@@ -1,16 +1,14 @@
 import { ZodError } from "zod";
-import { AppError } from "../../../../../core/errors";
-import { sleep } from "../../../../../core/timeout";
-import { describeParseFailure } from "../../../../../core/parse-failure";
-import { describeError, redactText } from "../../../../../core/redact";
-import { backoffDelay } from "../../../../../core/http/retry";
-import { MlApiError, type MlClient, type MlMethod, type MlRequestOptions, type MlResponse } from "../../../../../integrations/mercadolibre";
-import type { MlCaller } from "../../../../../integrations/mercadolibre/wire";
-import { saveSyncProgress } from "../../../../../db/queries/ml-sync";
-import type { MlSyncRun, SyncCursor, SyncPhase, SyncPhaseCounts, SyncRunError } from "../../../../../db/schema";
-import { noteForeignResource } from "../../shared/foreign-resource";
-import { accountLimits } from "../../shared/ml-account-limits";
-import type { JobContext } from "../../types";
+import { AppError } from "../../../core/errors";
+import { sleep } from "../../../core/timeout";
+import { describeParseFailure } from "../../../core/parse-failure";
+import { describeError, redactText } from "../../../core/redact";
+import { backoffDelay } from "../../../core/http/retry";
+import { MlApiError, type MlClient, type MlMethod, type MlRequestOptions, type MlResponse } from "../../../integrations/mercadolibre";
+import type { MlCaller } from "../../../integrations/mercadolibre/wire";
+import { saveSyncProgress } from "../../../db/queries/ml-sync";
+import type { MlSyncRun, SyncCursor, SyncPhase, SyncPhaseCounts, SyncRunError } from "../../../db/schema";
+import type { MlSyncContext } from "./context";
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
 export interface SyncOptions {
@@ -66,12 +64,11 @@ export class SyncSession {
   apiCalls: number;
   private pendingErrors: SyncRunError[] = [];
   private pages = 0;
-  private readonly limits;
   /** The endpoint modules' view of `call`: the run's account, budget and retries on every call. */
   readonly caller: MlCaller = { request: (method, path, options) => this.call(method, path, options) };
 
   constructor(
-    readonly ctx: JobContext,
+    readonly ctx: MlSyncContext,
     readonly ml: MlClient,
     readonly run: MlSyncRun,
     readonly account: { id: string; mlUserId: number },
@@ -81,7 +78,6 @@ export class SyncSession {
     this.cursor = run.cursor ?? { phase: this.phases[0]! };
     this.counts = { ...run.counts };
     this.apiCalls = run.apiCalls;
-    this.limits = accountLimits(ctx.services);
   }
 
   get startedAt(): Date {
@@ -101,7 +97,7 @@ export class SyncSession {
     for (let attempt = 1; ; attempt++) {
       if (this.ctx.signal.aborted) throw new AppError("unavailable", "The sync was interrupted by shutdown; it resumes from its cursor.");
       for (;;) {
-        const wait = await this.limits.takeCall(this.account.id);
+        const wait = await this.ctx.takeCall(this.account.id);
         if (wait <= 0) break;
         await sleep(wait, this.ctx.signal);
       }
@@ -181,7 +177,7 @@ export class SyncSession {
     try {
       this.tally(phase, await write());
     } catch (error) {
-      if (!noteForeignResource(this.ctx, this.account.id, error, "sync")) throw error;
+      if (!this.ctx.noteForeign(this.account.id, error)) throw error;
       this.fail(phase, [String(id)], error.message, "foreign_resource");
     }
   }

@@ -1,9 +1,9 @@
-import { MlApiError } from "../../../../../integrations/mercadolibre";
-import { getOrder, searchOrders } from "../../../../../integrations/mercadolibre/orders-api";
-import { orderRow, toOrderRow } from "../../../../../integrations/mercadolibre/transform";
-import { ordersNotSeenSince } from "../../../../../db/queries/ml-sync";
-import type { SyncCursor } from "../../../../../db/schema";
-import { storeOrderAndForward } from "../../../../../domain/orders/store-order";
+import { MlApiError } from "../../../integrations/mercadolibre";
+import { getOrder, searchOrders } from "../../../integrations/mercadolibre/orders-api";
+import { orderRow, toOrderRow } from "../../../integrations/mercadolibre/transform";
+import { ordersNotSeenSince } from "../../../db/queries/ml-sync";
+import type { SyncCursor } from "../../../db/schema";
+import { storeOrderAndForward } from "../../orders/store-order";
 import { pool, type SyncSession } from "./engine";
 
 type OrdersCursor = NonNullable<SyncCursor["orders"]>;
