@@ -3,14 +3,11 @@
  * and the Upstash REST server, on an isolated stack. Results go to docs/benchmarks.md.
  * Target: GET /auth/me p99 under 20 ms locally.
  */
-import { fileURLToPath } from "node:url";
-import { dropDatabase } from "../db/migrate";
-import { startChild } from "../dev/stack/child";
-import { freePort, waitForHttp } from "../dev/stack/ports";
-import { isolatedStackConfig } from "../dev/stack/config";
-import { deleteKeysWithPrefix } from "../dev/stack/redis-keys";
-import { startStack } from "../dev/stack/start";
-import { load, machineLine, table, writeSection } from "./lib";
+import { dropDatabase } from "#db/migrate";
+import { isolatedStackConfig } from "#dev/stack/config";
+import { deleteKeysWithPrefix } from "#dev/stack/redis-keys";
+import { startStack } from "#dev/stack/start";
+import { load, machineLine, startFloorWorker, table, writeSection } from "./lib";
 
 const durationSeconds = Number(process.env.BENCH_DURATION_SECONDS ?? 15);
 const config = await isolatedStackConfig();
@@ -31,29 +28,12 @@ try {
   // Warm the isolate and connections so the first cold requests do not stand for the steady state.
   for (let i = 0; i < 50; i++) await fetch(`${base}/auth/me`, { headers: { authorization: `Bearer ${accessToken}` } });
 
-  const floorPort = await freePort();
-  const floor = startChild(
-    "floor",
-    process.execPath,
-    [
-      fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url)),
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(floorPort),
-      "--inspector-port",
-      "0",
-      "--show-interactive-dev-session=false",
-    ],
-    { cwd: fileURLToPath(new URL("./fixtures/floor-worker", import.meta.url)), env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" }, quiet: true },
-  );
-  await waitForHttp(`http://127.0.0.1:${floorPort}/`, { timeoutMs: 60_000, isAlive: floor.alive });
+  const floor = await startFloorWorker();
   const floorResults = [
-    await load("floor: empty Worker", { url: `http://127.0.0.1:${floorPort}/`, connections: 10, durationSeconds }),
-    await load("floor: empty Worker", { url: `http://127.0.0.1:${floorPort}/`, connections: 1, durationSeconds }),
+    await load("floor: empty Worker", { url: floor.url, connections: 10, durationSeconds }),
+    await load("floor: empty Worker", { url: floor.url, connections: 1, durationSeconds }),
   ];
-  await floor.stop();
+  await floor.child.stop();
 
   const results = [
     ...floorResults,

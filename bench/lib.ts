@@ -1,6 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { startChild, type ChildHandle } from "#dev/stack/child";
+import { freePort, waitForHttp } from "#dev/stack/ports";
 
 export interface LoadResult {
   name: string;
@@ -43,6 +46,36 @@ export async function load(
     non2xx: result.non2xx,
     errors: result.errors,
   };
+}
+
+/**
+ * The floor: a do-nothing Worker (`fixtures/floor-worker/`) under the same wrangler dev, i.e. what
+ * the local runtime costs before any of our code runs. Every route is measured beside it. Its wrangler runs
+ * with the stack's flags (`--log-level warn`: no line per request), so the two differ only by the Worker.
+ */
+export async function startFloorWorker(): Promise<{ url: string; child: ChildHandle }> {
+  const port = await freePort();
+  const child = startChild(
+    "floor",
+    process.execPath,
+    [
+      fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url)),
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      "0",
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
+    { cwd: fileURLToPath(new URL("./fixtures/floor-worker", import.meta.url)), env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" }, quiet: true },
+  );
+  const url = `http://127.0.0.1:${port}/`;
+  await waitForHttp(url, { timeoutMs: 60_000, isAlive: child.alive });
+  return { url, child };
 }
 
 export function machineLine(): string {

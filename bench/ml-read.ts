@@ -4,10 +4,10 @@
  * Rows are written straight into Postgres (the sync benchmark measures how they get there).
  */
 import pg from "pg";
-import { dropDatabase } from "../db/migrate";
-import { isolatedStackConfig } from "../dev/stack/config";
-import { deleteKeysWithPrefix } from "../dev/stack/redis-keys";
-import { startStack } from "../dev/stack/start";
+import { dropDatabase } from "#db/migrate";
+import { isolatedStackConfig } from "#dev/stack/config";
+import { deleteKeysWithPrefix } from "#dev/stack/redis-keys";
+import { startStack } from "#dev/stack/start";
 import { load, machineLine, table, writeSection } from "./lib";
 
 const rows = Number(process.env.BENCH_READ_ROWS ?? 100_000);

@@ -10,17 +10,17 @@ import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { createLogger } from "../core/log";
-import { createMlServices } from "../integrations/mercadolibre";
-import { createTokenCipher } from "../core/token-cipher";
-import { createNodeDb } from "../db/client-node";
-import { dropDatabase, ensureDatabase, migrateDatabase } from "../db/migrate";
-import { listListings, listOrders } from "../db/queries/ml-read";
-import { claimSyncSlot } from "../db/queries/ml-sync";
+import { createLogger } from "#core/log";
+import { createMlServices } from "#integrations/mercadolibre";
+import { createTokenCipher } from "#core/token-cipher";
+import { createNodeDb } from "#db/client-node";
+import { dropDatabase, ensureDatabase, migrateDatabase } from "#db/migrate";
+import { listListings, listOrders } from "#db/queries/ml-read";
+import { claimSyncSlot } from "#db/queries/ml-sync";
 import { runSyncRun } from "../jobs/src/processors/mercadolibre/sync";
 import type { JobContext } from "../jobs/src/processors/types";
 import { JobMetrics } from "../jobs/src/runtime/metrics";
-import { connectSandboxSeller, randomTokenKeys } from "../test/support/ml-seller";
+import { connectSandboxSeller, randomTokenKeys } from "#test/support/ml-seller";
 import { machineLine, writeSection } from "./lib";
 
 interface Ready {
@@ -32,7 +32,7 @@ interface Ready {
 const DEMO = 410_000_001;
 
 if (process.argv.includes("--serve")) {
-  const { startMlSandbox } = await import("../dev/sandbox/ml");
+  const { startMlSandbox } = await import("#dev/sandbox/ml");
   const listings = Number(process.argv[process.argv.indexOf("--serve") + 1]);
   const orders = Number(process.argv[process.argv.indexOf("--serve") + 2]);
   const sb = await startMlSandbox({ port: 0, listings, orders, questions: 0, claims: 0, secondSellerListings: 1 });
@@ -114,11 +114,12 @@ async function syncBench(kind: "listings" | "orders", listings: number, orders: 
         ml: ml.client,
         mlTokens: ml.tokens,
         mlAppId: sandbox.ready.appId,
-        mlAccountLimits: { concurrency: 4, ratePerSecond: 100_000 },
+        mlLimits: { accountConcurrency: 4, appRate: { initial: 100_000, min: 100_000, max: 100_000 } },
         metrics: new JobMetrics(),
         tiny: null,
         retention: { webhookEventsDays: 90 },
       },
+      now: () => new Date(),
       defer: () => Promise.reject(new Error("unused")),
       progress: async () => undefined,
     };

@@ -16,23 +16,23 @@
 import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { Redis } from "ioredis";
-import { uuidv7 } from "../core/ids";
-import { createLogger } from "../core/log";
-import { createMlServices, mlDefaults } from "../integrations/mercadolibre";
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults } from "../integrations/tiny";
-import { createTokenCipher } from "../core/token-cipher";
-import { createNodeDb } from "../db/client-node";
-import { dropDatabase, ensureDatabase, migrateDatabase } from "../db/migrate";
-import { insertTinyAccount } from "../db/queries/tiny";
-import { claimProductSyncRun, findProductSyncRun } from "../db/queries/tiny-product-sync";
-import { mlListings } from "../db/schema";
-import { DEMO_SELLER_ID, startMlSandbox } from "../dev/sandbox/ml";
-import { startTinySandbox } from "../dev/sandbox/tiny";
-import { deleteKeysWithPrefix } from "../dev/stack/redis-keys";
+import { uuidv7 } from "#core/ids";
+import { createLogger } from "#core/log";
+import { createMlServices, mlDefaults } from "#integrations/mercadolibre";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults } from "#integrations/tiny";
+import { createTokenCipher } from "#core/token-cipher";
+import { createNodeDb } from "#db/client-node";
+import { dropDatabase, ensureDatabase, migrateDatabase } from "#db/migrate";
+import { insertTinyAccount } from "#db/queries/tiny";
+import { claimProductSyncRun, findProductSyncRun } from "#db/queries/tiny-product-sync";
+import { mlListings } from "#db/schema";
+import { DEMO_SELLER_ID, startMlSandbox } from "#dev/sandbox/ml";
+import { startTinySandbox } from "#dev/sandbox/tiny";
+import { deleteKeysWithPrefix } from "#dev/stack/redis-keys";
 import { tinyProductSync } from "../jobs/src/processors/tiny/product-sync";
 import type { JobContext, JobServices } from "../jobs/src/processors/types";
 import { JobMetrics } from "../jobs/src/runtime/metrics";
-import { connectSandboxSeller, randomTokenKeys } from "../test/support/ml-seller";
+import { connectSandboxSeller, randomTokenKeys } from "#test/support/ml-seller";
 import { machineLine, writeSection } from "./lib";
 
 const size = Number(process.env.TINY_PRODUCTS_BENCH_SIZE ?? 10_000);
@@ -137,7 +137,7 @@ try {
     mlTokens: ml.tokens,
     mlAppId: mlSandbox.appId,
     // High enough never to wait: the bench measures the sync, not the production pacing.
-    mlAccountLimits: { concurrency: 4, ratePerSecond: 1_000_000 },
+    mlLimits: { accountConcurrency: 4, appRate: { initial: 1_000_000, min: 1_000_000, max: 1_000_000 } },
     metrics: new JobMetrics(),
     tiny,
     retention: { webhookEventsDays: 90 },
@@ -158,6 +158,7 @@ try {
         signal: new AbortController().signal,
         services,
         enqueue: () => Promise.reject(new Error("not in the bench")),
+        now: () => new Date(),
         defer: () => Promise.reject(new Deferred()),
         progress: () => Promise.resolve(),
       };
@@ -192,7 +193,7 @@ try {
   const calls = (r: typeof first) => r.reads + r.writes + r.mlDescriptions + r.mlOther;
   const row = (label: string, r: typeof first) =>
     `| ${label} | ${r.status} | ${r.seconds.toFixed(1)} s | ${Math.round(size / r.seconds)} | ${r.reads} | ${r.writes} | ${r.mlDescriptions}${r.mlOther ? ` (+${r.mlOther} other)` : ""} | ${(calls(r) / size).toFixed(2)} | ${r.counts.created ?? 0} / ${r.counts.updated ?? 0} / ${r.counts.unchanged ?? 0} | ${r.counts.problems ?? 0} |`;
-  const mlRate = 10;
+  const mlRate = 5;
   await writeSection(
     "tiny-products",
     `## Tiny product sync (${size.toLocaleString("en")} ML listings → Tiny, quotas disabled)
@@ -208,7 +209,7 @@ ${row("first (all new)", first)}
 ${row("rerun (nothing changed)", rerun)}
 
 With Tiny's default quota (30 writes/min per company) the first run's ${first.writes.toLocaleString("en")} writes alone take ≈ ${Math.ceil(first.writes / 30)} minutes; the
-${first.mlDescriptions.toLocaleString("en")} ML description reads at the default ${mlRate} calls/s per ML account (ML_ACCOUNT_RATE_PER_SECOND) would take ≈ ${Math.ceil(first.mlDescriptions / mlRate / 60)} minutes on their
+${first.mlDescriptions.toLocaleString("en")} ML description reads at the default ${mlRate} calls/s for the whole application (ML_APP_RATE_PER_SECOND, before it adapts) would take ≈ ${Math.ceil(first.mlDescriptions / mlRate / 60)} minutes on their
 own, and each runs just before a write, so they hide inside the writes' wait. The rerun reads nothing from ML and is bounded by its Tiny reads (30/min).`,
   );
 } finally {

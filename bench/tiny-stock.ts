@@ -14,23 +14,23 @@
  * (default 2500) shape the normal run; the constrained run uses the same spacing for 60 s.
  */
 import { eq } from "drizzle-orm";
-import { randomToken, sha256Hex } from "../core/crypto";
-import { createLogger } from "../core/log";
-import { toListingRow } from "../integrations/mercadolibre/transform";
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults } from "../integrations/tiny";
-import { createTokenCipher } from "../core/token-cipher";
-import { createNodeDb } from "../db/client-node";
-import { dropDatabase } from "../db/migrate";
-import { upsertListing } from "../db/queries/ml-data";
-import { upsertManualLink } from "../db/queries/tiny";
-import { tinyAccounts } from "../db/schema";
-import { DEMO_SELLER_ID } from "../dev/sandbox/ml";
-import type { TokenResponse } from "../dev/sandbox/tiny";
-import { isolatedStackConfig } from "../dev/stack/config";
-import { deleteKeysWithPrefix } from "../dev/stack/redis-keys";
-import { localTokenEncryptionKeys, startStack } from "../dev/stack/start";
+import { randomToken, sha256Hex } from "#core/crypto";
+import { createLogger } from "#core/log";
+import { toListingRow } from "#integrations/mercadolibre/transform";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults } from "#integrations/tiny";
+import { createTokenCipher } from "#core/token-cipher";
+import { createNodeDb } from "#db/client-node";
+import { dropDatabase } from "#db/migrate";
+import { upsertListing } from "#db/queries/ml-data";
+import { upsertManualLink } from "#db/queries/tiny";
+import { tinyAccounts } from "#db/schema";
+import { DEMO_SELLER_ID } from "#dev/sandbox/ml";
+import type { TokenResponse } from "#dev/sandbox/tiny";
+import { isolatedStackConfig } from "#dev/stack/config";
+import { deleteKeysWithPrefix } from "#dev/stack/redis-keys";
+import { localTokenEncryptionKeys, startStack } from "#dev/stack/start";
 import { seedUserWithTinyAccount } from "../jobs/test/support/tiny";
-import { connectSandboxSeller } from "../test/support/ml-seller";
+import { connectSandboxSeller } from "#test/support/ml-seller";
 import { machineLine, writeSection } from "./lib";
 
 const changes = Number(process.env.BENCH_TINY_STOCK_CHANGES ?? 40);

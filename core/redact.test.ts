@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createNodeDb } from "../db/client-node";
-import { dropDatabase, ensureDatabase, migrateDatabase } from "../db/migrate";
-import { tinyBuyerContacts, users } from "../db/schema";
+import { createNodeDb } from "#db/client-node";
+import { dropDatabase, ensureDatabase, migrateDatabase } from "#db/migrate";
+import { tinyBuyerContacts, users } from "#db/schema";
 import { errorFields } from "./log";
 import { describeError, redactText, stackFrames } from "./redact";
 

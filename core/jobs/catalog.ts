@@ -76,6 +76,9 @@ export const baselineJobDefaults: JobDefaults = {
   removeOnFail: { age: 7 * day, count: 5_000 },
 };
 
+/** The provider a recurring job calls; null for our own housekeeping. */
+export type ScheduleProvider = "mercadolibre" | "tiny";
+
 export interface JobDefinition<S extends z.ZodType = z.ZodType> {
   queue: QueueName;
   /** The canonical payload: what is stored in Redis and re-validated by the worker. */
@@ -88,8 +91,12 @@ export interface JobDefinition<S extends z.ZodType = z.ZodType> {
    */
   idempotencyKey?(payload: z.output<S>): string;
   options: JobDefaults;
-  /** Recurring jobs only: the jobs container registers one BullMQ job scheduler per entry that has this. */
-  schedule?: { everyMs: number };
+  /**
+   * Recurring jobs only: the jobs container registers one BullMQ job scheduler per entry that has
+   * this, when it is configured for the provider the job needs (a run that can only fail is noise:
+   * a failed job, an alert, an error report every period).
+   */
+  schedule?: { everyMs: number; needs: ScheduleProvider | null };
 }
 
 /** Keeps `idempotencyKey`'s parameter typed by the entry's own schema. */
@@ -140,14 +147,14 @@ export const jobs = {
     queue: "ml-sync",
     payload: mlRecoveryPayload,
     options: recoveryPass,
-    schedule: { everyMs: 10 * minuteMs },
+    schedule: { everyMs: 10 * minuteMs, needs: "mercadolibre" },
   }),
   /** Orders changed since the last cursor, straight from /orders/search. */
   "ml.reconcile": defineJob({
     queue: "ml-sync",
     payload: mlRecoveryPayload,
     options: recoveryPass,
-    schedule: { everyMs: 15 * minuteMs },
+    schedule: { everyMs: 15 * minuteMs, needs: "mercadolibre" },
   }),
   /**
    * One sync run (a row in ml_sync_runs). Retries resume from the run's stored cursor, so a
@@ -169,7 +176,7 @@ export const jobs = {
     queue: "ml-sync",
     payload: mlSyncSchedulePayload,
     options: scheduledSweep,
-    schedule: { everyMs: 30 * minuteMs },
+    schedule: { everyMs: 30 * minuteMs, needs: "mercadolibre" },
   }),
   /** Finds accounts to refresh or keep alive and fans out per account (docs/mercadolibre-accounts.md). */
   "ml.tokens.sweep": defineJob({
@@ -180,7 +187,7 @@ export const jobs = {
       // sweep may enqueue an account twice; the token manager's lock makes that harmless.
       ...scheduledSweep,
     },
-    schedule: { everyMs: 10 * minuteMs },
+    schedule: { everyMs: 10 * minuteMs, needs: "mercadolibre" },
   }),
   /** One account's refresh (and keep-alive call); its failure never holds up another account's. */
   "ml.token.refresh": defineJob({
@@ -204,7 +211,7 @@ export const jobs = {
       backoff: { type: "exponential", delay: 10_000, jitter: 0.5 },
       ...retain(500),
     },
-    schedule: { everyMs: 30 * minuteMs },
+    schedule: { everyMs: 30 * minuteMs, needs: "tiny" },
   }),
   /**
    * One ML → Tiny product sync run. It spends the company's shared Tiny quota (~30 writes a
@@ -229,7 +236,7 @@ export const jobs = {
       backoff: { type: "fixed", delay: 60_000, jitter: 0.5 },
       ...retain(500),
     },
-    schedule: { everyMs: 24 * 60 * minuteMs },
+    schedule: { everyMs: 24 * 60 * minuteMs, needs: "tiny" },
   }),
   /** One ML order into Tiny; retried while its outcome is unknown or Tiny is unavailable. */
   "tinyerp.order.push": defineJob({
@@ -250,7 +257,7 @@ export const jobs = {
     queue: "tinyerp-realtime",
     payload: tinyOrderForwardSweepPayload,
     options: recoveryPass,
-    schedule: { everyMs: 5 * minuteMs },
+    schedule: { everyMs: 5 * minuteMs, needs: "tiny" },
   }),
   /** One Tiny webhook: a hint of what changed, re-read from Tiny before anything is written. */
   "tinyerp.webhook": defineJob({
@@ -274,7 +281,7 @@ export const jobs = {
     queue: "tinyerp-realtime",
     payload: tinyStockPollPayload,
     options: scheduledSweep,
-    schedule: { everyMs: tinyStockPollEveryMs },
+    schedule: { everyMs: tinyStockPollEveryMs, needs: "tiny" },
   }),
   /**
    * Daily: deletes ended sessions and settled webhook events past their age, in
@@ -285,7 +292,7 @@ export const jobs = {
     queue: "ml-sync",
     payload: retentionPayload,
     options: scheduledSweep,
-    schedule: { everyMs: 24 * 60 * minuteMs },
+    schedule: { everyMs: 24 * 60 * minuteMs, needs: null },
   }),
 } as const;
 
@@ -298,7 +305,7 @@ export const jobNames = Object.keys(jobs) as JobName[];
 /** Every recurring job with its period, read by the jobs container's schedulers. */
 export const scheduledJobs = jobNames.flatMap((name) => {
   const { queue, schedule } = jobs[name] as JobDefinition;
-  return schedule ? [{ name, queue, everyMs: schedule.everyMs }] : [];
+  return schedule ? [{ name, queue, everyMs: schedule.everyMs, needs: schedule.needs }] : [];
 });
 
 export function isJobName(name: string): name is JobName {

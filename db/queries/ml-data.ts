@@ -1,6 +1,6 @@
 import { and, eq, notInArray, sql, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { AppError } from "../../core/errors";
+import { AppError } from "#core/errors";
 import type { Database } from "../database";
 import { mlAccounts, mlClaims, mlListings, mlListingVariations, mlOrderItems, mlOrders, mlQuestions, mlShipments } from "../schema";
 

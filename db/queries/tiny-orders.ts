@@ -167,6 +167,15 @@ export interface OrderPushFilters {
 
 const needsAttention = sql`(${tinyOrderPushes.status} in ('failed', 'unknown') or ${tinyOrderPushes.invoiceError} is not null or (${tinyOrderPushes.status} = 'created' and ${tinyOrderPushes.failureReasons} <> '[]'::jsonb))`;
 
+/** Pushes some seller must look at, across all users: the gauge behind the "Tiny pushes need attention" alert (docs/operations.md). */
+export async function countPushesNeedingAttention(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(tinyOrderPushes)
+    .where(needsAttention);
+  return row?.n ?? 0;
+}
+
 /** The user's pushes, most recently changed first. */
 export async function listOrderPushes(db: Database, userId: string, filters: OrderPushFilters): Promise<{ items: TinyOrderPush[]; total: number }> {
   const where = and(

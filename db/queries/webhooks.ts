@@ -38,10 +38,23 @@ function baseValues(facts: NotificationFacts) {
  * Written by the ingress once BullMQ holds the job. A redelivery of the same notification
  * finds the row and leaves it alone: its state belongs to the processor by then.
  */
-export async function recordEnqueued(db: Database, facts: NotificationFacts, meta: { jobId: string; traceId: string | null; source: string; at: Date }): Promise<void> {
+export async function recordEnqueued(db: Database, facts: NotificationFacts, meta: EnqueuedMeta): Promise<void> {
+  await recordEnqueuedMany(db, [{ facts, meta }]);
+}
+
+export interface EnqueuedMeta {
+  jobId: string;
+  traceId: string | null;
+  source: string;
+  at: Date;
+}
+
+/** Several `recordEnqueued` in one statement (the ingress batches concurrent deliveries); a key twice in one batch keeps the first. */
+export async function recordEnqueuedMany(db: Database, entries: ReadonlyArray<{ facts: NotificationFacts; meta: EnqueuedMeta }>): Promise<void> {
+  if (entries.length === 0) return;
   await db
     .insert(webhookEvents)
-    .values({ ...baseValues(facts), status: "enqueued", jobId: meta.jobId, traceId: meta.traceId, source: meta.source, enqueuedAt: meta.at })
+    .values(entries.map(({ facts, meta }) => ({ ...baseValues(facts), status: "enqueued" as const, jobId: meta.jobId, traceId: meta.traceId, source: meta.source, enqueuedAt: meta.at })))
     .onConflictDoNothing({ target: webhookEvents.notificationKey });
 }
 
@@ -69,11 +82,15 @@ export async function startProcessing(
   return row!;
 }
 
-export async function finishEvent(db: Database, notificationKey: string, result: { status: Extract<WebhookEventStatus, "processed" | "skipped">; outcome: string }): Promise<void> {
-  await db
-    .update(webhookEvents)
-    .set({ status: result.status, outcome: result.outcome, lastError: null, processedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(eq(webhookEvents.notificationKey, notificationKey));
+export interface FinishedEvent {
+  status: Extract<WebhookEventStatus, "processed" | "skipped">;
+  outcome: string;
+}
+
+const finishedValues = (result: FinishedEvent) => ({ status: result.status, outcome: result.outcome, lastError: null, processedAt: sql`now()`, updatedAt: sql`now()` });
+
+export async function finishEvent(db: Database, notificationKey: string, result: FinishedEvent): Promise<void> {
+  await db.update(webhookEvents).set(finishedValues(result)).where(eq(webhookEvents.notificationKey, notificationKey));
 }
 
 /** `final` is false while BullMQ will retry: the row stays `processing` with the error visible. */
@@ -161,9 +178,13 @@ export async function fetchStartedAt(db: Database, accountId: string, resourceKe
   return row?.at ?? null;
 }
 
-/** Never moves the stamp backwards: a slow fetch finishing after a faster, later one must not reopen the window. */
-export async function recordFetch(db: Database, accountId: string, resourceKey: string, startedAt: Date, status: number): Promise<void> {
-  await db
+/**
+ * Never moves the stamp backwards: a slow fetch finishing after a faster, later one must not reopen the window.
+ * With `finish`, the notification's event is finished in the same statement (one round trip and one commit
+ * instead of two, on every fetched notification).
+ */
+export async function recordFetch(db: Database, accountId: string, resourceKey: string, startedAt: Date, status: number, finish?: { notificationKey: string } & FinishedEvent): Promise<void> {
+  const upsert = db
     .insert(webhookResourceFetches)
     .values({ accountId, resourceKey, fetchStartedAt: startedAt, lastStatus: status })
     .onConflictDoUpdate({
@@ -174,6 +195,16 @@ export async function recordFetch(db: Database, accountId: string, resourceKey: 
         fetches: sql`${webhookResourceFetches.fetches} + 1`,
       },
     });
+  if (!finish) {
+    await upsert;
+    return;
+  }
+  const fetch = db.$with("fetch").as(upsert.returning({ accountId: webhookResourceFetches.accountId }));
+  await db
+    .with(fetch)
+    .update(webhookEvents)
+    .set(finishedValues(finish))
+    .where(and(eq(webhookEvents.notificationKey, finish.notificationKey), sql`exists (select 1 from ${fetch})`));
 }
 
 /** Idempotent per (type, subject): true only for the call that recorded it. */
@@ -231,10 +262,19 @@ export async function eventCountsByStatus(db: Database): Promise<Array<{ status:
     .groupBy(webhookEvents.status, webhookEvents.topic);
 }
 
-export async function findAccountByMlUserId(db: Database, mlUserId: string): Promise<{ id: string; userId: string; status: string } | undefined> {
+/**
+ * The notified seller's account and, in the same round trip, when the last fetch of the notified
+ * resource started (null when it never was, or when there is no resource to fetch).
+ */
+export async function findAccountByMlUserId(
+  db: Database,
+  mlUserId: string,
+  resourceKey: string | null,
+): Promise<{ id: string; userId: string; status: string; fetchStartedAt: Date | null } | undefined> {
   const [row] = await db
-    .select({ id: mlAccounts.id, userId: mlAccounts.userId, status: mlAccounts.status })
+    .select({ id: mlAccounts.id, userId: mlAccounts.userId, status: mlAccounts.status, fetchStartedAt: webhookResourceFetches.fetchStartedAt })
     .from(mlAccounts)
+    .leftJoin(webhookResourceFetches, resourceKey === null ? sql`false` : and(eq(webhookResourceFetches.accountId, mlAccounts.id), eq(webhookResourceFetches.resourceKey, resourceKey)))
     .where(eq(mlAccounts.mlUserId, Number(mlUserId)))
     .limit(1);
   return row;

@@ -1,5 +1,5 @@
 import { timestamp, uuid } from "drizzle-orm/pg-core";
-import { uuidv7 } from "../../core/ids";
+import { uuidv7 } from "#core/ids";
 
 /** Every timestamp is timestamptz and read as a Date in UTC. */
 export const utc = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });

@@ -10,6 +10,8 @@ export interface EngineOptions {
   backoffScale: number;
   dedupWindowMs: number;
   maxEvents: number;
+  /** Accept and store messages but start no delivery until release() (QSTASH_LOCAL_HOLD). */
+  hold?: boolean;
 }
 
 export interface PublishResult {
@@ -17,7 +19,7 @@ export interface PublishResult {
   deduplicated?: true;
 }
 
-type Counters = Omit<QStashStats, "pending" | "dlq">;
+type Counters = Omit<QStashStats, "pending" | "held" | "dlq">;
 
 /** In-memory QStash: accepts messages, delivers them concurrently, retries, dead-letters. */
 export class QStashEngine {
@@ -28,6 +30,9 @@ export class QStashEngine {
   private readonly scheduler = new Scheduler();
   private readonly shutdown = new AbortController();
   private readonly idleWaiters = new Set<() => void>();
+  /** Ids of accepted messages whose first attempt waits for release(), in publish order. */
+  private readonly held = new Set<string>();
+  private holding: boolean;
   private readonly counters: Counters = {
     published: 0,
     deduplicated: 0,
@@ -37,7 +42,9 @@ export class QStashEngine {
     cancelled: 0,
   };
 
-  constructor(private readonly opts: EngineOptions) {}
+  constructor(private readonly opts: EngineOptions) {
+    this.holding = opts.hold ?? false;
+  }
 
   publish(spec: MessageSpec): PublishResult {
     const now = Date.now();
@@ -53,8 +60,24 @@ export class QStashEngine {
     this.messages.set(msg.messageId, msg);
     this.counters.published++;
     this.record(msg, "CREATED");
-    this.scheduler.at(msg.messageId, msg.notBefore, () => void this.run(msg));
+    if (this.holding) this.held.add(msg.messageId);
+    else this.scheduler.at(msg.messageId, msg.notBefore, () => void this.run(msg));
     return { messageId: msg.messageId };
+  }
+
+  /**
+   * Ends the hold: every held message is scheduled as if just published (its delay still applies),
+   * and later ones are delivered at once. Returns how many were held.
+   */
+  release(): number {
+    this.holding = false;
+    const ids = [...this.held];
+    this.held.clear();
+    for (const id of ids) {
+      const msg = this.messages.get(id);
+      if (msg) this.scheduler.at(id, msg.notBefore, () => void this.run(msg));
+    }
+    return ids.length;
   }
 
   /** Stops future attempts; an attempt already in flight finishes but is not retried. */
@@ -62,6 +85,7 @@ export class QStashEngine {
     const msg = this.messages.get(messageId);
     if (!msg) return false;
     this.scheduler.cancel(messageId);
+    this.held.delete(messageId);
     this.finish(msg, "CANCELED");
     this.counters.cancelled++;
     return true;
@@ -105,7 +129,7 @@ export class QStashEngine {
   }
 
   stats(): QStashStats {
-    return { ...this.counters, pending: this.messages.size, dlq: this.dlq.size };
+    return { ...this.counters, pending: this.messages.size, held: this.held.size, dlq: this.dlq.size };
   }
 
   /** Resolves once no message is waiting or in flight (callbacks included). */

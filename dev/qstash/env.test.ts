@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEV_SIGNING_KEYS, DEV_TOKEN } from "./defaults";
-import { qstashOptionsFromEnv } from "./env";
+import { qstashHoldFromEnv, qstashOptionsFromEnv } from "./env";
 
 describe("qstashOptionsFromEnv", () => {
   it("defaults to the SDK's dev credentials on :8080", () => {
@@ -10,6 +10,7 @@ describe("qstashOptionsFromEnv", () => {
       token: DEV_TOKEN,
       signingKeys: DEV_SIGNING_KEYS,
       backoffScale: 0.001,
+      hold: false,
     });
   });
 
@@ -17,5 +18,13 @@ describe("qstashOptionsFromEnv", () => {
     const opts = qstashOptionsFromEnv({ QSTASH_PORT: "9090", QSTASH_LOCAL_BACKOFF_SCALE: "1", QSTASH_TOKEN: "t" });
     expect(opts).toMatchObject({ port: 9090, backoffScale: 1, token: "t" });
     expect(() => qstashOptionsFromEnv({ QSTASH_PORT: "eighty" })).toThrow(/QSTASH_PORT/);
+  });
+
+  it("holds deliveries only when QSTASH_LOCAL_HOLD says so", () => {
+    expect(qstashOptionsFromEnv({ QSTASH_LOCAL_HOLD: "1" }).hold).toBe(true);
+    expect(qstashHoldFromEnv({ QSTASH_LOCAL_HOLD: "true" })).toBe(true);
+    expect(qstashHoldFromEnv({ QSTASH_LOCAL_HOLD: "0" })).toBe(false);
+    expect(qstashHoldFromEnv({})).toBe(false);
+    expect(() => qstashHoldFromEnv({ QSTASH_LOCAL_HOLD: "yes please" })).toThrow(/QSTASH_LOCAL_HOLD/);
   });
 });

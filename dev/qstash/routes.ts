@@ -32,6 +32,8 @@ export function qstashHandler(ctx: RouteContext) {
     }
     if (method === "POST" && path === "/v2/batch") return sendJson(res, 200, await batch(ctx, req));
     if (method === "GET" && path === "/v2/keys") return sendJson(res, 200, ctx.signingKeys);
+    // Local only, no QStash counterpart: ends QSTASH_LOCAL_HOLD without a restart.
+    if (method === "POST" && path === "/v2/local/release") return sendJson(res, 200, { released: ctx.engine.release() });
     if (method === "GET" && path === "/v2/events") return sendJson(res, 200, events(ctx, url.searchParams));
     if (path === "/v2/messages") return bulkCancel(ctx, method, url.searchParams, res);
     if (path.startsWith("/v2/messages/")) return messageById(ctx, method, path.slice(13), res);

@@ -27,6 +27,11 @@ export interface QStashServerOptions {
   maxBodyBytes?: number;
   /** Size of the in-memory event log. Default 10 000. */
   maxEvents?: number;
+  /**
+   * Accept and store messages (signature, deduplication, retries as usual) but deliver none until
+   * `POST /v2/local/release` or `release()`. Measures the publisher alone, as production sees it.
+   */
+  hold?: boolean;
 }
 
 export interface QStashServer extends RunningServer {
@@ -37,6 +42,8 @@ export interface QStashServer extends RunningServer {
   stats(): QStashStats;
   /** Resolves when no message (or callback) is waiting or in flight. */
   settled(timeoutMs?: number): Promise<void>;
+  /** Ends the hold (see `hold`): delivers what was held, and later messages at once. Returns how many were held. */
+  release(): number;
 }
 
 /**
@@ -54,6 +61,7 @@ export async function startQStashServer(opts: QStashServerOptions = {}): Promise
     backoffScale,
     dedupWindowMs: opts.dedupWindowMs ?? DEDUP_WINDOW_MS,
     maxEvents: opts.maxEvents ?? MAX_EVENTS,
+    hold: opts.hold ?? false,
   });
   const handler = qstashHandler({
     engine,
@@ -72,5 +80,6 @@ export async function startQStashServer(opts: QStashServerOptions = {}): Promise
     events: () => engine.events(),
     stats: () => engine.stats(),
     settled: (timeoutMs) => engine.settled(timeoutMs),
+    release: () => engine.release(),
   };
 }

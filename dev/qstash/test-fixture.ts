@@ -1,7 +1,7 @@
 import { Client } from "@upstash/qstash";
 import { afterAll, beforeAll } from "vitest";
 import { startReceiverStub, type ReceiverStub } from "./receiver-stub";
-import { startQStashServer, type QStashServer } from "./server";
+import { startQStashServer, type QStashServer, type QStashServerOptions } from "./server";
 
 export interface QStashFixture {
   qstash: QStashServer;
@@ -13,10 +13,10 @@ export interface QStashFixture {
  * A QStash server, a receiving endpoint that verifies signatures with the official Receiver,
  * and an official Client, shared by one test file and closed after it.
  */
-export function useQStashFixture(): QStashFixture {
+export function useQStashFixture(options: Pick<QStashServerOptions, "hold"> = {}): QStashFixture {
   const fixture = {} as QStashFixture;
   beforeAll(async () => {
-    fixture.qstash = await startQStashServer({ port: 0, backoffScale: 0.001 });
+    fixture.qstash = await startQStashServer({ port: 0, backoffScale: 0.001, ...options });
     fixture.stub = await startReceiverStub(fixture.qstash.signingKeys);
     fixture.client = new Client({ baseUrl: fixture.qstash.url, token: fixture.qstash.token, enableTelemetry: false, retry: false });
   });

@@ -84,8 +84,10 @@ export interface QStashStats {
   delivered: number;
   failed: number;
   cancelled: number;
-  /** Messages waiting for a (re)delivery or currently in flight. */
+  /** Messages waiting for a (re)delivery or currently in flight, held ones included. */
   pending: number;
+  /** Messages accepted while deliveries are held, not yet released. */
+  held: number;
   dlq: number;
 }
 

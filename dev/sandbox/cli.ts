@@ -14,6 +14,7 @@ const HELP = `Usage: npm run sandbox -- [options]
   --listings <n>           ML demo seller listings (default 500, max 100000)
   --orders <n>             ML demo seller orders (default 60)
   --callback-url <url>     ML notifications callback URL
+  --ml-rate-limit <n|on>   ML's per-application limit in calls/s (on = ML's documented 5/s; default off)
   --tiny-webhook-url <url> Tiny webhook URL
   --time-scale <x>         retry-delay multiplier for both notifiers (default 1)
   --database-url <url>     persist both sandboxes to Postgres (or SANDBOX_DATABASE_URL)
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       listings: { type: "string" },
       orders: { type: "string" },
       "callback-url": { type: "string" },
+      "ml-rate-limit": { type: "string" },
       "tiny-webhook-url": { type: "string" },
       "time-scale": { type: "string" },
       "database-url": { type: "string" },
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
       timeScale,
       databaseUrl,
       freshState: values.fresh,
+      ...(values["ml-rate-limit"] ? { rateLimit: values["ml-rate-limit"] === "on" ? {} : { perSecond: Number(values["ml-rate-limit"]) } } : {}),
     });
     running.push(ml);
     const listings = ml.ctx.state.sellerItems.get(ml.sellers.demo.id)?.length ?? 0;

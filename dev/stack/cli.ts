@@ -24,6 +24,7 @@ const rows = [
 
 console.log(`\nAutoEcom local stack ready in ${seconds} s\n`);
 for (const [name, url] of rows) console.log(`  ${name.padEnd(30)} ${url}`);
+if (config.qstashHold) console.log(`\nQSTASH_LOCAL_HOLD: QStash delivers nothing until POST ${stack.urls.qstash}/v2/local/release (with the QStash token).`);
 console.log("\nCtrl-C stops everything.\n");
 
 let stopping = false;

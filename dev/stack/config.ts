@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { localSecrets } from "../../core/unsafe-config";
+import { localSecrets } from "#core/unsafe-config";
+import { qstashHoldFromEnv } from "../qstash/env";
 import { freePort } from "./ports";
 
 /** Everything the local stack needs to know; every field has a safe local default. */
@@ -26,6 +27,8 @@ export interface StackConfig {
   qstashNextSigningKey: string;
   /** Real QStash backs off for minutes to hours; locally the same curve is scaled down. */
   qstashBackoffScale: number;
+  /** QSTASH_LOCAL_HOLD: the local QStash stores messages but delivers none until `POST /v2/local/release`. */
+  qstashHold: boolean;
   jwtSecret: string;
   adminUsername: string;
   adminPassword: string;
@@ -68,6 +71,7 @@ export function stackConfigFromEnv(env: Env = process.env): StackConfig {
     qstashCurrentSigningKey: str(env, "QSTASH_CURRENT_SIGNING_KEY", localSecrets.qstashSigningKeys.current),
     qstashNextSigningKey: str(env, "QSTASH_NEXT_SIGNING_KEY", localSecrets.qstashSigningKeys.next),
     qstashBackoffScale: Number(str(env, "QSTASH_LOCAL_BACKOFF_SCALE", "0.001")),
+    qstashHold: qstashHoldFromEnv(env),
     jwtSecret: str(env, "JWT_SECRET", localSecrets.jwtSecret),
     adminUsername: str(env, "ADMIN_USERNAME", "admin"),
     adminPassword: str(env, "ADMIN_PASSWORD", "admin"),

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
-import { localSecrets } from "../../core/unsafe-config";
-import { ensureDatabase, migrateDatabase } from "../../db/migrate";
+import { localSecrets } from "#core/unsafe-config";
+import { ensureDatabase, migrateDatabase } from "#db/migrate";
 import type { RunningServer } from "../lib/server";
 import { startNeonHttpServer, startNeonWsProxy } from "../neon";
 import { startQStashServer } from "../qstash/server";
@@ -132,6 +132,7 @@ export async function startStack(config: StackConfig, options: StartStackOptions
         token: config.qstashToken,
         signingKeys: { current: config.qstashCurrentSigningKey, next: config.qstashNextSigningKey },
         backoffScale: config.qstashBackoffScale,
+        hold: config.qstashHold,
       }),
     );
     if (options.sandboxes !== false) {

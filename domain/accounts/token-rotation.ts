@@ -1,9 +1,9 @@
-import { tokenContext } from "../../integrations/mercadolibre/tokens";
-import { tinyTokenContext } from "../../integrations/tiny/tokens";
-import { sealTokenPair, type TokenCipher, type TokenContext } from "../../core/token-cipher";
-import type { Database, RunInTransaction } from "../../db/database";
-import { findMlAccountsSealedWithOtherKey, lockMlAccount, resealMlAccountTokens } from "../../db/queries/ml-accounts";
-import { findTinyAccountsSealedWithOtherKey, lockTinyAccount, resealTinyAccountTokens } from "../../db/queries/tiny";
+import { tokenContext } from "#integrations/mercadolibre/tokens";
+import { tinyTokenContext } from "#integrations/tiny/tokens";
+import { sealTokenPair, type TokenCipher, type TokenContext } from "#core/token-cipher";
+import type { Database, RunInTransaction } from "#db/database";
+import { findMlAccountsSealedWithOtherKey, lockMlAccount, resealMlAccountTokens } from "#db/queries/ml-accounts";
+import { findTinyAccountsSealedWithOtherKey, lockTinyAccount, resealTinyAccountTokens } from "#db/queries/tiny";
 
 /** A table holding an access/refresh token pair sealed by core/token-cipher.ts, as rotation sees it. */
 export interface SealedTokenStore {
@@ -45,12 +45,13 @@ export interface RotationResult extends RotationCounts {
  * traffic can neither lose a freshly rotated refresh token nor write back a stale one.
  * Idempotent: run it again after a crash and it picks up the rows still on the old key.
  */
-export async function rotateTokenKeys(
-  db: Database,
-  transaction: RunInTransaction,
-  cipher: TokenCipher,
-  options: { batchSize?: number; stores?: readonly SealedTokenStore[] } = {},
-): Promise<RotationResult> {
+export async function rotateTokenKeys({
+  ctx: { db, transaction },
+  input: { cipher, ...options },
+}: {
+  ctx: { db: Database; transaction: RunInTransaction };
+  input: { cipher: TokenCipher; batchSize?: number; stores?: readonly SealedTokenStore[] };
+}): Promise<RotationResult> {
   const result: RotationResult = { resealed: 0, skipped: 0, failed: [], byTable: {} };
   for (const store of options.stores ?? sealedTokenStores) {
     const counts = await rotateStore(db, transaction, cipher, store, options.batchSize ?? 200);

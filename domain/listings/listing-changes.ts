@@ -1,12 +1,12 @@
-import type { Database } from "../../db/database";
-import { upsertListing } from "../../db/queries/ml-data";
-import { recordListingChange } from "../../db/queries/ml-sync";
-import { AppError } from "../../core/errors";
-import { listingRow } from "../../integrations/mercadolibre/transform";
-import { describeError } from "../../core/redact";
-import type { MlClient } from "../../integrations/mercadolibre/client";
-import { MlApiError } from "../../integrations/mercadolibre/errors";
-import { getEditableItem, getItem, getUserProductStock, setUserProductSellingStock, updateItem } from "../../integrations/mercadolibre/items-api";
+import type { Database } from "#db/database";
+import { upsertListing } from "#db/queries/ml-data";
+import { recordListingChange } from "#db/queries/ml-sync";
+import { AppError } from "#core/errors";
+import { listingRow } from "#integrations/mercadolibre/transform";
+import { describeError } from "#core/redact";
+import type { MlClient } from "#integrations/mercadolibre/client";
+import { MlApiError } from "#integrations/mercadolibre/errors";
+import { getEditableItem, getItem, getUserProductStock, setUserProductSellingStock, updateItem } from "#integrations/mercadolibre/items-api";
 
 /**
  * The one way we change a listing on MercadoLibre (price, stock, status); later features
@@ -60,7 +60,7 @@ function invalid(path: string, message: string): AppError {
   return new AppError("validation_failed", message, { fields: [{ path, message }] });
 }
 
-export async function changeListing(deps: ListingChangeDeps, request: ListingChangeRequest): Promise<{ changes: AppliedChange[] }> {
+export async function changeListing({ ctx: deps, input: request }: { ctx: ListingChangeDeps; input: ListingChangeRequest }): Promise<{ changes: AppliedChange[] }> {
   const { ml, db } = deps;
   if (request.price === undefined && request.availableQuantity === undefined && request.status === undefined) {
     throw invalid("body", "Nothing to change: give price, availableQuantity or status.");

@@ -1,6 +1,6 @@
-import { upsertOrder } from "../../db/queries/ml-data";
-import { forwardTargetsForOrder } from "../../db/queries/tiny-forwarding";
-import type { OrderRowInput } from "../../integrations/mercadolibre/transform";
+import { upsertOrder } from "#db/queries/ml-data";
+import { forwardTargetsForOrder } from "#db/queries/tiny-forwarding";
+import type { OrderRowInput } from "#integrations/mercadolibre/transform";
 import type { DomainContext } from "../context";
 import { paidMlOrderStatuses } from "./paid";
 
@@ -11,7 +11,8 @@ import { paidMlOrderStatuses } from "./paid";
  * is cheap and safe. An enqueue that fails fails the caller, whose retry stores the same state
  * again (same-or-newer is applied) and so forwards again.
  */
-export async function storeOrderAndForward(ctx: Pick<DomainContext, "db" | "enqueue">, accountId: string, row: OrderRowInput): Promise<boolean> {
+export async function storeOrderAndForward({ ctx, input }: { ctx: Pick<DomainContext, "db" | "enqueue">; input: { accountId: string; row: OrderRowInput } }): Promise<boolean> {
+  const { accountId, row } = input;
   const { applied } = await upsertOrder(ctx.db, accountId, row);
   if (!applied) return false;
   for (const target of await forwardTargetsForOrder(ctx.db, row.order.mlOrderId, paidMlOrderStatuses)) await ctx.enqueue("tinyerp.order.push", target);

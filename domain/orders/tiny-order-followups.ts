@@ -1,6 +1,6 @@
-import type { OrderPushChange, TinyOrderPush } from "../../db/queries/tiny-orders";
-import { TinyApiError } from "../../integrations/tiny/errors";
-import type { TinyOrderApi } from "../../integrations/tiny/orders-api";
+import type { OrderPushChange, TinyOrderPush } from "#db/queries/tiny-orders";
+import { TinyApiError } from "#integrations/tiny/errors";
+import type { TinyOrderApi } from "#integrations/tiny/orders-api";
 import { isCancelledMlStatus, isPaidMlStatus } from "./paid";
 
 /**

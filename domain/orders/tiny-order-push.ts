@@ -1,6 +1,7 @@
-import type { Database } from "../../db/database";
-import { findTinyAccount } from "../../db/queries/tiny";
+import type { Database } from "#db/database";
+import { findTinyAccount } from "#db/queries/tiny";
 import {
+  clearPushRefusals,
   claimBuyerContact,
   claimOrderPush,
   ensureOrderPush,
@@ -14,20 +15,20 @@ import {
   type OrderPushChange,
   type TinyOrderPush,
   type TinyOrderPushReason,
-} from "../../db/queries/tiny-orders";
-import type { MlOrder, MlOrderItem } from "../../db/schema";
-import { AppError } from "../../core/errors";
-import { uuidv7 } from "../../core/ids";
-import type { Logger } from "../../core/log";
-import type { TinyAccountClient } from "../../integrations/tiny/client";
-import { toTinyDate } from "../../integrations/tiny/dates";
-import { TinyApiError } from "../../integrations/tiny/errors";
+} from "#db/queries/tiny-orders";
+import type { MlOrder, MlOrderItem } from "#db/schema";
+import { AppError } from "#core/errors";
+import { uuidv7 } from "#core/ids";
+import type { Logger } from "#core/log";
+import type { TinyAccountClient } from "#integrations/tiny/client";
+import { toTinyDate } from "#integrations/tiny/dates";
+import { TinyApiError } from "#integrations/tiny/errors";
 import { isCancelledMlStatus } from "./paid";
 import { owedFollowUps, runFollowUps } from "./tiny-order-followups";
 import { buyerContactKey, buyerDocument, buyerName, documentDigits, mlContactCode, newBuyerContact } from "./buyer-contact";
-import { tinyContactsApi, type TinyContactsApi } from "../../integrations/tiny/contacts-api";
-import { tinyOrderApi, type TinyOrderApi, type TinyOrderInput } from "../../integrations/tiny/orders-api";
-import { describeError } from "../../core/redact";
+import { tinyContactsApi, type TinyContactsApi } from "#integrations/tiny/contacts-api";
+import { tinyOrderApi, type TinyOrderApi, type TinyOrderInput } from "#integrations/tiny/orders-api";
+import { describeError } from "#core/redact";
 
 /**
  * Pushes one ML order to one Tiny account, exactly once.
@@ -114,7 +115,7 @@ function mapItems(items: MlOrderItem[], links: Map<string, number>): { itens: Ti
   return { itens, reasons };
 }
 
-export async function pushOrderToTiny(deps: OrderPushDeps, request: OrderPushRequest): Promise<OrderPushResult> {
+export async function pushOrderToTiny({ ctx: deps, input: request }: { ctx: OrderPushDeps; input: OrderPushRequest }): Promise<OrderPushResult> {
   const now = deps.now ?? (() => new Date());
   const found = await findUserMlOrder(deps.db, request.userId, request.mlOrderId);
   if (!found) throw new AppError("not_found", "No such Mercado Livre order.");
@@ -339,4 +340,10 @@ async function findOrCreateContact(api: TinyContactsApi, order: MlOrder, counted
   const existing = page.itens.find((c) => (doc ? documentDigits(c.cpfCnpj) === doc : c.codigo === codigo));
   if (existing) return existing.id;
   return counted(() => api.create(newBuyerContact(buyerName(order.buyer, order.buyerId), codigo, doc)));
+}
+
+/** The seller fixed what failed (a link, the channel, data in Tiny): clear the refusal and push again. */
+export async function resendOrderPush({ ctx, input: { push } }: { ctx: OrderPushDeps; input: { push: TinyOrderPush } }): Promise<OrderPushResult> {
+  await clearPushRefusals(ctx.db, push.id, (ctx.now ?? (() => new Date()))());
+  return pushOrderToTiny({ ctx, input: { userId: push.userId, tinyAccountId: push.tinyAccountId, mlOrderId: push.mlOrderId } });
 }

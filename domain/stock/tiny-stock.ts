@@ -1,14 +1,13 @@
-import type { Database } from "../../db/database";
-import type { TinyProductRow } from "../../db/queries/tiny";
-import { recordLinkStock, recordLinkStockError, type StockLink } from "../../db/queries/tiny-stock";
-import type { TinyDepositStock as StoredDeposit } from "../../db/schema";
-import { AppError } from "../../core/errors";
-import type { Logger } from "../../core/log";
+import type { Database } from "#db/database";
+import { recordLinkStock, recordLinkStockError, type StockLink } from "#db/queries/tiny-stock";
+import type { TinyDepositStock as StoredDeposit } from "#db/schema";
+import { AppError } from "#core/errors";
+import type { Logger } from "#core/log";
 import { changeListing } from "../listings/listing-changes";
-import type { MlClient } from "../../integrations/mercadolibre/client";
-import type { CallOptions, TinyAccountClient } from "../../integrations/tiny/client";
-import type { TinyProduct, TinyStock } from "../../integrations/tiny/schemas";
-import { describeError } from "../../core/redact";
+import type { MlClient } from "#integrations/mercadolibre/client";
+import type { CallOptions, TinyAccountClient } from "#integrations/tiny/client";
+import type { TinyStock } from "#integrations/tiny/schemas";
+import { describeError } from "#core/redact";
 
 /**
  * Tiny is the source of truth for stock; this is the one way its number reaches ML, for both
@@ -87,22 +86,6 @@ export async function readKitComposition(client: TinyAccountClient, kitId: numbe
   return items.map((item) => ({ componentProductId: item.produto.id, quantity: item.quantidade }));
 }
 
-/** A product read as the catalogue cache (tiny_products) keeps it. */
-export function tinyProductRow(product: TinyProduct): TinyProductRow {
-  const price = product.precos?.preco;
-  return {
-    tinyProductId: product.id,
-    sku: product.sku,
-    name: product.descricao,
-    type: product.tipo,
-    status: product.situacao,
-    unit: product.unidade,
-    gtin: product.gtin,
-    price: price == null ? null : price.toFixed(2),
-    tinyUpdatedAt: null,
-  };
-}
-
 export type LinkStockOutcome =
   | { linkId: string; outcome: "unchanged" | "pushed"; quantity: number }
   /** ML cannot take it (closed, Full, a 4xx): recorded on the link as its stock_error. */
@@ -132,7 +115,7 @@ async function refuse(deps: StockPushDeps, link: StockLink, message: string): Pr
  * ML call: the comparison is against ML's number as last stored, which changeListing refreshes
  * after every write. Links are independent: one refused or failing does not hold the others.
  */
-export async function pushStockToLinks(deps: StockPushDeps, links: StockLink[], target: number): Promise<LinkStockOutcome[]> {
+export async function pushStockToLinks({ ctx: deps, input: { links, target } }: { ctx: StockPushDeps; input: { links: StockLink[]; target: number } }): Promise<LinkStockOutcome[]> {
   const outcomes: LinkStockOutcome[] = [];
   for (const link of links) {
     if (!link.mlAccountId) outcomes.push(await refuse(deps, link, refusal.notOurs));
@@ -148,10 +131,10 @@ export async function pushStockToLinks(deps: StockPushDeps, links: StockLink[], 
 
 async function pushOne(deps: StockPushDeps, link: StockLink, mlAccountId: string, target: number): Promise<LinkStockOutcome> {
   try {
-    await changeListing(
-      { ml: deps.ml, db: deps.db },
-      { accountId: mlAccountId, mlItemId: link.mlItemId, variationId: link.mlVariationId ?? undefined, availableQuantity: target, reason: "tiny stock sync" },
-    );
+    await changeListing({
+      ctx: { ml: deps.ml, db: deps.db },
+      input: { accountId: mlAccountId, mlItemId: link.mlItemId, variationId: link.mlVariationId ?? undefined, availableQuantity: target, reason: "tiny stock sync" },
+    });
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     if (error.retryable) {

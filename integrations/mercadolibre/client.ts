@@ -1,4 +1,4 @@
-import type { Logger } from "../../core/log";
+import type { Logger } from "#core/log";
 import type { MlConfig } from "./config";
 import { MlApiError } from "./errors";
 import { classifyMlFailure, mlTransport, type MlRawResponse, type MlTransportOptions } from "./transport";
@@ -30,16 +30,11 @@ export interface MlResponse<T> {
 export interface MlAccountClient {
   readonly accountId: string;
   request<T = unknown>(method: MlMethod, path: string, options?: MlRequestOptions): Promise<MlResponse<T>>;
-  get<T = unknown>(path: string, options?: Omit<MlRequestOptions, "body">): Promise<T>;
-  post<T = unknown>(path: string, body?: unknown, options?: MlRequestOptions): Promise<T>;
-  put<T = unknown>(path: string, body?: unknown, options?: MlRequestOptions): Promise<T>;
-  delete<T = unknown>(path: string, options?: MlRequestOptions): Promise<T>;
 }
 
 export interface MlClient {
   forAccount(accountId: string): MlAccountClient;
   request<T = unknown>(accountId: string, method: MlMethod, path: string, options?: MlRequestOptions): Promise<MlResponse<T>>;
-  get<T = unknown>(accountId: string, path: string, options?: Omit<MlRequestOptions, "body">): Promise<T>;
 }
 
 export interface MlClientDeps {
@@ -130,16 +125,11 @@ export function createMlClient(deps: MlClientDeps): MlClient {
   const forAccount = (accountId: string): MlAccountClient => ({
     accountId,
     request: (method, path, options) => request(accountId, method, path, options),
-    get: async (path, options) => (await request(accountId, "GET", path, options)).data as never,
-    post: async (path, body, options) => (await request(accountId, "POST", path, { ...options, body })).data as never,
-    put: async (path, body, options) => (await request(accountId, "PUT", path, { ...options, body })).data as never,
-    delete: async (path, options) => (await request(accountId, "DELETE", path, options)).data as never,
   });
 
   return {
     forAccount,
     request,
-    get: async (accountId, path, options) => (await request(accountId, "GET", path, options)).data as never,
   };
 }
 

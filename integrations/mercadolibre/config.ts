@@ -1,4 +1,4 @@
-import { callSettingsFromEnv, type ClientCallSettings, type ClientCallSettingsEnv } from "../../core/http/config";
+import { callSettingsFromEnv, type ClientCallSettings, type ClientCallSettingsEnv } from "#core/http/config";
 
 /** Where and as whom the product talks to MercadoLibre; both runtimes build it from their env. */
 export interface MlConfig extends ClientCallSettings {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
-import { describeParseFailure } from "../../core/parse-failure";
+import { describeParseFailure } from "#core/parse-failure";
 import { mlClaimsSearchModel } from "./claims-api";
 import { mlMissedFeedsModel } from "./feeds-api";
 import { mlEditableItemModel, mlItemDescriptionModel, mlItemsSearchModel, mlMultigetModel, mlUserProductStockModel } from "./items-api";

@@ -1,5 +1,5 @@
-import { AppError, type ErrorCode } from "../../core/errors";
-import { AccountUnavailableError } from "../../core/http/errors";
+import { AppError, type ErrorCode } from "#core/errors";
+import { AccountUnavailableError } from "#core/http/errors";
 
 /**
  * A failed call to MercadoLibre, already classified: `retryable` says whether the same call

@@ -1,5 +1,5 @@
-import type { Database, RunInTransaction } from "../../db/database";
-import { isLockTimeout, setLockTimeout } from "../../db/locks";
+import type { Database, RunInTransaction } from "#db/database";
+import { isLockTimeout, setLockTimeout } from "#db/locks";
 import {
   findMlAccount,
   insertMlAccountEvent,
@@ -9,10 +9,10 @@ import {
   touchMlAccountApiCall,
   type MlAccount,
   type SealedTokens,
-} from "../../db/queries/ml-accounts";
-import { AppError } from "../../core/errors";
-import { errorFields, type Logger } from "../../core/log";
-import { TokenDecryptError, sealTokenPair, type TokenCipher, type TokenContext } from "../../core/token-cipher";
+} from "#db/queries/ml-accounts";
+import { AppError } from "#core/errors";
+import { errorFields, type Logger } from "#core/log";
+import { TokenDecryptError, sealTokenPair, type TokenCipher, type TokenContext } from "#core/token-cipher";
 import type { MlConfig } from "./config";
 import { MlAccountUnavailableError, isMlInvalidGrant } from "./errors";
 import { refreshAccessToken, type MlTokenSet } from "./oauth";

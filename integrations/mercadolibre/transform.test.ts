@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { renderOrder } from "../../dev/sandbox/ml/render";
-import type { OrderRec, UserRec } from "../../dev/sandbox/ml/types";
+import { renderOrder } from "#dev/sandbox/ml/render";
+import type { OrderRec, UserRec } from "#dev/sandbox/ml/types";
 import { parseMlResource, toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "./transform";
 
 // Bodies from mercadolibre-api.md (the documented examples, "..." placeholders filled with real
@@ -429,9 +429,10 @@ describe("ML sandbox orders, with their varied blanks", () => {
 
 describe("ML notification resources", () => {
   it("names the resource and the path to GET, with or without the leading slash", () => {
-    expect(parseMlResource("/orders/2000009713473608")).toEqual({ kind: "orders", id: "2000009713473608", path: "/orders/2000009713473608" });
-    expect(parseMlResource("questions/11436370259")).toMatchObject({ kind: "questions", path: "/questions/11436370259?api_version=4" });
-    expect(parseMlResource("/v1/claims/5256749420")).toMatchObject({ kind: "claims", path: "/post-purchase/v1/claims/5256749420" });
+    expect(parseMlResource("/orders/2000009713473608")).toEqual({ kind: "orders", id: "2000009713473608" });
+    expect(parseMlResource("questions/11436370259")).toEqual({ kind: "questions", id: "11436370259" });
+    expect(parseMlResource("/v1/claims/5256749420")).toEqual({ kind: "claims", id: "5256749420" });
+    expect(parseMlResource("/post-purchase/v1/claims/5256749420")).toEqual({ kind: "claims", id: "5256749420" });
     expect(parseMlResource("/items/MLB3737188005?x=1")).toMatchObject({ kind: "items", id: "MLB3737188005" });
     expect(parseMlResource("/users/1")).toBeNull();
   });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ClaimRowInput, ListingRowInput, MlResourceKind, OrderRowInput, QuestionRowInput, ShipmentRowInput } from "../../db/queries/ml-data";
+import type { ClaimRowInput, ListingRowInput, MlResourceKind, OrderRowInput, QuestionRowInput, ShipmentRowInput } from "#db/queries/ml-data";
 
 /**
  * MercadoLibre resources (mercadolibre-api.md §3–8) reduced to what we store. The schemas are
@@ -19,17 +19,16 @@ export type { MlResourceKind };
 export interface MlResourceRef {
   kind: MlResourceKind;
   id: string;
-  /** The path to GET, always with a leading slash. */
-  path: string;
 }
 
-const patterns: Array<{ kind: MlResourceKind; re: RegExp; path: (id: string) => string }> = [
-  { kind: "orders", re: /^\/?orders\/(\d+)$/, path: (id) => `/orders/${id}` },
-  { kind: "items", re: /^\/?items\/([A-Z]{3}\d+)$/, path: (id) => `/items/${id}` },
-  { kind: "questions", re: /^\/?questions\/(\d+)$/, path: (id) => `/questions/${id}?api_version=4` },
+// Which endpoint fetches each kind is the typed `*-api.ts` modules' business; this only names the resource.
+const patterns: Array<{ kind: MlResourceKind; re: RegExp }> = [
+  { kind: "orders", re: /^\/?orders\/(\d+)$/ },
+  { kind: "items", re: /^\/?items\/([A-Z]{3}\d+)$/ },
+  { kind: "questions", re: /^\/?questions\/(\d+)$/ },
   // The claim resource recently gained the /post-purchase prefix; older apps still see /v1/claims.
-  { kind: "claims", re: /^\/?(?:post-purchase\/)?v1\/claims\/(\d+)$/, path: (id) => `/post-purchase/v1/claims/${id}` },
-  { kind: "shipments", re: /^\/?shipments\/(\d+)$/, path: (id) => `/shipments/${id}` },
+  { kind: "claims", re: /^\/?(?:post-purchase\/)?v1\/claims\/(\d+)$/ },
+  { kind: "shipments", re: /^\/?shipments\/(\d+)$/ },
 ];
 
 /** Parses a notification resource (with or without the leading slash). Null when it is not one we fetch. */
@@ -37,7 +36,7 @@ export function parseMlResource(resource: string): MlResourceRef | null {
   const trimmed = resource.trim().split("?")[0]!;
   for (const p of patterns) {
     const match = p.re.exec(trimmed);
-    if (match) return { kind: p.kind, id: match[1]!, path: p.path(match[1]!) };
+    if (match) return { kind: p.kind, id: match[1]! };
   }
   return null;
 }

@@ -1,6 +1,6 @@
-import { tokenEndpointFailure, upstreamErrorCode } from "../../core/http/errors";
-import { readBody, startDeadline } from "../../core/http/fetch";
-import { backoffDelay, parseRetryAfter, sleep as defaultSleep } from "../../core/http/retry";
+import { tokenEndpointFailure, upstreamErrorCode } from "#core/http/errors";
+import { readBody, startDeadline } from "#core/http/fetch";
+import { backoffDelay, parseRetryAfter, sleep as defaultSleep } from "#core/http/retry";
 import { MlApiError, MlOAuthError } from "./errors";
 
 /**
@@ -19,6 +19,11 @@ export interface MlTransportOptions {
   maxRetryAfterMs?: number;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Told of every 429, retried here or not, with its Retry-After when ML sent one: ML limits the
+   * application as a whole, so the caller's shared call budget slows every seller down.
+   */
+  onRateLimited?: (retryAfterMs: number | undefined) => void;
 }
 
 export interface MlRawResponse {
@@ -83,6 +88,7 @@ export async function mlTransport(request: MlTransportRequest, options: MlTransp
       });
     }
     deadline.clear();
+    if (response.status === 429) options.onRateLimited?.(parseRetryAfter(response.headers.get("retry-after")));
 
     // A 429 means ML refused before doing anything, so even a write is safe to repeat.
     const retryable = response.status === 429 || (request.retryUnsafe && isTransient(response.status));

@@ -1,4 +1,4 @@
-import { callSettingsFromEnv, type ClientCallSettings, type ClientCallSettingsEnv } from "../../core/http/config";
+import { callSettingsFromEnv, type ClientCallSettings, type ClientCallSettingsEnv } from "#core/http/config";
 
 /** Where and as which app the product talks to Tiny ERP (API v3); both runtimes build it from their env. */
 export interface TinyConfig extends ClientCallSettings {

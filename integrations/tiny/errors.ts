@@ -1,5 +1,5 @@
-import { AppError, type ErrorCode, type FieldError } from "../../core/errors";
-import { AccountUnavailableError, upstreamErrorCode } from "../../core/http/errors";
+import { AppError, type ErrorCode, type FieldError } from "#core/errors";
+import { AccountUnavailableError, upstreamErrorCode } from "#core/http/errors";
 
 /** Tiny's ErrorDTO (spec `ErrorDTO` / `ErrorDetailDTO`); `detalhes` is often absent. */
 export interface TinyErrorBody {

@@ -2,9 +2,9 @@
  * Tiny ERP (Olist) API v3 for both runtimes: configuration, OAuth, the token manager (the one
  * source of access tokens), the company-wide quota and the client every Tiny call goes through.
  */
-import type { Database, RunInTransaction } from "../../db/database";
-import type { Logger } from "../../core/log";
-import type { TokenCipher } from "../../core/token-cipher";
+import type { Database, RunInTransaction } from "#db/database";
+import type { Logger } from "#core/log";
+import type { TokenCipher } from "#core/token-cipher";
 import { createTinyClient, type TinyClient } from "./client";
 import type { TinyConfig } from "./config";
 import { createTinyQuota, type TinyQuotaStore } from "./quota";

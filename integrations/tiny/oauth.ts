@@ -1,5 +1,5 @@
-import { tokenEndpointFailure } from "../../core/http/errors";
-import { readBody, withDeadline } from "../../core/http/fetch";
+import { tokenEndpointFailure } from "#core/http/errors";
+import { readBody, withDeadline } from "#core/http/fetch";
 import type { TinyConfig } from "./config";
 import { TinyApiError, TinyOAuthError } from "./errors";
 

@@ -1,5 +1,5 @@
-import type { Database, RunInTransaction } from "../../db/database";
-import { isLockTimeout, setLockTimeout } from "../../db/locks";
+import type { Database, RunInTransaction } from "#db/database";
+import { isLockTimeout, setLockTimeout } from "#db/locks";
 import {
   findTinyAccount,
   insertTinyAccountEvent,
@@ -9,14 +9,14 @@ import {
   storeRefreshedTinyTokens,
   type TinyAccount,
   type TinySealedTokens,
-} from "../../db/queries/tiny";
-import { AppError } from "../../core/errors";
-import { errorFields, type Logger } from "../../core/log";
-import { TokenDecryptError, sealTokenPair, type TokenCipher, type TokenContext } from "../../core/token-cipher";
+} from "#db/queries/tiny";
+import { AppError } from "#core/errors";
+import { errorFields, type Logger } from "#core/log";
+import { TokenDecryptError, sealTokenPair, type TokenCipher, type TokenContext } from "#core/token-cipher";
 import type { TinyConfig } from "./config";
 import { TinyAccountUnavailableError, isTinyInvalidGrant } from "./errors";
 import { refreshTinyTokens, type TinyTokenSet } from "./oauth";
-import { describeError } from "../../core/redact";
+import { describeError } from "#core/redact";
 
 export interface TinyTokenManagerDeps {
   /** One-shot queries: the fast path reads here without a lock. */

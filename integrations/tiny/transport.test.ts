@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createLogger } from "../../core/log";
+import { createLogger } from "#core/log";
 import { TinyApiError } from "./errors";
 import { createMemoryQuotaStore, createTinyQuota } from "./quota";
 import { kitModel, productModel } from "./schemas";

@@ -1,8 +1,8 @@
 import type { z } from "zod";
-import { readBody, withDeadline } from "../../core/http/fetch";
-import { backoffDelay, sleep as defaultSleep } from "../../core/http/retry";
-import type { Logger } from "../../core/log";
-import { describeParseFailure } from "../../core/parse-failure";
+import { readBody, withDeadline } from "#core/http/fetch";
+import { backoffDelay, sleep as defaultSleep } from "#core/http/retry";
+import type { Logger } from "#core/log";
+import { describeParseFailure } from "#core/parse-failure";
 import type { TinyConfig } from "./config";
 import { TinyApiError, classifyTinyFailure } from "./errors";
 import type { TinyCallKind, TinyQuota } from "./quota";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { includesPublishedTokenKey, isLoopbackHost, localSecrets } from "../../core/unsafe-config";
-import type { LogLevel } from "../../core/log";
+import { includesPublishedTokenKey, isLoopbackHost, localSecrets } from "#core/unsafe-config";
+import type { LogLevel } from "#core/log";
 
 /**
  * The jobs container's configuration: the only module that reads process.env.
@@ -27,6 +27,9 @@ const integer = (min: number, max: number) =>
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   DATABASE_URL: urlWithProtocol(["postgres", "postgresql"]).default("postgres://postgres@127.0.0.1:5432/autoecom"),
+  // Jobs hold a connection per query, not per job (the ML call is outside any transaction), so the
+  // pool follows Postgres's cores, not the worker concurrency; extra queries queue briefly in the pool.
+  DATABASE_POOL_MAX: integer(2, 200).default(16),
   REDIS_URL: urlWithProtocol(["redis", "rediss"]).default("redis://127.0.0.1:6379"),
   // BullMQ's key prefix: one per stack or test run keeps their queues apart in one Redis.
   REDIS_KEY_PREFIX: z
@@ -54,7 +57,12 @@ const schema = z.object({
   ML_CLIENT_SECRET: z.string().min(1).optional(),
   TOKEN_ENCRYPTION_KEYS: z.string().min(1).optional(),
   ML_ACCOUNT_CONCURRENCY: integer(1, 64).default(4),
-  ML_ACCOUNT_RATE_PER_SECOND: integer(1, 10_000).default(10),
+  // ML limits calls per application, not per seller, and publishes no number; 5/s is the
+  // max_requests_per_hour (18,000) its /applications examples show. The rate adapts to ML's 429s
+  // between min and max (docs/webhooks.md, "ML call budget").
+  ML_APP_RATE_PER_SECOND: integer(1, 100_000).default(5),
+  ML_APP_RATE_MIN_PER_SECOND: integer(1, 100_000).default(1),
+  ML_APP_RATE_MAX_PER_SECOND: integer(1, 100_000).default(1_000),
   // Tiny ERP (docs/tiny.md): without the client id/secret and token keys Tiny jobs fail permanently.
   TINY_API_URL: urlWithProtocol(["http", "https"]).default("https://api.tiny.com.br/public-api/v3"),
   TINY_AUTH_URL: urlWithProtocol(["http", "https"]).default("https://accounts.tiny.com.br/realms/tiny/protocol/openid-connect"),
@@ -67,6 +75,8 @@ const schema = z.object({
   TINY_QUOTA_MAX_WAIT_MS: integer(0, 600_000).default(65_000),
   // Processed and skipped ML notifications older than this are deleted daily; failed ones stay.
   RETENTION_WEBHOOK_EVENTS_DAYS: integer(1, 3_650).default(90),
+  // Sentry (docs/security.md, "Error reports"): final job failures and crashes; unset, the SDK is never loaded.
+  SENTRY_DSN: urlWithProtocol(["http", "https"]).optional(),
 });
 
 type Problem = { variable: string; message: string };
@@ -113,9 +123,15 @@ function exposedProblems(raw: Record<string, string>): Problem[] {
   return problems;
 }
 
+function rangeProblems(env: z.infer<typeof schema>): Problem[] {
+  const { ML_APP_RATE_MIN_PER_SECOND: min, ML_APP_RATE_PER_SECOND: initial, ML_APP_RATE_MAX_PER_SECOND: max } = env;
+  return min <= initial && initial <= max ? [] : [{ variable: "ML_APP_RATE_PER_SECOND", message: `must lie between ML_APP_RATE_MIN_PER_SECOND (${min}) and ML_APP_RATE_MAX_PER_SECOND (${max})` }];
+}
+
 export interface JobsEnv {
   nodeEnv: "development" | "test" | "production";
   databaseUrl: string;
+  databasePoolMax: number;
   redisUrl: string;
   redisKeyPrefix: string;
   host: string;
@@ -135,7 +151,7 @@ export interface JobsEnv {
     clientSecret: string | null;
     tokenKeys: string | null;
     accountConcurrency: number;
-    accountRatePerSecond: number;
+    appRate: { initial: number; min: number; max: number };
   };
   tiny: {
     apiUrl: string;
@@ -145,6 +161,8 @@ export interface JobsEnv {
     quota: { readsPerMinute: number; writesPerMinute: number; burstPerSecond: number; maxWaitMs: number };
   };
   retention: { webhookEventsDays: number };
+  /** Where error reports go; null sends none. */
+  sentryDsn: string | null;
 }
 
 export class EnvError extends Error {
@@ -162,12 +180,17 @@ export function parseJobsEnv(record: Readonly<Record<string, string | undefined>
   // Docker env files and CI often set a variable to "" to mean "unset".
   const cleaned = Object.fromEntries(Object.entries(record).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""));
   const result = schema.safeParse(cleaned);
-  const problems = [...(result.success ? [] : result.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message }))), ...exposedProblems(cleaned)];
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message }))),
+    ...(result.success ? rangeProblems(result.data) : []),
+    ...exposedProblems(cleaned),
+  ];
   if (!result.success || problems.length > 0) throw new EnvError(problems);
   const env = result.data;
   return {
     nodeEnv: env.NODE_ENV,
     databaseUrl: env.DATABASE_URL,
+    databasePoolMax: env.DATABASE_POOL_MAX,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     host: env.JOBS_HOST,
@@ -184,7 +207,7 @@ export function parseJobsEnv(record: Readonly<Record<string, string | undefined>
       clientSecret: env.ML_CLIENT_SECRET ?? null,
       tokenKeys: env.TOKEN_ENCRYPTION_KEYS ?? null,
       accountConcurrency: env.ML_ACCOUNT_CONCURRENCY,
-      accountRatePerSecond: env.ML_ACCOUNT_RATE_PER_SECOND,
+      appRate: { initial: env.ML_APP_RATE_PER_SECOND, min: env.ML_APP_RATE_MIN_PER_SECOND, max: env.ML_APP_RATE_MAX_PER_SECOND },
     },
     tiny: {
       apiUrl: env.TINY_API_URL.replace(/\/+$/, ""),
@@ -199,9 +222,13 @@ export function parseJobsEnv(record: Readonly<Record<string, string | undefined>
       },
     },
     retention: { webhookEventsDays: env.RETENTION_WEBHOOK_EVENTS_DAYS },
+    sentryDsn: env.SENTRY_DSN ?? null,
   };
 }
 
 export function loadJobsEnv(): JobsEnv {
   return parseJobsEnv(process.env);
 }
+
+/** Read by the deploy tooling (dev/deploy/): the variable table in docs/deploy.md and `npm run env:check`. */
+export { schema as jobsEnvSchema };

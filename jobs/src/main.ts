@@ -1,9 +1,10 @@
-import { createLogger, errorFields } from "../../core/log";
+import { createLogger, errorFields } from "#core/log";
 import { EnvError, loadJobsEnv, type JobsEnv } from "./env";
+import { createErrorReporter } from "./sentry";
 import { startJobs } from "./start";
 
 /**
- * CLI entry (`npm run dev:jobs`, `node dist/jobs/main.js`): config, boot, and the signals
+ * CLI entry (`npm run dev:jobs`, or `serve` in the bundle `dist/jobs/entrypoint.js`): config, boot, and the signals
  * Docker sends. Everything else lives in startJobs so it can run in-process too.
  */
 
@@ -17,8 +18,12 @@ try {
 }
 
 const log = createLogger({ service: "jobs" }, env.logLevel);
-const running = await startJobs(env, { log }).catch((error: unknown) => {
+// Made here rather than in startJobs, so a failed start and a crash are reported too (Sentry, when SENTRY_DSN is set).
+const reporter = await createErrorReporter(env);
+const running = await startJobs(env, { log, reporter }).catch(async (error: unknown) => {
   log.error("jobs container failed to start", errorFields(error));
+  reporter.crashed("startup", error);
+  await reporter.close();
   process.exit(1);
 });
 
@@ -31,13 +36,16 @@ function stop(reason: string, exitCode: number): void {
   }
   stopping = true;
   log.info("stopping", { reason });
-  running.close().then(
-    () => process.exit(exitCode),
-    (error: unknown) => {
-      log.error("shutdown failed", errorFields(error));
-      process.exit(1);
-    },
-  );
+  running
+    .close()
+    .then(() => reporter.close())
+    .then(
+      () => process.exit(exitCode),
+      (error: unknown) => {
+        log.error("shutdown failed", errorFields(error));
+        process.exit(1);
+      },
+    );
 }
 
 process.on("SIGTERM", () => stop("SIGTERM", 0));
@@ -45,9 +53,11 @@ process.on("SIGINT", () => stop("SIGINT", 0));
 // State after an uncaught exception is unknown: drain what can be drained, then exit non-zero.
 process.on("uncaughtException", (error) => {
   log.error("uncaught exception", errorFields(error));
+  reporter.crashed("uncaughtException", error);
   stop("uncaughtException", 1);
 });
 process.on("unhandledRejection", (reason) => {
   log.error("unhandled rejection", errorFields(reason));
+  reporter.crashed("unhandledRejection", reason);
   stop("unhandledRejection", 1);
 });

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
-import { errorFields, type Logger } from "../../core/log";
+import { errorFields, type Logger } from "#core/log";
 
 /**
  * Two kinds of Redis connection, following BullMQ's "going to production" guide:

@@ -1,20 +1,20 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
-import { createLogger, errorFields, type Logger } from "../../core/log";
-import { createNodeDb } from "../../db/client-node";
+import { createLogger, errorFields, type Logger } from "#core/log";
+import { createNodeDb } from "#db/client-node";
 import type { JobsEnv } from "./env";
 import { processors as productionProcessors } from "./processors";
 import type { Processors } from "./processors/types";
-import { workerSettings } from "./queues/config";
 import { createEnqueue, type Producer } from "./queues/enqueue";
 import { closeQueues, createQueues } from "./queues/registry";
 import { closeRedis, createConsumerConnection, createProducerConnection, firstConnectAttempt } from "./redis";
 import { startWorkers } from "./runtime/workers";
 import { createAdminApp, createApp } from "./http/app";
-import { withTimeout } from "../../core/timeout";
+import { withTimeout } from "#core/timeout";
 import { buildJobServices } from "./runtime/services";
 import { startSchedulers } from "./queues/schedulers";
+import { createErrorReporter, type ErrorReporter } from "./sentry";
 
 export interface StartJobsOptions {
   /** Defaults to the production map; tests and the dev orchestrator pass their own. */
@@ -24,6 +24,8 @@ export interface StartJobsOptions {
   maxBodyBytes?: number;
   /** Register the recurring recovery jobs; default only with the production processors. */
   schedulers?: boolean;
+  /** Where final job failures are reported. Default: made from SENTRY_DSN and closed by close(); a caller's own is left open. */
+  reporter?: ErrorReporter;
 }
 
 export interface RunningJobs {
@@ -45,9 +47,8 @@ const stepTimeoutMs = 5_000;
  */
 export async function startJobs(env: JobsEnv, options: StartJobsOptions = {}): Promise<RunningJobs> {
   const log = options.log ?? createLogger({ service: "jobs" }, env.logLevel);
-  // Every concurrently running job may hold a connection, plus a few for /health and the ingress.
-  const poolSize = Object.values(workerSettings).reduce((sum, settings) => sum + settings.concurrency, 0) + 4;
-  const database = createNodeDb(env.databaseUrl, { max: poolSize });
+  const reporter = options.reporter ?? (await createErrorReporter(env));
+  const database = createNodeDb(env.databaseUrl, { max: env.databasePoolMax });
   // pg emits "error" for idle clients when Postgres drops them; unhandled, that kills the process.
   database.pool.on("error", (error) => log.warn("postgres pool error", errorFields(error)));
 
@@ -71,9 +72,10 @@ export async function startJobs(env: JobsEnv, options: StartJobsOptions = {}): P
     db: database.db,
     enqueue,
     services,
+    reporter,
   });
   // Upserts, so every boot (and every replica) converges on one schedule instead of adding one.
-  if (options.schedulers ?? options.processors === undefined) void startSchedulers(producer.queues, log);
+  if (options.schedulers ?? options.processors === undefined) void startSchedulers(producer.queues, log, { mercadolibre: services.ml !== null, tiny: services.tiny !== null });
 
   const app = createApp({
     log,
@@ -106,6 +108,7 @@ export async function startJobs(env: JobsEnv, options: StartJobsOptions = {}): P
       await step("queues", log, () => closeQueues(producer.queues));
       await step("redis", log, () => Promise.all([closeRedis(producerConnection), closeRedis(consumerConnection)]));
       await step("database", log, () => database.close());
+      if (!options.reporter) await step("error reporter", log, () => reporter.close());
       log.info("shutdown complete", { durationMs: Math.round(performance.now() - started), timedOut: drain.timedOut });
     })());
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ingressSchema, jobNames, jobs, queueNames } from "../../core/jobs/catalog";
-import { jobIdFor } from "../../core/jobs/job-id";
-import { mlNotification, mlNotificationKey, mlNotificationWire } from "../../core/jobs/ml-notification";
+import { ingressSchema, jobNames, jobs, queueNames } from "#core/jobs/catalog";
+import { jobIdFor } from "#core/jobs/job-id";
+import { mlNotification, mlNotificationKey, mlNotificationWire } from "#core/jobs/ml-notification";
 import { messageNotification, orderNotification } from "./support/notifications";
 
 describe("job catalog", () => {

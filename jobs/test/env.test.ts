@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { localSecrets } from "../../core/unsafe-config";
-import { generateTokenKey } from "../../core/token-cipher";
+import { localSecrets } from "#core/unsafe-config";
+import { generateTokenKey } from "#core/token-cipher";
 import { EnvError, localAdminPassword, localMetricsToken, localQstashSigningKeys, parseJobsEnv } from "../src/env";
 
 function problemsOf(record: Record<string, string | undefined>): string[] {

@@ -1,9 +1,9 @@
 import { Queue, UnrecoverableError } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../../core/errors";
-import { mlNotificationWire } from "../../core/jobs/ml-notification";
-import { createNodeDb } from "../../db/client-node";
-import { users } from "../../db/schema";
+import { AppError } from "#core/errors";
+import { mlNotificationWire } from "#core/jobs/ml-notification";
+import { createNodeDb } from "#db/client-node";
+import { users } from "#db/schema";
 import { startJobs, type RunningJobs } from "../src/start";
 import { orderNotification } from "./support/notifications";
 import { createTestResources, memoryLogger, waitFor, type TestResources } from "./support/resources";

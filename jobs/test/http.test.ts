@@ -1,7 +1,10 @@
-import { jobs } from "../../core/jobs/catalog";
+import { jobs } from "#core/jobs/catalog";
 import { Queue } from "bullmq";
+import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Problem } from "../../core/errors";
+import type { Problem } from "#core/errors";
+import { createNodeDb } from "#db/client-node";
+import { webhookEvents } from "#db/schema";
 import { localQstashSigningKeys } from "../src/env";
 import type { EnqueueResult } from "../src/queues/enqueue";
 import { startJobs, type RunningJobs } from "../src/start";
@@ -206,6 +209,25 @@ describe("POST /qstash/:jobName", () => {
     expect(again).toEqual({ jobId: first.jobId, deduplicated: true });
     expect(mlRetry).toEqual({ jobId: first.jobId, deduplicated: true });
     expect(await jobCount()).toBe(before + 1);
+  });
+
+  it("records one enqueued event per notification when many deliveries arrive at once (grouped inserts), ML's retries included", async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `burst-${i}`);
+    // Each notification twice (an ML retry: another QStash message), all at once.
+    const responses = await Promise.all([...ids, ...ids].map((id, i) => deliver({ body: JSON.stringify(orderNotification({ _id: id, attempts: i < ids.length ? 1 : 2 })) })));
+    expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
+    const database = createNodeDb(resources.databaseUrl, { max: 1 });
+    try {
+      const rows = await database.db
+        .select({ key: webhookEvents.notificationKey, status: webhookEvents.status, jobId: webhookEvents.jobId })
+        .from(webhookEvents)
+        .where(inArray(webhookEvents.mlNotificationId, ids));
+      expect(rows).toHaveLength(ids.length);
+      expect(new Set(rows.map((r) => r.key)).size).toBe(ids.length);
+      expect(rows.every((r) => r.status === "enqueued" && r.jobId)).toBe(true);
+    } finally {
+      await database.close();
+    }
   });
 
   it("answers 503 when Redis is unreachable, without hanging", async () => {

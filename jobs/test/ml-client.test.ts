@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { uuidv7 } from "../../core/ids";
-import { MlApiError, createMlServices, type MlServices } from "../../integrations/mercadolibre";
-import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
-import { createNodeDb } from "../../db/client-node";
-import { insertMlAccount } from "../../db/queries/ml-accounts";
-import { insertUser } from "../../db/queries/users";
-import { DEMO_SELLER_ID, startMlSandbox, type MlSandbox } from "../../dev/sandbox/ml";
+import { uuidv7 } from "#core/ids";
+import { MlApiError, createMlServices, type MlServices } from "#integrations/mercadolibre";
+import { createTokenCipher, generateTokenKey } from "#core/token-cipher";
+import { createNodeDb } from "#db/client-node";
+import { insertMlAccount } from "#db/queries/ml-accounts";
+import { insertUser } from "#db/queries/users";
+import { DEMO_SELLER_ID, startMlSandbox, type MlSandbox } from "#dev/sandbox/ml";
 import { createTestResources, memoryLogger, type TestResources } from "./support/resources";
 
 let resources: TestResources;
@@ -59,7 +59,7 @@ afterAll(async () => {
 describe("the ML client's retry rules against the sandbox", () => {
   it("retries 5xx with backoff and succeeds", async () => {
     sandbox.faults.add(undefined, { match: { method: "GET", path: "/users/me" }, errorRate: 1, errorStatus: 503, times: 2 });
-    const me = await ml.client.get<{ id: number }>(accountId, "/users/me");
+    const { data: me } = await ml.client.request<{ id: number }>(accountId, "GET", "/users/me");
     expect(me.id).toBe(DEMO_SELLER_ID);
     expect(calls("GET /users/me")).toBe(3);
   });
@@ -67,28 +67,28 @@ describe("the ML client's retry rules against the sandbox", () => {
   it("honours Retry-After on 429", async () => {
     sandbox.faults.add(undefined, { match: { method: "GET", path: "/users/me" }, rateLimitRate: 1, retryAfterSeconds: 1, times: 1 });
     const started = performance.now();
-    await ml.client.get(accountId, "/users/me");
+    await ml.client.request(accountId, "GET", "/users/me");
     expect(performance.now() - started).toBeGreaterThanOrEqual(950);
     expect(calls("GET /users/me")).toBe(2);
   });
 
   it("gives up after maxAttempts with a retryable error", async () => {
     sandbox.faults.add(undefined, { match: { method: "GET", path: "/users/me" }, errorRate: 1, errorStatus: 500 });
-    const error = await ml.client.get(accountId, "/users/me").catch((e: unknown) => e);
+    const error = await ml.client.request(accountId, "GET", "/users/me").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MlApiError);
     expect(error).toMatchObject({ code: "bad_gateway", retryable: true, mlStatus: 500, endpoint: "GET /users/me" });
     expect(calls("GET /users/me")).toBe(3);
   });
 
   it("a 404 is final: one call, retryable false", async () => {
-    const error = await ml.client.get(accountId, "/orders/999999999").catch((e: unknown) => e);
+    const error = await ml.client.request(accountId, "GET", "/orders/999999999").catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "not_found", retryable: false, mlStatus: 404, endpoint: "GET /orders/{id}" });
     expect(calls("GET /orders/:id")).toBe(1);
   });
 
   it("times out a hung request and retries it", async () => {
     sandbox.faults.add(undefined, { match: { method: "GET", path: "/users/me" }, hangRate: 1, hangMs: 2_000, times: 1 });
-    const me = await ml.client.get<{ id: number }>(accountId, "/users/me");
+    const { data: me } = await ml.client.request<{ id: number }>(accountId, "GET", "/users/me");
     expect(me.id).toBe(DEMO_SELLER_ID);
   });
 
@@ -96,7 +96,7 @@ describe("the ML client's retry rules against the sandbox", () => {
     sandbox.faults.add(undefined, { match: { method: "POST", path: "/answers" }, errorRate: 1, errorStatus: 500 });
     const error = await ml.client
       .forAccount(accountId)
-      .post("/answers", { question_id: 1, text: "hi" })
+      .request("POST", "/answers", { body: { question_id: 1, text: "hi" } })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ mlStatus: 500, retryable: true });
     expect(
@@ -108,7 +108,7 @@ describe("the ML client's retry rules against the sandbox", () => {
 
   it("errors never carry the token", async () => {
     sandbox.faults.add(undefined, { match: { method: "GET", path: "/users/me" }, errorRate: 1, errorStatus: 500 });
-    const error = (await ml.client.get(accountId, "/users/me").catch((e: unknown) => e)) as Error;
+    const error = (await ml.client.request(accountId, "GET", "/users/me").catch((e: unknown) => e)) as Error;
     const token = (await ml.tokens.getAccessToken(accountId)).token;
     expect(JSON.stringify({ ...error, text: error.message })).not.toContain(token);
   });

@@ -2,15 +2,15 @@ import { Queue } from "bullmq";
 import { and, count, eq, isNotNull, sql } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AppError } from "../../core/errors";
-import { changeListing } from "../../domain/listings/listing-changes";
-import { createMlServices, type MlServices } from "../../integrations/mercadolibre";
-import { createTokenCipher } from "../../core/token-cipher";
-import { createNodeDb } from "../../db/client-node";
-import { claimSyncSlot, findSyncRun, listingChangesOf } from "../../db/queries/ml-sync";
-import { mlClaims, mlListings, mlListingVariations, mlOrders, mlQuestions } from "../../db/schema";
-import { DEMO_SELLER_ID, startMlSandbox, type MlSandbox } from "../../dev/sandbox/ml";
-import { connectSandboxSeller, randomTokenKeys } from "../../test/support/ml-seller";
+import { AppError } from "#core/errors";
+import { changeListing } from "#domain/listings/listing-changes";
+import { createMlServices, type MlServices } from "#integrations/mercadolibre";
+import { createTokenCipher } from "#core/token-cipher";
+import { createNodeDb } from "#db/client-node";
+import { claimSyncSlot, findSyncRun, listingChangesOf } from "#db/queries/ml-sync";
+import { mlClaims, mlListings, mlListingVariations, mlOrders, mlQuestions } from "#db/schema";
+import { DEMO_SELLER_ID, startMlSandbox, type MlSandbox } from "#dev/sandbox/ml";
+import { connectSandboxSeller, randomTokenKeys } from "#test/support/ml-seller";
 import { localQstashSigningKeys } from "../src/env";
 import { runSyncRun, type SyncOptions } from "../src/processors/mercadolibre/sync";
 import type { JobContext } from "../src/processors/types";
@@ -56,7 +56,15 @@ beforeAll(async () => {
     transport: { backoffBaseMs: 5, backoffCapMs: 40 },
   });
   jobs = await startJobs(
-    resources.env({ ML_API_URL: sandbox.url, ML_APP_ID: sandbox.appId, ML_CLIENT_SECRET: sandbox.clientSecret, TOKEN_ENCRYPTION_KEYS: tokenKeys, ML_ACCOUNT_RATE_PER_SECOND: "10000" }),
+    resources.env({
+      ML_API_URL: sandbox.url,
+      ML_APP_ID: sandbox.appId,
+      ML_CLIENT_SECRET: sandbox.clientSecret,
+      TOKEN_ENCRYPTION_KEYS: tokenKeys,
+      ML_APP_RATE_PER_SECOND: "10000",
+      ML_APP_RATE_MIN_PER_SECOND: "10000",
+      ML_APP_RATE_MAX_PER_SECOND: "10000",
+    }),
     { log: memoryLogger(), schedulers: false },
   );
   syncQueue = new Queue("ml-sync", { connection: { host: "127.0.0.1", port: 6379 }, prefix: resources.prefix });
@@ -90,11 +98,12 @@ function directContext(runId: string): JobContext<"ml.sync"> {
       ml: ml.client,
       mlTokens: ml.tokens,
       mlAppId: sandbox.appId,
-      mlAccountLimits: { concurrency: 4, ratePerSecond: 10_000 },
+      mlLimits: { accountConcurrency: 4, appRate: { initial: 10_000, min: 10_000, max: 10_000 } },
       metrics: new JobMetrics(),
       tiny: null,
       retention: { webhookEventsDays: 90 },
     },
+    now: () => new Date(),
     defer: () => Promise.reject(new Error("not used by ml.sync")),
     progress: async () => undefined,
   };
@@ -304,10 +313,10 @@ describe("listing changes", () => {
     const listing = withVariations!.listing;
     const variations = await database.db.select().from(mlListingVariations).where(eq(mlListingVariations.listingId, listing.id));
     const target = variations[1]!;
-    const result = await changeListing(
-      { ml: ml.client, db: database.db },
-      { accountId: demo.accountId, mlItemId: listing.mlItemId, variationId: target.mlVariationId, price: 77.7, reason: "test repricing" },
-    );
+    const result = await changeListing({
+      ctx: { ml: ml.client, db: database.db },
+      input: { accountId: demo.accountId, mlItemId: listing.mlItemId, variationId: target.mlVariationId, price: 77.7, reason: "test repricing" },
+    });
     expect(result.changes).toEqual([expect.objectContaining({ field: "price", variationId: target.mlVariationId, newValue: "77.7", method: "items_put" })]);
 
     const live = await sandboxGet<{ variations: { id: number; price: number }[] }>(`/items/${listing.mlItemId}`);
@@ -326,14 +335,16 @@ describe("listing changes", () => {
       .from(mlListings)
       .where(and(eq(mlListings.accountId, demo.accountId), sql`exists (select 1 from ml_listing_variations v where v.listing_id = ${mlListings.id})`))
       .limit(1);
-    const missing = await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: withVariations!.id, availableQuantity: 3, reason: "t" }).catch((e: unknown) => e);
+    const missing = await changeListing({ ctx: { ml: ml.client, db: database.db }, input: { accountId: demo.accountId, mlItemId: withVariations!.id, availableQuantity: 3, reason: "t" } }).catch(
+      (e: unknown) => e,
+    );
     expect(missing).toBeInstanceOf(AppError);
     expect(missing).toMatchObject({ status: 400, fields: [{ path: "body.variationId" }] });
 
     const scan = await sandboxGet<{ results: string[] }>(`/users/${DEMO_SELLER_ID}/items/search?logistic_type=fulfillment&limit=100`);
     const plain = await sandboxGet<{ code: number; body: { id: string; variations: unknown[] } }[]>(`/items?ids=${scan.results.slice(0, 20).join(",")}`);
     const full = plain.find((entry) => entry.body.variations.length === 0)!.body.id;
-    const refused = await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: full, availableQuantity: 5, reason: "t" }).catch((e: unknown) => e);
+    const refused = await changeListing({ ctx: { ml: ml.client, db: database.db }, input: { accountId: demo.accountId, mlItemId: full, availableQuantity: 5, reason: "t" } }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ status: 409 });
   });
 
@@ -343,10 +354,10 @@ describe("listing changes", () => {
       `/items?ids=${scan.results.slice(0, 20).join(",")}`,
     );
     const plain = entries.find((entry) => entry.body.variations.length === 0 && !entry.body.user_product_id)!.body;
-    await changeListing(
-      { ml: ml.client, db: database.db },
-      { accountId: demo.accountId, mlItemId: plain.id, availableQuantity: plain.available_quantity + 4, status: "paused", reason: "tiny stock sync" },
-    );
+    await changeListing({
+      ctx: { ml: ml.client, db: database.db },
+      input: { accountId: demo.accountId, mlItemId: plain.id, availableQuantity: plain.available_quantity + 4, status: "paused", reason: "tiny stock sync" },
+    });
     const [row] = await database.db.select().from(mlListings).where(eq(mlListings.mlItemId, plain.id));
     expect(row).toMatchObject({ availableQuantity: plain.available_quantity + 4, status: "paused" });
     const log = await listingChangesOf(database.db, plain.id);
@@ -358,10 +369,10 @@ describe("listing changes", () => {
     const entries = await sandboxGet<{ body: { id: string; variations: { id: number; available_quantity: number; price: number }[] } }[]>(`/items?ids=${scan.results.slice(20, 40).join(",")}`);
     const listing = entries.find((entry) => entry.body.variations.length >= 3)!.body;
     const [first, target, ...rest] = listing.variations;
-    const result = await changeListing(
-      { ml: ml.client, db: database.db },
-      { accountId: demo.accountId, mlItemId: listing.id, variationId: target!.id, availableQuantity: target!.available_quantity + 3, reason: "tiny stock sync" },
-    );
+    const result = await changeListing({
+      ctx: { ml: ml.client, db: database.db },
+      input: { accountId: demo.accountId, mlItemId: listing.id, variationId: target!.id, availableQuantity: target!.available_quantity + 3, reason: "tiny stock sync" },
+    });
     expect(result.changes).toEqual([expect.objectContaining({ field: "available_quantity", variationId: target!.id, method: "items_put" })]);
     const live = await sandboxGet<{ variations: { id: number; available_quantity: number; price: number }[] }>(`/items/${listing.id}`);
     // Same ids (none deleted or recreated) and only the addressed one changed.
@@ -401,7 +412,7 @@ describe("listing changes on User Products", () => {
 
   it("writes stock through /user-products with x-version (never PUT /items) and records it", async () => {
     const up = await newUserProduct(10);
-    const result = await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: up.id, availableQuantity: 4, reason: "tiny stock sync" });
+    const result = await changeListing({ ctx: { ml: ml.client, db: database.db }, input: { accountId: demo.accountId, mlItemId: up.id, availableQuantity: 4, reason: "tiny stock sync" } });
     expect(result.changes).toEqual([{ field: "available_quantity", variationId: null, oldValue: "10", newValue: "4", method: "user_products_stock" }]);
     expect({ reads: stockReads(), writes: stockWrites(), itemPuts: itemPuts() }).toEqual({ reads: 1, writes: 1, itemPuts: 0 });
 
@@ -421,7 +432,7 @@ describe("listing changes on User Products", () => {
     const client = withConcurrentWriter(async (read) => {
       if (read === 1) await control("/orders", { item_id: up.id, quantity: 2 });
     });
-    const result = await changeListing({ ml: client, db: database.db }, { accountId: demo.accountId, mlItemId: up.id, availableQuantity: 6, reason: "tiny stock sync" });
+    const result = await changeListing({ ctx: { ml: client, db: database.db }, input: { accountId: demo.accountId, mlItemId: up.id, availableQuantity: 6, reason: "tiny stock sync" } });
     // The old value is what the second read saw (after the sale), not the first.
     expect(result.changes).toEqual([expect.objectContaining({ oldValue: "8", newValue: "6", method: "user_products_stock" })]);
     expect(sandbox.counters.snapshot()["PUT /user-products/:id/stock/type/selling_address"]?.byStatus).toEqual({ "204": 1, "409": 1 });
@@ -437,7 +448,7 @@ describe("listing changes on User Products", () => {
     const client = withConcurrentWriter(async () => {
       await control(`/items/${up.id}/stock`, { available_quantity: 10 });
     });
-    const error = await changeListing({ ml: client, db: database.db }, { accountId: demo.accountId, mlItemId: up.id, availableQuantity: 1, reason: "t" }).catch((e: unknown) => e);
+    const error = await changeListing({ ctx: { ml: client, db: database.db }, input: { accountId: demo.accountId, mlItemId: up.id, availableQuantity: 1, reason: "t" } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ mlStatus: 409 });
     expect(stockWrites()).toBe(3);
     const log = await listingChangesOf(database.db, up.id);
@@ -446,7 +457,7 @@ describe("listing changes on User Products", () => {
 
   it("sends price and status of a UP listing through PUT /items and its stock through /user-products", async () => {
     const up = await newUserProduct(5);
-    const result = await changeListing({ ml: ml.client, db: database.db }, { accountId: demo.accountId, mlItemId: up.id, price: 42.5, availableQuantity: 7, reason: "manual" });
+    const result = await changeListing({ ctx: { ml: ml.client, db: database.db }, input: { accountId: demo.accountId, mlItemId: up.id, price: 42.5, availableQuantity: 7, reason: "manual" } });
     expect(result.changes.map((c) => [c.field, c.method])).toEqual([
       ["price", "items_put"],
       ["available_quantity", "user_products_stock"],

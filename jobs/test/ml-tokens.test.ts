@@ -1,17 +1,17 @@
 import { Queue } from "bullmq";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uuidv7 } from "../../core/ids";
-import { createMlServices, tokenContext, type MlConfig, type MlServices } from "../../integrations/mercadolibre";
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults, tinyTokenContext, type TinyServices } from "../../integrations/tiny";
-import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
-import { createNodeDb } from "../../db/client-node";
-import { findMlAccount, insertMlAccount, listMlAccountEvents } from "../../db/queries/ml-accounts";
-import { findTinyAccount, insertTinyAccount } from "../../db/queries/tiny";
-import { insertUser } from "../../db/queries/users";
-import { mlAccounts } from "../../db/schema";
-import { rotateTokenKeys } from "../../domain/accounts/token-rotation";
-import { DEMO_SELLER_ID, startMlSandbox, type MlSandbox } from "../../dev/sandbox/ml";
+import { uuidv7 } from "#core/ids";
+import { createMlServices, tokenContext, type MlConfig, type MlServices } from "#integrations/mercadolibre";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults, tinyTokenContext, type TinyServices } from "#integrations/tiny";
+import { createTokenCipher, generateTokenKey } from "#core/token-cipher";
+import { createNodeDb } from "#db/client-node";
+import { findMlAccount, insertMlAccount, listMlAccountEvents } from "#db/queries/ml-accounts";
+import { findTinyAccount, insertTinyAccount } from "#db/queries/tiny";
+import { insertUser } from "#db/queries/users";
+import { mlAccounts } from "#db/schema";
+import { rotateTokenKeys } from "#domain/accounts/token-rotation";
+import { DEMO_SELLER_ID, startMlSandbox, type MlSandbox } from "#dev/sandbox/ml";
 import { startJobs } from "../src/start";
 import { createTestResources, memoryLogger, waitFor, type TestResources } from "./support/resources";
 
@@ -105,11 +105,11 @@ describe("token manager in the jobs runtime (node-postgres)", () => {
     for (const { id } of seeded) expect((await findMlAccount(database.db, id))!.tokenKeyId).toBe("old");
 
     const both = await createTokenCipher(`${newKey},${oldKey}`);
-    const result = await rotateTokenKeys(database.db, (fn) => database.db.transaction((tx) => fn(tx)), both, { batchSize: 2 });
+    const result = await rotateTokenKeys({ ctx: { db: database.db, transaction: (fn) => database.db.transaction((tx) => fn(tx)) }, input: { cipher: both, batchSize: 2 } });
     expect(result.failed).toEqual([]);
     expect(result.resealed).toBeGreaterThanOrEqual(3);
     // Idempotent: nothing left to do.
-    expect((await rotateTokenKeys(database.db, (fn) => database.db.transaction((tx) => fn(tx)), both)).resealed).toBe(0);
+    expect((await rotateTokenKeys({ ctx: { db: database.db, transaction: (fn) => database.db.transaction((tx) => fn(tx)) }, input: { cipher: both } })).resealed).toBe(0);
 
     const after = await servicesWith(newKey);
     for (const { id, accessToken } of seeded) {
@@ -158,11 +158,11 @@ describe("token manager in the jobs runtime (node-postgres)", () => {
     await expect(tinyAfter.tokens.getAccessToken(seeded[0]!.id)).rejects.toMatchObject({ code: "internal", retryable: false });
 
     const both = await createTokenCipher(`${newKey},${oldKey}`);
-    const result = await rotateTokenKeys(database.db, (fn) => database.db.transaction((tx) => fn(tx)), both, { batchSize: 2 });
+    const result = await rotateTokenKeys({ ctx: { db: database.db, transaction: (fn) => database.db.transaction((tx) => fn(tx)) }, input: { cipher: both, batchSize: 2 } });
     expect(result.failed).toEqual([]);
     expect(result.byTable.tiny_accounts).toEqual({ resealed: 3, skipped: 0, failed: [] });
     expect(result.byTable.ml_accounts!.resealed).toBeGreaterThanOrEqual(1);
-    expect((await rotateTokenKeys(database.db, (fn) => database.db.transaction((tx) => fn(tx)), both)).resealed).toBe(0);
+    expect((await rotateTokenKeys({ ctx: { db: database.db, transaction: (fn) => database.db.transaction((tx) => fn(tx)) }, input: { cipher: both } })).resealed).toBe(0);
 
     const newOnly = await createTokenCipher(newKey);
     for (const { id, accessToken, refreshToken } of seeded) {

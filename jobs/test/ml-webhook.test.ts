@@ -1,14 +1,14 @@
 import { Queue } from "bullmq";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "../../integrations/mercadolibre/transform";
-import { mlRecordedTopics } from "../../core/jobs/ml-topics";
-import { createNodeDb } from "../../db/client-node";
-import { upsertClaim, upsertListing, upsertOrder, upsertQuestion, upsertShipment } from "../../db/queries/ml-data";
-import { domainEvents, mlAccounts, mlClaims, mlListings, mlOrders, mlQuestions, mlShipments, webhookEvents } from "../../db/schema";
-import { DEMO_SELLER_ID, SECOND_SELLER_ID, startMlSandbox, type MlSandbox } from "../../dev/sandbox/ml";
-import { startReceiver, type Receiver } from "../../dev/sandbox/ml/test-helpers";
-import { connectSandboxSeller, randomTokenKeys } from "../../test/support/ml-seller";
+import { toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "#integrations/mercadolibre/transform";
+import { mlRecordedTopics } from "#core/jobs/ml-topics";
+import { createNodeDb } from "#db/client-node";
+import { upsertClaim, upsertListing, upsertOrder, upsertQuestion, upsertShipment } from "#db/queries/ml-data";
+import { domainEvents, mlAccounts, mlClaims, mlListings, mlOrders, mlQuestions, mlShipments, webhookEvents } from "#db/schema";
+import { DEMO_SELLER_ID, SECOND_SELLER_ID, startMlSandbox, type MlSandbox } from "#dev/sandbox/ml";
+import { startReceiver, type Receiver } from "#dev/sandbox/ml/test-helpers";
+import { connectSandboxSeller, randomTokenKeys } from "#test/support/ml-seller";
 import { localQstashSigningKeys } from "../src/env";
 import { startJobs, type RunningJobs } from "../src/start";
 import { signDelivery } from "./support/qstash-signer";
@@ -36,7 +36,14 @@ beforeAll(async () => {
   demo = await connectSandboxSeller({ databaseUrl: resources.databaseUrl, tokenKeys, sandbox, mlUserId: DEMO_SELLER_ID });
   database = createNodeDb(resources.databaseUrl, { max: 2 });
   jobs = await startJobs(
-    resources.env({ ML_API_URL: sandbox.url, ML_APP_ID: sandbox.appId, ML_CLIENT_SECRET: sandbox.clientSecret, TOKEN_ENCRYPTION_KEYS: tokenKeys, ML_ACCOUNT_RATE_PER_SECOND: "1000" }),
+    resources.env({
+      ML_API_URL: sandbox.url,
+      ML_APP_ID: sandbox.appId,
+      ML_CLIENT_SECRET: sandbox.clientSecret,
+      TOKEN_ENCRYPTION_KEYS: tokenKeys,
+      ML_APP_RATE_PER_SECOND: "1000",
+      ML_APP_RATE_MAX_PER_SECOND: "1000",
+    }),
     { log: memoryLogger(), schedulers: false },
   );
   syncQueue = new Queue("ml-sync", { connection: { host: "127.0.0.1", port: 6379 }, prefix: resources.prefix });

@@ -1,9 +1,9 @@
 import { Queue } from "bullmq";
 import { inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jobs } from "../../core/jobs/catalog";
-import { createNodeDb } from "../../db/client-node";
-import { refreshTokens, sessions, users, webhookEvents, type WebhookEventStatus } from "../../db/schema";
+import { jobs } from "#core/jobs/catalog";
+import { createNodeDb } from "#db/client-node";
+import { refreshTokens, sessions, users, webhookEvents, type WebhookEventStatus } from "#db/schema";
 import { EnvError, parseJobsEnv } from "../src/env";
 import { retentionBatchSize } from "../src/processors/maintenance/retention";
 import { schedules } from "../src/queues/schedulers";
@@ -83,7 +83,7 @@ const remainingEvents = async (ids: string[]) => (await database.db.select({ id:
 
 describe("retention sweep", () => {
   it("is scheduled daily on ml-sync and configured by RETENTION_WEBHOOK_EVENTS_DAYS (default 90)", () => {
-    expect(schedules).toContainEqual({ id: "scheduler:maintenance.retention", queue: "ml-sync", name: "maintenance.retention", everyMs: day });
+    expect(schedules).toContainEqual({ id: "scheduler:maintenance.retention", queue: "ml-sync", name: "maintenance.retention", everyMs: day, needs: null });
     expect(resources.env().retention).toEqual({ webhookEventsDays: 90 });
     expect(() => parseJobsEnv({ RETENTION_WEBHOOK_EVENTS_DAYS: "0" })).toThrow(EnvError);
   });

@@ -1,14 +1,14 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toTinyDate, tinyOrderApi, type TinyServices } from "../../integrations/tiny";
-import { pushOrderToTiny } from "../../domain/orders/tiny-order-push";
-import { tinyContactsApi } from "../../integrations/tiny/contacts-api";
-import { createNodeDb } from "../../db/client-node";
-import { mlOrders, tinyAccounts } from "../../db/schema";
-import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
-import { classify } from "../../dev/sandbox/tiny/contract/known-deviations";
-import { startPrismProxy, type PrismProxy } from "../../dev/sandbox/tiny/contract/prism";
-import { createViolationRecorder } from "../../dev/sandbox/tiny/contract/recorder";
+import { toTinyDate, tinyOrderApi, type TinyServices } from "#integrations/tiny";
+import { pushOrderToTiny } from "#domain/orders/tiny-order-push";
+import { tinyContactsApi } from "#integrations/tiny/contacts-api";
+import { createNodeDb } from "#db/client-node";
+import { mlOrders, tinyAccounts } from "#db/schema";
+import { startTinySandbox, type TinySandbox } from "#dev/sandbox/tiny";
+import { classify } from "#dev/sandbox/tiny/contract/known-deviations";
+import { startPrismProxy, type PrismProxy } from "#dev/sandbox/tiny/contract/prism";
+import { createViolationRecorder } from "#dev/sandbox/tiny/contract/recorder";
 import { linkToSandboxProducts, seedMlOrder, seedOrderSeller, type OrderSeller, type SeededItem } from "./support/tiny-orders";
 import { createTestResources, memoryLogger, type TestResources } from "./support/resources";
 import { tinyServicesThroughPrism } from "./support/tiny-prism";
@@ -34,7 +34,10 @@ const newMlOrderId = () => 3_000_000_000_000 + Date.now() * 10 + ++nextOrder;
 const tinyOrdersOf = (mlOrderId: number) => [...sandbox.state().orders.values()].filter((o) => o.ecommerce.numeroPedidoEcommerce === String(mlOrderId));
 
 function push(mlOrderId: number) {
-  return pushOrderToTiny({ db: database.db, client: tiny.client.forAccount(seller.tinyAccountId), log: memoryLogger() }, { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId });
+  return pushOrderToTiny({
+    ctx: { db: database.db, client: tiny.client.forAccount(seller.tinyAccountId), log: memoryLogger() },
+    input: { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId },
+  });
 }
 
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { uuidv7 } from "../../core/ids";
+import { uuidv7 } from "#core/ids";
 import {
   TinyApiError,
   createMemoryQuotaStore,
@@ -17,17 +17,17 @@ import {
   toTinyDateTime,
   type TinyConfig,
   type TinyServices,
-} from "../../integrations/tiny";
-import { createPkcePair } from "../../core/oauth/pkce";
-import { createTokenCipher, generateTokenKey, type TokenCipher } from "../../core/token-cipher";
-import { createNodeDb } from "../../db/client-node";
-import { insertTinyAccount } from "../../db/queries/tiny";
-import { insertUser } from "../../db/queries/users";
-import { tinyAccounts } from "../../db/schema";
-import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
-import { classify } from "../../dev/sandbox/tiny/contract/known-deviations";
-import { SPEC_PATH, startPrismProxy, type PrismProxy } from "../../dev/sandbox/tiny/contract/prism";
-import { createViolationRecorder } from "../../dev/sandbox/tiny/contract/recorder";
+} from "#integrations/tiny";
+import { createPkcePair } from "#core/oauth/pkce";
+import { createTokenCipher, generateTokenKey, type TokenCipher } from "#core/token-cipher";
+import { createNodeDb } from "#db/client-node";
+import { insertTinyAccount } from "#db/queries/tiny";
+import { insertUser } from "#db/queries/users";
+import { tinyAccounts } from "#db/schema";
+import { startTinySandbox, type TinySandbox } from "#dev/sandbox/tiny";
+import { classify } from "#dev/sandbox/tiny/contract/known-deviations";
+import { SPEC_PATH, startPrismProxy, type PrismProxy } from "#dev/sandbox/tiny/contract/prism";
+import { createViolationRecorder } from "#dev/sandbox/tiny/contract/recorder";
 import { createTestResources, memoryLogger, type TestResources } from "./support/resources";
 
 // Our Tiny client, not the sandbox, is under test here: every request it makes goes through Prism

@@ -1,14 +1,14 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TinyServices } from "../../integrations/tiny";
-import { createNodeDb } from "../../db/client-node";
-import { setMlEcommerceChannel } from "../../db/queries/tiny-orders";
-import { mlOrders, tinyAccounts, tinyOrderPushes, tinyProductLinks, webhookEvents } from "../../db/schema";
-import { DEMO_SELLER_ID, startMlSandbox, type MlSandbox } from "../../dev/sandbox/ml";
-import { startReceiver, type Receiver } from "../../dev/sandbox/ml/test-helpers";
-import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
-import { startSpecGate, type SpecGate } from "../../dev/sandbox/tiny/contract/gate";
-import { connectSandboxSeller, randomTokenKeys } from "../../test/support/ml-seller";
+import type { TinyServices } from "#integrations/tiny";
+import { createNodeDb } from "#db/client-node";
+import { setMlEcommerceChannel } from "#db/queries/tiny-orders";
+import { mlOrders, tinyAccounts, tinyOrderPushes, tinyProductLinks, webhookEvents } from "#db/schema";
+import { DEMO_SELLER_ID, startMlSandbox, type MlSandbox } from "#dev/sandbox/ml";
+import { startReceiver, type Receiver } from "#dev/sandbox/ml/test-helpers";
+import { startTinySandbox, type TinySandbox } from "#dev/sandbox/tiny";
+import { startSpecGate, type SpecGate } from "#dev/sandbox/tiny/contract/gate";
+import { connectSandboxSeller, randomTokenKeys } from "#test/support/ml-seller";
 import { localQstashSigningKeys } from "../src/env";
 import { startJobs, type RunningJobs } from "../src/start";
 import { signDelivery } from "./support/qstash-signer";
@@ -85,7 +85,8 @@ beforeAll(async () => {
       ML_APP_ID: ml.appId,
       ML_CLIENT_SECRET: ml.clientSecret,
       TOKEN_ENCRYPTION_KEYS: tokenKeys,
-      ML_ACCOUNT_RATE_PER_SECOND: "1000",
+      ML_APP_RATE_PER_SECOND: "1000",
+      ML_APP_RATE_MAX_PER_SECOND: "1000",
       // The jobs' Tiny calls go through Tiny's published spec (dev/sandbox/tiny/contract/gate.ts).
       TINY_API_URL: gate.url,
       TINY_AUTH_URL: tiny.config.authUrl,
@@ -168,8 +169,8 @@ describe.sequential("ML order events forward orders to Tiny", () => {
       const response = await fetch(`${ml.url}/orders/${id}`, { headers: { authorization: `Bearer ${ml.issueToken(DEMO_SELLER_ID).access_token}` } });
       return response.json();
     };
-    const { toOrderRow } = await import("../../integrations/mercadolibre/transform");
-    const { upsertOrder } = await import("../../db/queries/ml-data");
+    const { toOrderRow } = await import("#integrations/mercadolibre/transform");
+    const { upsertOrder } = await import("#db/queries/ml-data");
     for (const id of [lost.id, old.id]) await upsertOrder(database.db, seller.accountId, toOrderRow(await mlRow(id), new Date()));
     await database.db
       .update(mlOrders)

@@ -1,15 +1,15 @@
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../../core/errors";
-import { uuidv7 } from "../../core/ids";
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyConfig, type TinyServices } from "../../integrations/tiny";
-import { pushOrderToTiny, type OrderPushResult } from "../../domain/orders/tiny-order-push";
-import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
-import { createNodeDb } from "../../db/client-node";
-import { clearPushRefusals, setMlEcommerceChannel } from "../../db/queries/tiny-orders";
-import { mlAccounts, mlOrderItems, mlOrders, tinyAccounts, tinyOrderPushes, tinyProductLinks } from "../../db/schema";
-import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
-import { startSpecGate, type SpecGate } from "../../dev/sandbox/tiny/contract/gate";
+import { AppError } from "#core/errors";
+import { uuidv7 } from "#core/ids";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyConfig, type TinyServices } from "#integrations/tiny";
+import { pushOrderToTiny, type OrderPushResult } from "#domain/orders/tiny-order-push";
+import { createTokenCipher, generateTokenKey } from "#core/token-cipher";
+import { createNodeDb } from "#db/client-node";
+import { clearPushRefusals, setMlEcommerceChannel } from "#db/queries/tiny-orders";
+import { mlAccounts, mlOrderItems, mlOrders, tinyAccounts, tinyOrderPushes, tinyProductLinks } from "#db/schema";
+import { startTinySandbox, type TinySandbox } from "#dev/sandbox/tiny";
+import { startSpecGate, type SpecGate } from "#dev/sandbox/tiny/contract/gate";
 import { tinyOrderPush } from "../src/processors/tiny/order-push";
 import type { JobContext } from "../src/processors/types";
 import { JobMetrics } from "../src/runtime/metrics";
@@ -111,7 +111,10 @@ async function seedOrder(seller: Awaited<ReturnType<typeof seedSeller>>, options
 const tinyOrdersOf = (mlOrderId: number) => [...sandbox.state().orders.values()].filter((o) => o.ecommerce.numeroPedidoEcommerce === String(mlOrderId));
 
 function push(seller: { userId: string; tinyAccountId: string }, mlOrderId: number): Promise<OrderPushResult> {
-  return pushOrderToTiny({ db: database.db, client: tiny.client.forAccount(seller.tinyAccountId), log: memoryLogger() }, { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId });
+  return pushOrderToTiny({
+    ctx: { db: database.db, client: tiny.client.forAccount(seller.tinyAccountId), log: memoryLogger() },
+    input: { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId },
+  });
 }
 
 async function until(check: () => boolean, timeout = 10_000): Promise<void> {
@@ -263,7 +266,7 @@ describe("order push to Tiny (exactly once)", () => {
     const starved = await services({ writesPerMinute: 1, maxWaitMs: 50 });
     const client = starved.client.forAccount(seller.tinyAccountId);
     // The contact create spends the only write of the minute; the order create cannot get one.
-    const first = await pushOrderToTiny({ db: database.db, client, log: memoryLogger() }, { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId });
+    const first = await pushOrderToTiny({ ctx: { db: database.db, client, log: memoryLogger() }, input: { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId } });
     expect(first.push).toMatchObject({ status: "intent", tinyOrderId: null });
     expect(first.push.failureReasons[0]?.code).toBe("tiny_rejected");
     expect(tinyOrdersOf(mlOrderId)).toHaveLength(0);
@@ -311,10 +314,10 @@ describe("order push to Tiny (exactly once)", () => {
     ] as const) {
       sandbox.faults.add(undefined, { match: { method, path }, latencyMs: 500, times: 1 });
     }
-    const slow = pushOrderToTiny(
-      { db: database.db, client: tiny.client.forAccount(seller.tinyAccountId), log: memoryLogger(), leaseMs: 900 },
-      { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId },
-    );
+    const slow = pushOrderToTiny({
+      ctx: { db: database.db, client: tiny.client.forAccount(seller.tinyAccountId), log: memoryLogger(), leaseMs: 900 },
+      input: { userId: seller.userId, tinyAccountId: seller.tinyAccountId, mlOrderId },
+    });
     // Past the first lease, while the slow push is still working through its calls.
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     const second = await push(seller, mlOrderId);
@@ -395,11 +398,12 @@ describe("order push to Tiny (exactly once)", () => {
         ml: null,
         mlTokens: null,
         mlAppId: null,
-        mlAccountLimits: { concurrency: 1, ratePerSecond: 1 },
+        mlLimits: { accountConcurrency: 1, appRate: { initial: 1, min: 1, max: 1 } },
         metrics: new JobMetrics(),
         tiny,
         retention: { webhookEventsDays: 90 },
       },
+      now: () => new Date(),
       defer: (_ms, reason) => {
         deferred.push(reason);
         return Promise.reject(new Error("deferred"));

@@ -1,18 +1,23 @@
-import { Queue } from "bullmq";
+import { DelayedError, Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyConfig, type TinyServices } from "../../integrations/tiny";
-import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
-import { createNodeDb } from "../../db/client-node";
-import { upsertManualLink } from "../../db/queries/tiny";
-import { claimProductSyncRun, findProductSyncRun } from "../../db/queries/tiny-product-sync";
-import { mlAccounts, mlListings, mlListingVariations, tinyProductLinks, tinyProductSyncRuns, type TinyProductSyncRun } from "../../db/schema";
-import { ean13 } from "../../dev/sandbox/common";
-import { DEMO_SELLER_ID, SECOND_SELLER_ID, startMlSandbox, type MlSandbox } from "../../dev/sandbox/ml";
-import { FIRST_BUYER_ID } from "../../dev/sandbox/ml/seed";
-import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
-import { connectSandboxSeller } from "../../test/support/ml-seller";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyConfig, type TinyServices } from "#integrations/tiny";
+import { createTokenCipher, generateTokenKey } from "#core/token-cipher";
+import { createNodeDb } from "#db/client-node";
+import { upsertManualLink } from "#db/queries/tiny";
+import { claimProductSyncRun, findProductSyncRun } from "#db/queries/tiny-product-sync";
+import { mlAccounts, mlListings, mlListingVariations, tinyProductLinks, tinyProductSyncRuns, type TinyProductSyncRun } from "#db/schema";
+import { ean13 } from "#dev/sandbox/common";
+import { DEMO_SELLER_ID, SECOND_SELLER_ID, startMlSandbox, type MlSandbox } from "#dev/sandbox/ml";
+import { FIRST_BUYER_ID } from "#dev/sandbox/ml/seed";
+import { startTinySandbox, type TinySandbox } from "#dev/sandbox/tiny";
+import { connectSandboxSeller } from "#test/support/ml-seller";
 import { startJobs } from "../src/start";
+import { tinyProductSync, productSyncSliceMs } from "../src/processors/tiny/product-sync";
+import { buildJobServices } from "../src/runtime/services";
+import type { JobContext } from "../src/processors/types";
+import type { JobsEnv } from "../src/env";
 import { seedUserWithTinyAccount } from "./support/tiny";
 import { createTestResources, memoryLogger, waitFor, type TestResources } from "./support/resources";
 
@@ -26,6 +31,7 @@ let tiny: TinyServices;
 let tinyConfig: TinyConfig;
 let running: Awaited<ReturnType<typeof startJobs>>;
 let queue: Queue;
+let jobsEnv: JobsEnv;
 
 /**
  * The ML sandbox has two sellers, and an ML user connects to one of our users only: tests that
@@ -155,24 +161,23 @@ beforeAll(async () => {
     log: memoryLogger(),
   });
   const prefix = `${resources.prefix}-psync`;
-  running = await startJobs(
-    resources.env({
-      REDIS_KEY_PREFIX: prefix,
-      TINY_API_URL: tinyConfig.apiUrl,
-      TINY_AUTH_URL: tinyConfig.authUrl,
-      TINY_CLIENT_ID: tinyConfig.clientId,
-      TINY_CLIENT_SECRET: tinyConfig.clientSecret,
-      TOKEN_ENCRYPTION_KEYS: key,
-      ML_API_URL: mlSandbox.url,
-      ML_APP_ID: mlSandbox.appId,
-      ML_CLIENT_SECRET: mlSandbox.clientSecret,
-      ML_ACCOUNT_RATE_PER_SECOND: "1000",
-      TINY_QUOTA_READS_PER_MINUTE: "100000",
-      TINY_QUOTA_WRITES_PER_MINUTE: "100000",
-      TINY_QUOTA_BURST_PER_SECOND: "10000",
-    }),
-    { log: memoryLogger(), schedulers: false, processors: (await import("../src/processors")).processors },
-  );
+  jobsEnv = resources.env({
+    REDIS_KEY_PREFIX: prefix,
+    TINY_API_URL: tinyConfig.apiUrl,
+    TINY_AUTH_URL: tinyConfig.authUrl,
+    TINY_CLIENT_ID: tinyConfig.clientId,
+    TINY_CLIENT_SECRET: tinyConfig.clientSecret,
+    TOKEN_ENCRYPTION_KEYS: key,
+    ML_API_URL: mlSandbox.url,
+    ML_APP_ID: mlSandbox.appId,
+    ML_CLIENT_SECRET: mlSandbox.clientSecret,
+    ML_APP_RATE_PER_SECOND: "1000",
+    ML_APP_RATE_MAX_PER_SECOND: "1000",
+    TINY_QUOTA_READS_PER_MINUTE: "100000",
+    TINY_QUOTA_WRITES_PER_MINUTE: "100000",
+    TINY_QUOTA_BURST_PER_SECOND: "10000",
+  });
+  running = await startJobs(jobsEnv, { log: memoryLogger(), schedulers: false, processors: (await import("../src/processors")).processors });
   queue = new Queue("tinyerp-sync", { connection: { host: "127.0.0.1", port: 6379 }, prefix });
 }, 60_000);
 
@@ -422,6 +427,51 @@ describe.sequential("tinyerp.products.sync against the Tiny sandbox", () => {
     expect(run.counts).toMatchObject({ listings: 1, created: 1 });
     expect(bySku("PS-RES-1")).toHaveLength(0);
     expect(bySku("PS-RES-2")).toHaveLength(1);
+  });
+
+  it("a run whose slice ends on the job's last attempt is deferred, not failed, and the next execution finishes it", async () => {
+    const seller = await seedSeller();
+    await addListing(seller, { itemId: `MLB1${Date.now() % 1e8}`, title: "Fatia um", price: "4.00", sku: "PS-SLICE-1" });
+    await addListing(seller, { itemId: `MLB2${Date.now() % 1e8}`, title: "Fatia dois", price: "4.00", sku: "PS-SLICE-2" });
+    const claimed = await claimProductSyncRun(database.db, { userId: seller.userId, tinyAccountId: seller.tinyAccountId, trigger: "api", requestedBy: seller.userId, now: new Date() });
+    if (!claimed.created) throw new Error("a run is live");
+    const redis = new Redis("redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
+    try {
+      const services = await buildJobServices(jobsEnv, { db: database.db, redis, log: memoryLogger() });
+      const deferred: string[] = [];
+      // The clock the processor starts the slice with, then one past the slice for everything after: the first listing ends it.
+      const slicingClock = () => {
+        let calls = 0;
+        return () => new Date(Date.now() + (calls++ === 0 ? 0 : productSyncSliceMs + 1));
+      };
+      const context = (now: () => Date): JobContext<"tinyerp.products.sync"> => ({
+        job: { id: `slice-${claimed.run.id}`, name: "tinyerp.products.sync", queue: "tinyerp-sync", attempt: 3, maxAttempts: 3, enqueuedAt: Date.now() },
+        log: memoryLogger(),
+        db: database.db,
+        enqueue: () => Promise.reject(new Error("not used by tinyerp.products.sync")),
+        signal: new AbortController().signal,
+        services,
+        now,
+        defer: (_ms, reason) => {
+          deferred.push(reason);
+          return Promise.reject(new DelayedError(reason));
+        },
+        progress: async () => undefined,
+      });
+      await expect(tinyProductSync({ runId: claimed.run.id }, context(slicingClock()))).rejects.toBeInstanceOf(DelayedError);
+      expect(deferred).toEqual(["time slice"]);
+      expect(await findProductSyncRun(database.db, claimed.run.id)).toMatchObject({ status: "running", counts: expect.objectContaining({ listings: 1 }) });
+      // BullMQ runs it again on the same attempt: the run resumes after its cursor and ends.
+      await tinyProductSync(
+        { runId: claimed.run.id },
+        context(() => new Date()),
+      );
+      expect(await findProductSyncRun(database.db, claimed.run.id)).toMatchObject({ status: "succeeded", counts: expect.objectContaining({ listings: 2, created: 2 }) });
+      expect(bySku("PS-SLICE-1")).toHaveLength(1);
+      expect(bySku("PS-SLICE-2")).toHaveLength(1);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it("the daily schedule starts a run per account and skips an account whose run is live", async () => {

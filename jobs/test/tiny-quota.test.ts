@@ -1,12 +1,12 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uuidv7 } from "../../core/ids";
-import { createRedisQuotaStore, createTinyQuota, createTinyServices, tinyDefaults, TinyApiError, type TinyQuota, type TinyQuotaSettings } from "../../integrations/tiny";
-import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
-import { createNodeDb } from "../../db/client-node";
-import { insertTinyAccount } from "../../db/queries/tiny";
-import { insertUser } from "../../db/queries/users";
-import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
+import { uuidv7 } from "#core/ids";
+import { createRedisQuotaStore, createTinyQuota, createTinyServices, tinyDefaults, TinyApiError, type TinyQuota, type TinyQuotaSettings } from "#integrations/tiny";
+import { createTokenCipher, generateTokenKey } from "#core/token-cipher";
+import { createNodeDb } from "#db/client-node";
+import { insertTinyAccount } from "#db/queries/tiny";
+import { insertUser } from "#db/queries/users";
+import { startTinySandbox, type TinySandbox } from "#dev/sandbox/tiny";
 import { createTestResources, memoryLogger, type TestResources } from "./support/resources";
 
 let resources: TestResources;

@@ -3,19 +3,19 @@ import type { AddressInfo } from "node:net";
 import { Queue, type Job } from "bullmq";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uuidv7 } from "../../core/ids";
-import { jobs as catalog, type JobName, type Payload } from "../../core/jobs/catalog";
-import { toListingRow } from "../../integrations/mercadolibre/transform";
-import { type TinyServices, type TinyStock } from "../../integrations/tiny";
-import { toStockReading } from "../../domain/stock/tiny-stock";
-import { createNodeDb } from "../../db/client-node";
-import { upsertListing } from "../../db/queries/ml-data";
-import { upsertManualLink } from "../../db/queries/tiny";
-import { mlOrderItems, mlOrders, tinyAccounts, tinyKitComponents, tinyOrderPushes, tinyProductLinks, tinyStockLevels } from "../../db/schema";
-import { DEMO_SELLER_ID, SECOND_SELLER_ID, startMlSandbox, type MlSandbox } from "../../dev/sandbox/ml";
-import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
-import { startSpecGate, type SpecGate } from "../../dev/sandbox/tiny/contract/gate";
-import { connectSandboxSeller, randomTokenKeys } from "../../test/support/ml-seller";
+import { uuidv7 } from "#core/ids";
+import { jobs as catalog, type JobName, type Payload } from "#core/jobs/catalog";
+import { toListingRow } from "#integrations/mercadolibre/transform";
+import { type TinyServices, type TinyStock } from "#integrations/tiny";
+import { toStockReading } from "#domain/stock/tiny-stock";
+import { createNodeDb } from "#db/client-node";
+import { upsertListing } from "#db/queries/ml-data";
+import { upsertManualLink } from "#db/queries/tiny";
+import { mlOrderItems, mlOrders, tinyAccounts, tinyKitComponents, tinyOrderPushes, tinyProductLinks, tinyStockLevels } from "#db/schema";
+import { DEMO_SELLER_ID, SECOND_SELLER_ID, startMlSandbox, type MlSandbox } from "#dev/sandbox/ml";
+import { startTinySandbox, type TinySandbox } from "#dev/sandbox/tiny";
+import { startSpecGate, type SpecGate } from "#dev/sandbox/tiny/contract/gate";
+import { connectSandboxSeller, randomTokenKeys } from "#test/support/ml-seller";
 import { localQstashSigningKeys } from "../src/env";
 import { schedules } from "../src/queues/schedulers";
 import { startJobs, type RunningJobs } from "../src/start";
@@ -127,7 +127,8 @@ beforeAll(async () => {
       ML_API_URL: mlSandbox.url,
       ML_APP_ID: mlSandbox.appId,
       ML_CLIENT_SECRET: mlSandbox.clientSecret,
-      ML_ACCOUNT_RATE_PER_SECOND: "10000",
+      ML_APP_RATE_PER_SECOND: "10000",
+      ML_APP_RATE_MAX_PER_SECOND: "10000",
       // The jobs' Tiny calls go through Tiny's published spec (dev/sandbox/tiny/contract/gate.ts).
       TINY_API_URL: gate.url,
       TINY_AUTH_URL: tinySandbox.authUrl.replace(/\/auth$/, ""),
@@ -501,7 +502,12 @@ describe.sequential("Tiny stock → MercadoLibre listings", () => {
 
   it("registers the 5-minute poll on the realtime queue at start-up, beside the queue's other schedules", async () => {
     const prefix = `${resources.prefix}-sched`;
-    const started = await startJobs(resources.env({ REDIS_KEY_PREFIX: prefix }), { log: memoryLogger(), processors: {}, schedulers: true });
+    // A container configured for Tiny (the realtime queue's schedules all need it).
+    const started = await startJobs(resources.env({ REDIS_KEY_PREFIX: prefix, TINY_CLIENT_ID: tinySandbox.clientId, TINY_CLIENT_SECRET: tinySandbox.clientSecret, TOKEN_ENCRYPTION_KEYS: tokenKeys }), {
+      log: memoryLogger(),
+      processors: {},
+      schedulers: true,
+    });
     const queue = new Queue("tinyerp-realtime", { connection: { host: "127.0.0.1", port: 6379 }, prefix });
     try {
       const declared = schedules.filter((s) => s.queue === "tinyerp-realtime");

@@ -1,14 +1,14 @@
 import { Queue } from "bullmq";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uuidv7 } from "../../core/ids";
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults, tinyTokenContext, type TinyConfig, type TinyServices } from "../../integrations/tiny";
-import { createTokenCipher, generateTokenKey } from "../../core/token-cipher";
-import { createNodeDb } from "../../db/client-node";
-import { findTinyAccount, insertTinyAccount, listTinyAccountEvents } from "../../db/queries/tiny";
-import { insertUser } from "../../db/queries/users";
-import { tinyAccounts } from "../../db/schema";
-import { startTinySandbox, type TinySandbox } from "../../dev/sandbox/tiny";
+import { uuidv7 } from "#core/ids";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults, tinyTokenContext, type TinyConfig, type TinyServices } from "#integrations/tiny";
+import { createTokenCipher, generateTokenKey } from "#core/token-cipher";
+import { createNodeDb } from "#db/client-node";
+import { findTinyAccount, insertTinyAccount, listTinyAccountEvents } from "#db/queries/tiny";
+import { insertUser } from "#db/queries/users";
+import { tinyAccounts } from "#db/schema";
+import { startTinySandbox, type TinySandbox } from "#dev/sandbox/tiny";
 import { startJobs } from "../src/start";
 import { createTestResources, memoryLogger, waitFor, type TestResources } from "./support/resources";
 

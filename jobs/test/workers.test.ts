@@ -1,14 +1,24 @@
 import { Queue } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { jobNames, jobs, queueNames, type Payload } from "../../core/jobs/catalog";
-import { AppError } from "../../core/errors";
-import { mlNotificationWire } from "../../core/jobs/ml-notification";
+import { jobNames, jobs, queueNames, type Payload } from "#core/jobs/catalog";
+import { AppError } from "#core/errors";
+import { generateTokenKey } from "#core/token-cipher";
+import { mlNotificationWire } from "#core/jobs/ml-notification";
 import type { Processors } from "../src/processors/types";
 import { startJobs, type RunningJobs } from "../src/start";
 import { orderNotification } from "./support/notifications";
 import { createTestResources, memoryLogger, waitFor, type TestResources } from "./support/resources";
 
 let resources: TestResources;
+
+/** Enough configuration for the container to build both providers' clients (nothing is called). */
+const bothProviders = {
+  ML_APP_ID: "5503910054141466",
+  ML_CLIENT_SECRET: "schedulers-test-secret",
+  TINY_CLIENT_ID: "schedulers-test-client",
+  TINY_CLIENT_SECRET: "schedulers-test-secret",
+  TOKEN_ENCRYPTION_KEYS: generateTokenKey("k1"),
+};
 const opened: { running?: RunningJobs; queue?: Queue }[] = [];
 
 beforeAll(async () => {
@@ -123,7 +133,7 @@ describe("workers", () => {
 describe("schedulers", () => {
   it("registers exactly the schedules the catalog declares, each on its job's queue with its period", async () => {
     const prefix = `${resources.prefix}-schedulers`;
-    const running = await startJobs(resources.env({ REDIS_KEY_PREFIX: prefix }), { processors: {}, log: memoryLogger(), schedulers: true });
+    const running = await startJobs(resources.env({ REDIS_KEY_PREFIX: prefix, ...bothProviders }), { processors: {}, log: memoryLogger(), schedulers: true });
     const queues = queueNames.map((name) => new Queue(name, { connection: { host: "127.0.0.1", port: 6379 }, prefix }));
     opened.push({ running }, ...queues.map((queue) => ({ queue })));
     const declared = jobNames.flatMap((name) => {
@@ -147,6 +157,16 @@ describe("schedulers", () => {
       return all.length >= declared.length ? all : undefined;
     }, "every scheduler");
     expect(registered.sort()).toEqual(declared.sort());
+  });
+  it("a container without MercadoLibre or Tiny registers only the schedules it can run", async () => {
+    const prefix = `${resources.prefix}-schedulers-bare`;
+    const running = await startJobs(resources.env({ REDIS_KEY_PREFIX: prefix }), { processors: {}, log: memoryLogger(), schedulers: true });
+    const queues = queueNames.map((name) => new Queue(name, { connection: { host: "127.0.0.1", port: 6379 }, prefix }));
+    opened.push({ running }, ...queues.map((queue) => ({ queue })));
+    const keys = async () => (await Promise.all(queues.map(async (queue) => (await queue.getJobSchedulers()).map((s) => s.key)))).flat().sort();
+    // Its one provider-free schedule is registered; waiting for it proves registration ran.
+    await waitFor(async () => ((await keys()).length > 0 ? true : undefined), "the retention scheduler");
+    expect(await keys()).toEqual(["scheduler:maintenance.retention"]);
   });
 });
 

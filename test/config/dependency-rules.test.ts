@@ -14,7 +14,8 @@ const repo = resolve(import.meta.dirname, "../..");
 let dir: string;
 
 const tree: Record<string, string> = {
-  "core/log.ts": `import "../db/query";`,
+  // Aliased imports (package.json "imports", as the product's) are held to the same rules as relative ones.
+  "core/log.ts": `import "#db/query";`,
   "db/query.ts": `import "../domain/orders/rule"; import "../core/ids";`,
   "core/ids.ts": ``,
   "domain/orders/rule.ts": `import "../../integrations/tiny/client"; import "../../db/query"; import "../../jobs/src/queue";`,
@@ -25,10 +26,11 @@ const tree: Record<string, string> = {
   "jobs/src/processors/tiny/push.ts": `import "../mercadolibre/fetch"; import "../shared/lock";`,
   "jobs/src/processors/mercadolibre/fetch.ts": `import "../shared/lock";`,
   "jobs/src/processors/shared/lock.ts": ``,
-  "dev/sandbox/ml/items.ts": `import "../../../core/ids";`,
+  "dev/sandbox/ml/items.ts": `import "#core/ids";`,
   "dev/stack/start.ts": `import "../../core/ids";`,
-  "worker/src/dev-import.ts": `import "../../dev/stack/start";`,
+  "worker/src/dev-import.ts": `import "#dev/stack/start";`,
   "tsconfig.json": `{ "compilerOptions": { "module": "ESNext", "moduleResolution": "Bundler" } }`,
+  "package.json": JSON.stringify({ type: "module", imports: { "#core/*": "./core/*.ts", "#db/*": "./db/*.ts", "#dev/*": "./dev/*.ts" } }),
 };
 
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
-import { generateTokenKey } from "../../core/token-cipher";
-import { includesPublishedTokenKey, localSecrets } from "../../core/unsafe-config";
-import { DEV_SIGNING_KEYS, DEV_TOKEN } from "../../dev/qstash";
+import { generateTokenKey } from "#core/token-cipher";
+import { includesPublishedTokenKey, localSecrets } from "#core/unsafe-config";
+import { DEV_SIGNING_KEYS, DEV_TOKEN } from "#dev/qstash";
 import { ConfigError, readConfig } from "../../worker/src/env";
 
 /** KEY=value lines of an env file, as wrangler and docker read them. */

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dropDatabase } from "../../db/migrate";
-import { isolatedStackConfig } from "../../dev/stack/config";
-import { deleteKeysWithPrefix } from "../../dev/stack/redis-keys";
-import { startStack, type RunningStack } from "../../dev/stack/start";
+import { dropDatabase } from "#db/migrate";
+import { isolatedStackConfig } from "#dev/stack/config";
+import { deleteKeysWithPrefix } from "#dev/stack/redis-keys";
+import { startStack, type RunningStack } from "#dev/stack/start";
 
 /**
  * Boots the stack exactly as `npm run dev` does (wrangler dev, the jobs process, the local

@@ -1,19 +1,22 @@
 import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
-import { dropDatabase, ensureDatabase, migrateDatabase } from "../../db/migrate";
-import { startNeonHttpServer, startNeonWsProxy } from "../../dev/neon";
-import { startQStashServer } from "../../dev/qstash/server";
-import { startRedisRestServer } from "../../dev/redis-rest";
-import { startMlSandbox } from "../../dev/sandbox/ml";
-import { startTinySandbox } from "../../dev/sandbox/tiny";
-import { startSpecGate } from "../../dev/sandbox/tiny/contract/gate";
-import { deleteKeysWithPrefix } from "../../dev/stack/redis-keys";
+import { dropDatabase, ensureDatabase, migrateDatabase } from "#db/migrate";
+import { startNeonHttpServer, startNeonWsProxy } from "#dev/neon";
+import { startQStashServer } from "#dev/qstash/server";
+import { startRedisRestServer } from "#dev/redis-rest";
+import { startMlSandbox } from "#dev/sandbox/ml";
+import { startTinySandbox } from "#dev/sandbox/tiny";
+import { startSpecGate } from "#dev/sandbox/tiny/contract/gate";
+import { deleteKeysWithPrefix } from "#dev/stack/redis-keys";
+import { startSentrySink } from "../support/sentry-sink";
 
 declare module "vitest" {
   export interface ProvidedContext {
     workerBindings: Record<string, string>;
     /** Control endpoints of this run's stand-ins, for tests that inspect or steer them. */
     stackUrls: { qstash: string; mlSandbox: string; tinySandbox: string };
+    /** This run's stand-in for Sentry's ingest (test/support/sentry-sink.ts); workerd cannot listen itself. */
+    sentrySink: string;
   }
 }
 
@@ -50,6 +53,8 @@ export default async function setup(project: TestProject) {
   // that breaks it fails the test that sent it (OAuth is Keycloak's, outside the spec: direct).
   const tinyGate = await startSpecGate(tiny.apiUrl);
   project.provide("stackUrls", { qstash: qstash.url, mlSandbox: ml.url, tinySandbox: tiny.url });
+  const sentrySink = await startSentrySink();
+  project.provide("sentrySink", sentrySink.url);
 
   project.provide("workerBindings", {
     APP_ENV: "test",
@@ -94,7 +99,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     const findings = tinyGate.unexplained();
     console.info(JSON.stringify({ measurement: "worker tests' Tiny calls through Prism", calls: tinyGate.calls(), unexplained: findings.length }));
-    await Promise.all([neonHttp.close(), neonWs.close(), redisRest.close(), qstash.close(), ml.close(), tiny.close(), tinyGate.close()]);
+    await Promise.all([neonHttp.close(), neonWs.close(), redisRest.close(), qstash.close(), ml.close(), tiny.close(), tinyGate.close(), sentrySink.close()]);
     await dropDatabase(databaseUrl);
     await deleteKeysWithPrefix(redisUrl, prefix);
     // Response-side findings are the sandbox drifting from Tiny's spec: fail the run on them too.

@@ -1,10 +1,10 @@
-import { uuidv7 } from "../../core/ids";
-import { createLogger } from "../../core/log";
-import { createMlServices } from "../../integrations/mercadolibre";
-import { createTokenCipher } from "../../core/token-cipher";
-import { createNodeDb } from "../../db/client-node";
-import { insertMlAccount } from "../../db/queries/ml-accounts";
-import { insertUser } from "../../db/queries/users";
+import { uuidv7 } from "#core/ids";
+import { createLogger } from "#core/log";
+import { createMlServices } from "#integrations/mercadolibre";
+import { createTokenCipher } from "#core/token-cipher";
+import { createNodeDb } from "#db/client-node";
+import { insertMlAccount } from "#db/queries/ml-accounts";
+import { insertUser } from "#db/queries/users";
 
 /**
  * A user with a connected ML account, created the way the connect flow leaves it (tokens

@@ -1,12 +1,13 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
-import { AppError } from "../../core/errors";
+import { AppError } from "#core/errors";
 import { ConfigError, readConfig } from "./env";
-import { problemResponse, toAppError } from "../../core/http/problem";
-import { errorFields } from "../../core/log";
-import { stackFrames } from "../../core/redact";
+import { problemResponse, toAppError } from "#core/http/problem";
+import { errorFields } from "#core/log";
+import { stackFrames } from "#core/redact";
 import { createRouter } from "./lib/router";
+import { reportServerError } from "./lib/sentry";
 import { limitBody } from "./middleware/body-limit";
 import { requestLog } from "./middleware/request-log";
 import { initServices } from "./middleware/services";
@@ -60,8 +61,10 @@ export function createApp() {
   app.notFound((c) => problemResponse(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}.`)));
   app.onError((error, c) => {
     // A 401 tells the client how to authenticate (RFC 6750).
-    const challenge = toAppError(error).status === 401 ? { "www-authenticate": 'Bearer realm="autoecom"' } : undefined;
+    const appError = toAppError(error);
+    const challenge = appError.status === 401 ? { "www-authenticate": 'Bearer realm="autoecom"' } : undefined;
     const response = problemResponse(c, error, challenge);
+    if (response.status >= 500) reportServerError(c, { error, status: response.status, code: appError.code });
     if (error instanceof ConfigError) {
       // No services (and so no logger) without a configuration; the names are the whole story, a stack adds nothing.
       const variables = error.fields.map((field) => field.path);

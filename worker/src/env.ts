@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { AppError, type FieldError } from "../../core/errors";
-import { parseTokenKeys } from "../../core/token-cipher";
-import { includesPublishedTokenKey, isLoopbackHost, localSecrets } from "../../core/unsafe-config";
+import { AppError, type FieldError } from "#core/errors";
+import { parseTokenKeys } from "#core/token-cipher";
+import { includesPublishedTokenKey, isLoopbackHost, localSecrets } from "#core/unsafe-config";
 
 /** Bindings as wrangler hands them over: vars from wrangler.toml, secrets from `wrangler secret put`/.dev.vars. */
 export type Bindings = Record<string, string | undefined>;
@@ -43,6 +43,8 @@ const ConfigSchema = z.object({
   API_PROVIDER_RATE_LIMIT_PER_MINUTE: int(30),
   WEBHOOK_RATE_LIMIT_PER_MINUTE: int(1200),
   HEALTH_CHECK_TIMEOUT_MS: int(1500),
+  // Sentry (docs/security.md, "Error reports"): 5xx answers are reported when set; nothing is loaded or sent when unset.
+  SENTRY_DSN: z.string().url().optional(),
   // Local only: the WebSocket proxy standing in for Neon's (dev/neon); interactive transactions go through it.
   NEON_WS_PROXY: z.string().min(1).optional(),
   // MercadoLibre. Without ML_APP_ID/ML_CLIENT_SECRET/ML_REDIRECT_URI/TOKEN_ENCRYPTION_KEYS the /ml routes answer 503.
@@ -136,6 +138,7 @@ const publicUrlVariables = [
   "TINY_AUTH_URL",
   "TINY_REDIRECT_URI",
   "TINY_DASHBOARD_URL",
+  "SENTRY_DSN",
 ] as const satisfies readonly (keyof Config)[];
 
 const loopbackUrl = (url: string) => isLoopbackHost(new URL(url).hostname);
@@ -186,3 +189,6 @@ export function readConfig(bindings: Bindings): Config {
   cache.set(bindings, parsed.data);
   return parsed.data;
 }
+
+/** Read by the deploy tooling (dev/deploy/): the variable table in docs/deploy.md and `npm run env:check`. */
+export { ConfigSchema as workerConfigSchema };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { timingDecoyHash } from "../../core/auth/passwords";
+import { timingDecoyHash } from "#core/auth/passwords";
 import { api, freshIp, problemFields, registerUser } from "./support/api";
 
 describe("POST /auth/register", () => {

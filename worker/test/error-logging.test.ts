@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import { afterEach, expect, it, vi } from "vitest";
-import { createWorkerDb } from "../../db/client-worker";
-import { users } from "../../db/schema";
+import { createWorkerDb } from "#db/client-worker";
+import { users } from "#db/schema";
 import { createApp } from "../src/app";
 import { readConfig } from "../src/env";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
-import { sha256Hex } from "../../core/crypto";
+import { sha256Hex } from "#core/crypto";
 import { readConfig } from "../src/env";
 import { buildServices } from "../src/services";
 import { disconnectAccount } from "../src/services/ml-accounts";

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MlAccountUnavailableError, createMlServices, mlConfigFromEnv, tokenContext } from "../../integrations/mercadolibre";
-import { createTokenCipher } from "../../core/token-cipher";
-import { findMlAccount, listMlAccountEvents } from "../../db/queries/ml-accounts";
+import { MlAccountUnavailableError, createMlServices, mlConfigFromEnv, tokenContext } from "#integrations/mercadolibre";
+import { createTokenCipher } from "#core/token-cipher";
+import { findMlAccount, listMlAccountEvents } from "#db/queries/ml-accounts";
 import { readConfig } from "../src/env";
 import { api, registerUser } from "./support/api";
 import { endpointCalls, expireInDb, rawAccountRow, sandbox, seedAccount, testServices, tokenEndpointCalls } from "./support/ml";
@@ -73,7 +73,7 @@ describe.sequential("the token lifecycle inside the Worker", () => {
     const tokensBefore = await tokenEndpointCalls();
     const meBefore = await endpointCalls("GET /users/me");
 
-    const me = await (await services.ml()).client.get<{ id: number }>(seeded.id, "/users/me");
+    const { data: me } = await (await services.ml()).client.request<{ id: number }>(seeded.id, "GET", "/users/me");
     expect(me.id).toBe(seeded.mlUserId);
     expect((await tokenEndpointCalls()).count - tokensBefore.count).toBe(1);
     expect((await endpointCalls("GET /users/me")) - meBefore).toBe(2);
@@ -95,7 +95,7 @@ describe.sequential("the token lifecycle inside the Worker", () => {
 
     // Until the access token needs replacing, the account is honestly active: its access token still works at ML.
     const ml = await services.ml();
-    expect((await ml.client.get<{ id: number }>(seeded.id, "/users/me")).id).toBe(seeded.mlUserId);
+    expect((await ml.client.request<{ id: number }>(seeded.id, "GET", "/users/me")).data.id).toBe(seeded.mlUserId);
 
     // The next refresh (a caller, the scheduler or a manual one) finds the grant dead and says so.
     await expireInDb(services, seeded.id);
@@ -112,7 +112,7 @@ describe.sequential("the token lifecycle inside the Worker", () => {
 
     // No retries and no loop: further calls fail fast without touching ML.
     const again = await tokenEndpointCalls();
-    await expect(ml.client.get(seeded.id, "/users/me")).rejects.toMatchObject({ status: 409, retryable: false });
+    await expect(ml.client.request(seeded.id, "GET", "/users/me")).rejects.toMatchObject({ status: 409, retryable: false });
     const refresh = await api(`/ml/accounts/${seeded.id}/refresh`, { method: "POST", token: user.accessToken });
     expect(refresh.status).toBe(409);
     expect((await tokenEndpointCalls()).count).toBe(again.count);
@@ -154,7 +154,7 @@ describe.sequential("the token lifecycle inside the Worker", () => {
     });
     expect(sealed.tokenKeyId).toBe("k1");
     await services.transaction(async (tx) => {
-      const { storeRefreshedTokens } = await import("../../db/queries/ml-accounts");
+      const { storeRefreshedTokens } = await import("#db/queries/ml-accounts");
       await storeRefreshedTokens(tx, seeded.id, sealed, new Date());
     });
     expect((await rawAccountRow(services, seeded.id))!.token_key_id).toBe("k1");

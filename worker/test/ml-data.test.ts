@@ -2,10 +2,10 @@ import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { inject } from "vitest";
 import { beforeAll, describe, expect, it } from "vitest";
-import { uuidv7 } from "../../core/ids";
-import { toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "../../integrations/mercadolibre/transform";
-import { mlAccounts, mlSyncRuns } from "../../db/schema";
-import { upsertClaim, upsertListing, upsertOrder, upsertQuestion, upsertShipment } from "../../db/queries/ml-data";
+import { uuidv7 } from "#core/ids";
+import { toClaimRow, toListingRow, toOrderRow, toQuestionRow, toShipmentRow } from "#integrations/mercadolibre/transform";
+import { mlAccounts, mlSyncRuns } from "#db/schema";
+import { upsertClaim, upsertListing, upsertOrder, upsertQuestion, upsertShipment } from "#db/queries/ml-data";
 import { api, problemFields, registerUser, type Session } from "./support/api";
 import { sandbox, sandboxUrl, seedAccount, testServices } from "./support/ml";
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { generateTokenKey } from "../../core/token-cipher";
-import { localSecrets } from "../../core/unsafe-config";
+import { generateTokenKey } from "#core/token-cipher";
+import { localSecrets } from "#core/unsafe-config";
 import worker from "../src/index";
 import { readConfig } from "../src/env";
 

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { uuidv7 } from "../../core/ids";
-import { tinyBuyerContacts } from "../../db/schema";
+import { uuidv7 } from "#core/ids";
+import { tinyBuyerContacts } from "#db/schema";
 import { problemFields, registerUser } from "./support/api";
 import { api } from "./support/tiny";
 import { mlOrder, push, randomBuyerId, randomCpf, seller, stranger, tinyApi, type Seller } from "./support/tiny-pushes";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { setMlEcommerceChannel } from "../../db/queries/tiny-orders";
+import { setMlEcommerceChannel } from "#db/queries/tiny-orders";
 import { eq } from "drizzle-orm";
-import { mlOrderItems, mlOrders, tinyAccounts, tinyProductLinks } from "../../db/schema";
+import { mlOrderItems, mlOrders, tinyAccounts, tinyProductLinks } from "#db/schema";
 import { problemFields, registerUser } from "./support/api";
 import { api, sandbox, sandboxProducts, seedAccount, seedListings, testServices, tinyUrl } from "./support/tiny";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { uuidv7 } from "../../core/ids";
+import { uuidv7 } from "#core/ids";
 import { problemFields, registerUser } from "./support/api";
 import { published } from "./support/qstash";
 import { api, seedAccount, testServices } from "./support/tiny";

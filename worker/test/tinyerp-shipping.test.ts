@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { toShipmentRow } from "../../integrations/mercadolibre/transform";
-import { upsertShipment } from "../../db/queries/ml-data";
+import { toShipmentRow } from "#integrations/mercadolibre/transform";
+import { upsertShipment } from "#db/queries/ml-data";
 import { problemFields, registerUser } from "./support/api";
 import { sandbox as mlSandbox, sandboxUrl as mlSandboxUrl } from "./support/ml";
 import { api, sandbox } from "./support/tiny";

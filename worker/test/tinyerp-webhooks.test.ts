@@ -1,11 +1,11 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../core/crypto";
-import { AppError } from "../../core/errors";
-import { uuidv7 } from "../../core/ids";
-import { jobIdFor } from "../../core/jobs/job-id";
-import { listTinyAccountEvents } from "../../db/queries/tiny";
-import { tinyProductLinks } from "../../db/schema";
+import { sha256Hex } from "#core/crypto";
+import { AppError } from "#core/errors";
+import { uuidv7 } from "#core/ids";
+import { jobIdFor } from "#core/jobs/job-id";
+import { listTinyAccountEvents } from "#db/queries/tiny";
+import { tinyProductLinks } from "#db/schema";
 import { readConfig } from "../src/env";
 import { buildServices } from "../src/services";
 import { requestStockSync } from "../src/services/tinyerp-stock-sync";

@@ -1,10 +1,10 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../core/crypto";
-import { TinyAccountUnavailableError, tinyTokenContext } from "../../integrations/tiny";
-import { createTokenCipher } from "../../core/token-cipher";
-import { findTinyAccount, listTinyAccountEvents } from "../../db/queries/tiny";
-import { tinyProductLinks, tinyStockLevels } from "../../db/schema";
+import { sha256Hex } from "#core/crypto";
+import { TinyAccountUnavailableError, tinyTokenContext } from "#integrations/tiny";
+import { createTokenCipher } from "#core/token-cipher";
+import { findTinyAccount, listTinyAccountEvents } from "#db/queries/tiny";
+import { tinyProductLinks, tinyStockLevels } from "#db/schema";
 import { problemFields, registerUser, type Session } from "./support/api";
 import {
   api,

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:test";
 import { inject } from "vitest";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../../core/errors";
-import { uuidv7 } from "../../core/ids";
-import { mlHandledTopics } from "../../core/jobs/ml-topics";
-import { webhookEvents } from "../../db/schema";
+import { AppError } from "#core/errors";
+import { uuidv7 } from "#core/ids";
+import { mlHandledTopics } from "#core/jobs/ml-topics";
+import { webhookEvents } from "#db/schema";
 import { readConfig } from "../src/env";
 import { buildServices } from "../src/services";
 import { allowedIps, ingestMlNotification, mlSourceIps } from "../src/services/webhooks";

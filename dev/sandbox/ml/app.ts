@@ -14,8 +14,9 @@ import { registerUserRoutes } from "./users";
 
 export function buildMlApp(ctx: MlContext, counters: CallCounters, hooks: MlControlHooks): Hono {
   const app = new Hono();
-  // Counters first so calls answered by injected faults are counted as the client made them.
+  // Counters first so calls answered by the rate limit or injected faults are counted as the client made them.
   app.use("*", counters.middleware);
+  app.use("*", ctx.rateLimit.middleware);
   app.use("*", ctx.faults.middleware);
 
   mountCommonControl(app, { faults: ctx.faults, counters, webhooks: ctx.webhooks, clock: ctx.clock });

@@ -1,5 +1,6 @@
 import type { Clock, FaultInjector, WebhookDeliverer } from "../common";
 import type { Notifier } from "./notifications";
+import type { AppRateLimiter } from "./rate-limit";
 import type { MlState } from "./state";
 
 export interface MlConfig {
@@ -24,4 +25,6 @@ export interface MlContext {
   faults: FaultInjector;
   webhooks: WebhookDeliverer;
   notify: Notifier;
+  /** ML's per-application call limit (off unless asked for). */
+  rateLimit: AppRateLimiter;
 }

@@ -63,6 +63,7 @@ const schemas = {
   price: z.object({ price: z.number().positive(), variation_id: id.optional() }),
   question: z.object({ item_id: z.string(), text: z.string().min(1).max(2000), buyer_id: id.optional() }),
   claim: z.object({ order_id: id, reason_id: z.string().optional(), type: z.string().optional() }),
+  rateLimit: z.object({ perSecond: z.number().positive().max(1_000_000).nullable().optional(), retryAfter: z.boolean().optional() }),
 };
 
 function run(c: Context, fn: () => unknown, status: 200 | 201 = 200): Response {
@@ -99,6 +100,8 @@ const ENDPOINTS = [
   "POST   /_sandbox/questions            {item_id,text,buyer_id?}",
   "POST   /_sandbox/claims               {order_id,reason_id?,type?}",
   "POST   /_sandbox/claims/:id/close",
+  "GET    /_sandbox/rate-limit           the per-application limit: {perSecond (null = off), retryAfter}",
+  "PUT    /_sandbox/rate-limit           {perSecond?,retryAfter?}",
   "GET|PUT|POST|DELETE /_sandbox/faults, GET|DELETE /_sandbox/counters, GET|PATCH /_sandbox/webhooks, GET|DELETE /_sandbox/webhooks/attempts, POST /_sandbox/webhooks/idle, GET /_sandbox/clock, POST /_sandbox/clock/advance",
 ];
 
@@ -127,6 +130,14 @@ export function registerMlControl(app: Hono, ctx: MlContext, hooks: MlControlHoo
       callback: s.callback,
       now: new Date(ctx.clock.now()).toISOString(),
     });
+  });
+
+  app.get(`${P}/rate-limit`, (c) => c.json(ctx.rateLimit.settings()));
+  app.put(`${P}/rate-limit`, async (c) => {
+    const body = await readJson(c, schemas.rateLimit);
+    if (!body.ok) return body.res;
+    const { perSecond, retryAfter } = body.data;
+    return c.json(ctx.rateLimit.set({ ...(perSecond !== undefined ? { perSecond } : {}), ...(retryAfter !== undefined ? { retryAfter } : {}) }));
   });
 
   app.post(`${P}/reset`, (c) => {

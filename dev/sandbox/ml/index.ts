@@ -19,11 +19,13 @@ import { buildMlApp } from "./app";
 import type { MlConfig, MlContext } from "./context";
 import { issueTokens } from "./oauth";
 import { createNotifier, ML_ACK_DEADLINE_MS, ML_RETRY_SCHEDULE_MS, recordMissedFeed } from "./notifications";
+import { createAppRateLimiter, ML_DOCUMENTED_APP_RATE_PER_SECOND } from "./rate-limit";
 import { clearScrolls } from "./scroll";
 import { defaultSeedParams, seedState } from "./seed";
 import { applySnapshot, DEMO_SELLER_ID, SECOND_SELLER_ID, toSnapshot, type MlSnapshot, type MlState, type SeedParams } from "./state";
 
 export { DEMO_SELLER_ID, SECOND_SELLER_ID, OPERATOR_USER_ID } from "./state";
+export { ML_DOCUMENTED_APP_RATE_PER_SECOND } from "./rate-limit";
 export type { MlContext } from "./context";
 
 export const ML_DEFAULT_PORT = 8791;
@@ -74,6 +76,11 @@ export interface MlSandboxOptions {
   /** Ignore a stored snapshot and start from the seed. */
   freshState?: boolean;
   persistIntervalMs?: number;
+  /**
+   * ML's per-application rate limit (docs/sandbox.md, "Rate limit"): `{}` turns it on at the
+   * documented 5 calls/s; off by default, so tests and the local stack are never throttled.
+   */
+  rateLimit?: { perSecond?: number; retryAfter?: boolean };
 }
 
 export interface MlSandbox extends RunningServer {
@@ -172,12 +179,14 @@ export async function startMlSandbox(opts: MlSandboxOptions = {}): Promise<MlSan
     faults,
     webhooks,
     notify: createNotifier({ getState: () => ctx.state, webhooks, clock, applicationId }),
+    rateLimit: createAppRateLimiter({ perSecond: opts.rateLimit ? (opts.rateLimit.perSecond ?? ML_DOCUMENTED_APP_RATE_PER_SECOND) : null, retryAfter: opts.rateLimit?.retryAfter ?? false }, clock),
   } satisfies MlContext);
 
   const reset = () => {
     ctx.state = fresh(startParams);
     clearScrolls(ctx);
     faults.clear();
+    ctx.rateLimit.reset();
     counters.reset();
     webhooks.clearLog();
     clock.reset();

@@ -1,4 +1,4 @@
-import type { ForeignResourceError } from "../../../db/queries/ml-data";
+import type { ForeignResourceError } from "#db/queries/ml-data";
 import type { DomainContext } from "../../context";
 
 /**

@@ -1,13 +1,13 @@
 import { ZodError } from "zod";
-import { AppError } from "../../../core/errors";
-import { sleep } from "../../../core/timeout";
-import { describeParseFailure } from "../../../core/parse-failure";
-import { describeError, redactText } from "../../../core/redact";
-import { backoffDelay } from "../../../core/http/retry";
-import { MlApiError, type MlClient, type MlMethod, type MlRequestOptions, type MlResponse } from "../../../integrations/mercadolibre";
-import type { MlCaller } from "../../../integrations/mercadolibre/wire";
-import { saveSyncProgress } from "../../../db/queries/ml-sync";
-import type { MlSyncRun, SyncCursor, SyncPhase, SyncPhaseCounts, SyncRunError } from "../../../db/schema";
+import { AppError } from "#core/errors";
+import { sleep } from "#core/timeout";
+import { describeParseFailure } from "#core/parse-failure";
+import { describeError, redactText } from "#core/redact";
+import { backoffDelay } from "#core/http/retry";
+import { MlApiError, type MlClient, type MlMethod, type MlRequestOptions, type MlResponse } from "#integrations/mercadolibre";
+import type { MlCaller } from "#integrations/mercadolibre/wire";
+import { saveSyncProgress } from "#db/queries/ml-sync";
+import type { MlSyncRun, SyncCursor, SyncPhase, SyncPhaseCounts, SyncRunError } from "#db/schema";
 import type { MlSyncContext } from "./context";
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */

@@ -1,8 +1,8 @@
-import { MlApiError } from "../../../integrations/mercadolibre";
-import { multigetItems, searchUserItems, type MlItemsSearchQuery } from "../../../integrations/mercadolibre/items-api";
-import { toListingRow } from "../../../integrations/mercadolibre/transform";
-import { upsertListing } from "../../../db/queries/ml-data";
-import type { SyncCursor } from "../../../db/schema";
+import { MlApiError } from "#integrations/mercadolibre";
+import { multigetItems, searchUserItems, type MlItemsSearchQuery } from "#integrations/mercadolibre/items-api";
+import { toListingRow } from "#integrations/mercadolibre/transform";
+import { upsertListing } from "#db/queries/ml-data";
+import type { SyncCursor } from "#db/schema";
 import { pool, type SyncSession } from "./engine";
 
 type ListingsCursor = NonNullable<SyncCursor["listings"]>;

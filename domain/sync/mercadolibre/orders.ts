@@ -1,8 +1,8 @@
-import { MlApiError } from "../../../integrations/mercadolibre";
-import { getOrder, searchOrders } from "../../../integrations/mercadolibre/orders-api";
-import { orderRow, toOrderRow } from "../../../integrations/mercadolibre/transform";
-import { ordersNotSeenSince } from "../../../db/queries/ml-sync";
-import type { SyncCursor } from "../../../db/schema";
+import { MlApiError } from "#integrations/mercadolibre";
+import { getOrder, searchOrders } from "#integrations/mercadolibre/orders-api";
+import { orderRow, toOrderRow } from "#integrations/mercadolibre/transform";
+import { ordersNotSeenSince } from "#db/queries/ml-sync";
+import type { SyncCursor } from "#db/schema";
 import { storeOrderAndForward } from "../../orders/store-order";
 import { pool, type SyncSession } from "./engine";
 
@@ -66,7 +66,7 @@ export async function syncOrders(session: SyncSession, since: Date | null): Prom
     await pool(results, options.upsertConcurrency, async (raw) => {
       const row = session.read("orders", raw, (body) => toOrderRow(body, fetchedAt));
       if (!row) return;
-      await session.store("orders", row.order.mlOrderId, () => storeOrderAndForward(session.ctx, session.account.id, row));
+      await session.store("orders", row.order.mlOrderId, () => storeOrderAndForward({ ctx: session.ctx, input: { accountId: session.account.id, row } }));
     });
   };
 
@@ -118,7 +118,7 @@ export async function syncOrders(session: SyncSession, since: Date | null): Prom
         const read = await getOrder(session.caller, order.mlOrderId);
         // 206: ML could not fetch some parts (X-Content-Missing); the upsert keeps what we had for them.
         const row = orderRow(read.order, fetchedAt, read.missingFields);
-        await session.store("orders", order.mlOrderId, () => storeOrderAndForward(session.ctx, session.account.id, row));
+        await session.store("orders", order.mlOrderId, () => storeOrderAndForward({ ctx: session.ctx, input: { accountId: session.account.id, row } }));
       } catch (error) {
         if (error instanceof MlApiError && !error.retryable) {
           session.fail("orders", [String(order.mlOrderId)], `Order ${order.mlOrderId} could not be re-read: ${error.message}`, error.mlError ?? error.code);

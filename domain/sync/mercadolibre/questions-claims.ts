@@ -1,10 +1,10 @@
-import { MlApiError } from "../../../integrations/mercadolibre";
-import { getClaim, searchClaims } from "../../../integrations/mercadolibre/claims-api";
-import { searchQuestions } from "../../../integrations/mercadolibre/questions-api";
-import { claimRow, toClaimRow, toQuestionRow } from "../../../integrations/mercadolibre/transform";
-import { upsertClaim, upsertQuestion } from "../../../db/queries/ml-data";
-import { openClaimIdsOf } from "../../../db/queries/ml-sync";
-import type { SyncCursor } from "../../../db/schema";
+import { MlApiError } from "#integrations/mercadolibre";
+import { getClaim, searchClaims } from "#integrations/mercadolibre/claims-api";
+import { searchQuestions } from "#integrations/mercadolibre/questions-api";
+import { claimRow, toClaimRow, toQuestionRow } from "#integrations/mercadolibre/transform";
+import { upsertClaim, upsertQuestion } from "#db/queries/ml-data";
+import { openClaimIdsOf } from "#db/queries/ml-sync";
+import type { SyncCursor } from "#db/schema";
 import { pool, type SyncSession } from "./engine";
 import { offsetCap, searchLimit } from "./listings";
 

@@ -1,5 +1,5 @@
-import type { MlClient } from "../../../integrations/mercadolibre";
-import type { TinyClient } from "../../../integrations/tiny";
+import type { MlClient } from "#integrations/mercadolibre";
+import type { TinyClient } from "#integrations/tiny";
 import type { DomainContext } from "../../context";
 
 /**
@@ -7,7 +7,7 @@ import type { DomainContext } from "../../context";
  * job's shutdown signal and progress, the provider clients, and the ML call budget every
  * pipeline of an account shares (it lives with the jobs).
  */
-export interface TinyProductSyncContext extends Pick<DomainContext, "db" | "log"> {
+export interface TinyProductSyncContext extends Pick<DomainContext, "db" | "log" | "now"> {
   /** Aborted when the container shuts down: the run stops and resumes from its cursor. */
   signal: AbortSignal;
   /** The job's progress, for Bull Board and the runs list. */

@@ -1,13 +1,13 @@
-import { AppError } from "../../../core/errors";
-import { sleep } from "../../../core/timeout";
-import type { MlClient } from "../../../integrations/mercadolibre";
-import { getItemDescription } from "../../../integrations/mercadolibre/items-api";
-import { TinyAccountUnavailableError, TinyApiError, type TinyAccountClient, type TinyProductListItem, type TinyVariationWrite } from "../../../integrations/tiny";
-import { listMlAccountsOfUser } from "../../../db/queries/ml-accounts";
-import { findListing } from "../../../db/queries/ml-read";
-import { findTinyAccount, upsertSyncLink, upsertTinyProducts, type TinyProductLink } from "../../../db/queries/tiny";
-import { duplicateSkusOfUser, linkKey, linksOfListings, pageListingsForProductSync, saveProductSyncProgress, type SyncListing } from "../../../db/queries/tiny-product-sync";
-import type { TinyProductSyncCounts, TinyProductSyncProblem, TinyProductSyncRun } from "../../../db/schema";
+import { AppError } from "#core/errors";
+import { sleep } from "#core/timeout";
+import type { MlClient } from "#integrations/mercadolibre";
+import { getItemDescription } from "#integrations/mercadolibre/items-api";
+import { TinyAccountUnavailableError, TinyApiError, type TinyAccountClient, type TinyProductListItem, type TinyVariationWrite } from "#integrations/tiny";
+import { listMlAccountsOfUser } from "#db/queries/ml-accounts";
+import { findListing } from "#db/queries/ml-read";
+import { findTinyAccount, upsertSyncLink, upsertTinyProducts, type TinyProductLink } from "#db/queries/tiny";
+import { duplicateSkusOfUser, linkKey, linksOfListings, pageListingsForProductSync, saveProductSyncProgress, type SyncListing } from "#db/queries/tiny-product-sync";
+import type { TinyProductSyncCounts, TinyProductSyncProblem, TinyProductSyncRun } from "#db/schema";
 import type { TinyProductSyncContext } from "./context";
 
 const pageSize = 100;
@@ -294,7 +294,7 @@ async function syncWithVariations(state: RunState, listing: SyncListing, links: 
 export interface ProductSyncSlice {
   /** The run's state as the job started it (`startProductSyncRun`): cursor, counts and problems so far. */
   run: TinyProductSyncRun;
-  /** When (`Date.now()`) this execution stops after the listing in flight, so the job can hand the queue back. */
+  /** When (`ctx.now()`, in ms) this execution stops after the listing in flight, so the job can hand the queue back. */
   until: number;
 }
 
@@ -331,13 +331,13 @@ export async function syncProductsToTiny({ ctx, input }: { ctx: TinyProductSyncC
     );
     for (const listing of page) {
       if (ctx.signal.aborted) throw new AppError("unavailable", "Shutting down; the run resumes from its cursor.");
-      const now = new Date();
+      const now = ctx.now();
       counts.listings++;
       if (listing.variations.length > 0) await syncWithVariations(state, listing, links, ctx.signal, now);
       else await syncSimple(state, listing, links, ctx.signal, now);
       cursor = listing.mlItemId;
       await saveProductSyncProgress(ctx.db, run.id, { cursor, counts, problems: state.problems, now });
-      if (Date.now() > until) {
+      if (ctx.now().getTime() > until) {
         await ctx.progress({ ...counts });
         return { status: "sliced", counts };
       }

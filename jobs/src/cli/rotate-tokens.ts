@@ -1,6 +1,6 @@
-import { createTokenCipher } from "../../../core/token-cipher";
-import { createNodeDb, nodeTransaction } from "../../../db/client-node";
-import { rotateTokenKeys } from "../../../domain/accounts/token-rotation";
+import { createTokenCipher } from "#core/token-cipher";
+import { createNodeDb, nodeTransaction } from "#db/client-node";
+import { rotateTokenKeys } from "#domain/accounts/token-rotation";
 
 /**
  * `npm run tokens:rotate`: put the new key first in TOKEN_ENCRYPTION_KEYS (keep the old one
@@ -17,7 +17,7 @@ const cipher = await createTokenCipher(keys);
 const { db, close } = createNodeDb(databaseUrl, { max: 2 });
 const started = performance.now();
 try {
-  const result = await rotateTokenKeys(db, nodeTransaction(db), cipher);
+  const result = await rotateTokenKeys({ ctx: { db: db, transaction: nodeTransaction(db) }, input: { cipher: cipher } });
   console.log(
     JSON.stringify({
       currentKeyId: cipher.currentKeyId,

@@ -3,11 +3,11 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { HonoAdapter } from "@bull-board/hono";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
-import { AppError } from "../../../core/errors";
+import { AppError } from "#core/errors";
 import type { Producer } from "../queues/enqueue";
 import { isRedisReady } from "../redis";
 import { basicAuth } from "./basic-auth";
-import { problemResponse } from "../../../core/http/problem";
+import { problemResponse } from "#core/http/problem";
 import type { AppEnv } from "./types";
 
 export const adminBasePath = "/admin/queues";

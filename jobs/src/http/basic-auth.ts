@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import { AppError } from "../../../core/errors";
-import { problemResponse } from "../../../core/http/problem";
+import { AppError } from "#core/errors";
+import { problemResponse } from "#core/http/problem";
 import type { AppEnv } from "./types";
 
 // Comparing fixed-length digests keeps the comparison constant-time whatever the input length.

@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
 import type { Redis } from "ioredis";
-import { checkHealth } from "../../../core/health";
-import { errorFields, type Logger } from "../../../core/log";
-import type { NodeDb } from "../../../db/client-node";
+import { checkHealth } from "#core/health";
+import { errorFields, type Logger } from "#core/log";
+import type { NodeDb } from "#db/client-node";
 import type { AppEnv } from "./types";
 
 // Short enough that Docker's HEALTHCHECK and a load balancer get an answer well inside their own timeouts.

@@ -1,8 +1,8 @@
 import { Receiver } from "@upstash/qstash";
 import { Hono } from "hono";
-import { idempotencyKeyOf, ingressSchema, isJobName, type JobName } from "../../../core/jobs/catalog";
-import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
-import { errorFields, type Logger } from "../../../core/log";
+import { idempotencyKeyOf, ingressSchema, isJobName, type JobName } from "#core/jobs/catalog";
+import { AppError, fieldErrorsFromIssues } from "#core/errors";
+import { errorFields, type Logger } from "#core/log";
 import { enqueue, type EnqueueResult, type Producer } from "../queues/enqueue";
 import type { AppEnv } from "./types";
 
@@ -73,9 +73,10 @@ export function qstashRoutes(deps: QstashIngressDeps) {
     }
 
     const result = await enqueue(deps.producer, jobName, parsed.data, {
-      ...(messageId ? { fallbackKey: `qstash|${messageId}` } : {}),
+      ...(messageId ? { deduplicationId: `qstash|${messageId}` } : {}),
     });
-    log.info("qstash delivery accepted", { jobId: result.jobId, deduplicated: result.deduplicated });
+    // The request log line already records each delivery at info; this adds the job id for debugging.
+    log.debug("qstash delivery accepted", { jobId: result.jobId, deduplicated: result.deduplicated });
     await deps.onEnqueued?.({ jobName, payload: parsed.data, result, traceId: c.get("requestId"), log });
     return c.json(result, 200);
   });

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { Logger } from "../../../core/log";
+import type { Logger } from "#core/log";
 import type { AppEnv } from "./types";
 
 /** One JSON line per request; no query strings, headers or bodies (they may carry secrets). */

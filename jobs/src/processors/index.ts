@@ -1,4 +1,4 @@
-import type { JobName } from "../../../core/jobs/catalog";
+import type { JobName } from "#core/jobs/catalog";
 import { maintenanceProcessors } from "./maintenance/retention";
 import { mlSyncProcessors } from "./mercadolibre/sync";
 import { mlWebhookProcessors } from "./mercadolibre/webhook";

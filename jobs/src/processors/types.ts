@@ -1,11 +1,12 @@
 import type { Redis } from "ioredis";
-import type { JobName, Payload, QueueName } from "../../../core/jobs/catalog";
-import type { MlClient, TokenManager } from "../../../integrations/mercadolibre";
-import type { Logger } from "../../../core/log";
-import type { TinyServices } from "../../../integrations/tiny";
-import type { NodeDb } from "../../../db/client-node";
+import type { JobName, Payload, QueueName } from "#core/jobs/catalog";
+import type { MlClient, TokenManager } from "#integrations/mercadolibre";
+import type { Logger } from "#core/log";
+import type { TinyServices } from "#integrations/tiny";
+import type { NodeDb } from "#db/client-node";
 import type { Enqueue } from "../queues/enqueue";
 import type { JobMetrics } from "../runtime/metrics";
+import type { MlAppRate } from "./shared/ml-call-budget";
 
 export interface JobInfo<K extends JobName = JobName> {
   id: string;
@@ -29,8 +30,8 @@ export interface JobServices {
   /** The token manager behind `ml` (token refresh and keep-alive jobs); null like `ml`. */
   mlTokens: TokenManager | null;
   mlAppId: string | null;
-  /** Per ML account: jobs in flight at once, and ML calls per second (see jobs/README.md). */
-  mlAccountLimits: { concurrency: number; ratePerSecond: number };
+  /** ML jobs of one account in flight at once, and the application's adaptive ML call rate (see jobs/README.md). */
+  mlLimits: { accountConcurrency: number; appRate: MlAppRate };
   metrics: JobMetrics;
   /** Tiny token manager and client, quota shared through Redis; null without Tiny configuration. */
   tiny: TinyServices | null;
@@ -47,6 +48,8 @@ export interface JobContext<K extends JobName = JobName> {
   /** Aborted when shutdown runs out of time; long work should stop and let the job retry. */
   signal: AbortSignal;
   services: JobServices;
+  /** The job's clock, handed on to the rules it runs (`DomainContext.now`). */
+  now(): Date;
   /**
    * Puts the job back as delayed without spending an attempt (BullMQ DelayedError), e.g. when
    * its ML account is at its limit. Never returns: the job ends here and runs again later.

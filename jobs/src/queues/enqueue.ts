@@ -1,10 +1,10 @@
 import type { Redis } from "ioredis";
-import { idempotencyKeyOf, jobs, type JobName, type Payload } from "../../../core/jobs/catalog";
-import { jobIdFor } from "../../../core/jobs/job-id";
-import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
-import { uuidv7 } from "../../../core/ids";
+import { idempotencyKeyOf, jobs, type JobName, type Payload } from "#core/jobs/catalog";
+import { jobIdFor } from "#core/jobs/job-id";
+import { AppError, fieldErrorsFromIssues } from "#core/errors";
+import { uuidv7 } from "#core/ids";
 import { isRedisReady } from "../redis";
-import { withTimeout } from "../../../core/timeout";
+import { withTimeout } from "#core/timeout";
 import type { QueueRegistry } from "./registry";
 
 export interface Producer {
@@ -23,7 +23,7 @@ export type Enqueue = <K extends JobName>(name: K, payload: Payload<K>, options?
 
 export interface EnqueueOptions {
   /** Used when the catalog entry defines no idempotencyKey (e.g. the QStash message id). */
-  fallbackKey?: string;
+  deduplicationId?: string;
   /** Runnable only after this many ms (spreads fan-out work over a window); overrides the catalog's delay. */
   delayMs?: number;
   /**
@@ -41,8 +41,8 @@ const redisWaitMs = 3_000;
 /**
  * Adds a job with the catalog's options. With an idempotency key the jobId is derived from
  * it, so adding the same work twice leaves one job: BullMQ ignores an add whose jobId
- * exists. The existence check before the add only feeds `deduplicated`; two concurrent adds
- * can both report false, but still only one job is created.
+ * exists. The existence check before the add only feeds `deduplicated` (and spares the add);
+ * two concurrent adds can both report false, but still only one job is created.
  */
 export async function enqueue<K extends JobName>(producer: Producer, name: K, payload: Payload<K>, options: EnqueueOptions = {}): Promise<EnqueueResult> {
   const definition = jobs[name];
@@ -59,14 +59,16 @@ export async function enqueue<K extends JobName>(producer: Producer, name: K, pa
   }
 
   const coalescing = options.coalesceKey !== undefined;
-  const key = coalescing ? undefined : (idempotencyKeyOf(name, parsed.data as Payload<K>) ?? options.fallbackKey);
+  const key = coalescing ? undefined : (idempotencyKeyOf(name, parsed.data as Payload<K>) ?? options.deduplicationId);
   // Our own id when coalescing: BullMQ answers with the pending job's id when it merged the add.
   const jobId = coalescing ? uuidv7() : key === undefined ? undefined : await jobIdFor(name, key);
   const queue = producer.queues[definition.queue];
   try {
     if (key !== undefined && jobId !== undefined) {
-      const state = await withTimeout(queue.getJobState(jobId), redisWaitMs, "job lookup");
-      if (state !== "unknown") return { jobId, deduplicated: true };
+      // The job's hash exists while BullMQ keeps the job, whatever its state: one O(1) EXISTS, where
+      // getJobState's script searches the wait and active lists (LPOS) for every id that is new.
+      const exists = await withTimeout(producer.connection.exists(queue.toKey(jobId)), redisWaitMs, "job lookup");
+      if (exists === 1) return { jobId, deduplicated: true };
     }
     const job = await withTimeout(
       queue.add(name, parsed.data, {

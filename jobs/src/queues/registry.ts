@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { baselineJobDefaults, queueNames, type QueueName } from "../../../core/jobs/catalog";
-import { errorFields, type Logger } from "../../../core/log";
+import { baselineJobDefaults, queueNames, type QueueName } from "#core/jobs/catalog";
+import { errorFields, type Logger } from "#core/log";
 import { throttledWarn } from "../util/throttle";
 
 export type QueueRegistry = Readonly<Record<QueueName, Queue>>;

@@ -1,11 +1,12 @@
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
-import { isJobName, jobs, type JobName, type QueueName } from "../../../core/jobs/catalog";
-import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
-import { errorFields, type Logger } from "../../../core/log";
-import { describeError, stackFrames } from "../../../core/redact";
-import type { NodeDb } from "../../../db/client-node";
+import { isJobName, jobs, type JobName, type QueueName } from "#core/jobs/catalog";
+import { AppError, fieldErrorsFromIssues } from "#core/errors";
+import { errorFields, type Logger } from "#core/log";
+import { describeError, stackFrames } from "#core/redact";
+import type { NodeDb } from "#db/client-node";
 import type { Enqueue } from "../queues/enqueue";
 import type { JobContext, JobServices, Processor, Processors } from "../processors/types";
+import type { ErrorReporter } from "../sentry";
 
 export interface RunnerDeps {
   processors: Partial<Processors>;
@@ -13,6 +14,8 @@ export interface RunnerDeps {
   db: NodeDb;
   enqueue: Enqueue;
   services: JobServices;
+  /** Told of each job's final failed attempt (Sentry when SENTRY_DSN is set). */
+  reporter: ErrorReporter;
 }
 
 const neverAborted = new AbortController().signal;
@@ -30,24 +33,30 @@ export function createJobRunner(queue: QueueName, deps: RunnerDeps) {
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
     const log = deps.log.child({ jobId: job.id, jobName: job.name, queue, attempt, maxAttempts });
+    const failedJob = { id: job.id ?? "", name: job.name, queue, attempt, maxAttempts };
+    // Refusals before the processor runs are final: UnrecoverableError is never retried.
+    const refused = (error: UnrecoverableError) => {
+      deps.reporter.jobFailed(failedJob, error, "permanent");
+      return error;
+    };
 
     if (!isJobName(job.name) || jobs[job.name].queue !== queue) {
       log.error("job has no catalog entry on this queue");
-      throw new UnrecoverableError(`Unknown job "${job.name}" on queue ${queue}.`);
+      throw refused(new UnrecoverableError(`Unknown job "${job.name}" on queue ${queue}.`));
     }
     const name: JobName = job.name;
     const processor = deps.processors[name] as Processor<JobName> | undefined;
     if (!processor) {
       // Only reachable when a queue runs some of its jobs' processors but not this one's.
       log.error("no processor registered for job");
-      throw new UnrecoverableError(`No processor is registered for "${name}".`);
+      throw refused(new UnrecoverableError(`No processor is registered for "${name}".`));
     }
 
     const parsed = jobs[name].payload.safeParse(job.data);
     if (!parsed.success) {
       const fields = fieldErrorsFromIssues("payload", parsed.error.issues);
       log.error("job payload invalid", { errors: fields });
-      throw new UnrecoverableError(`Invalid payload: ${fields.map((f) => `${f.path} ${f.message}`).join("; ")}`);
+      throw refused(new UnrecoverableError(`Invalid payload: ${fields.map((f) => `${f.path} ${f.message}`).join("; ")}`));
     }
 
     const ctx: JobContext = {
@@ -57,6 +66,7 @@ export function createJobRunner(queue: QueueName, deps: RunnerDeps) {
       enqueue: deps.enqueue,
       signal: signal ?? neverAborted,
       services: deps.services,
+      now: () => new Date(),
       async defer(delayMs, reason) {
         await job.moveToDelayed(Date.now() + Math.max(1, Math.round(delayMs)), token);
         log.debug("job deferred", { delayMs: Math.round(delayMs), reason });
@@ -90,6 +100,8 @@ export function createJobRunner(queue: QueueName, deps: RunnerDeps) {
         ...(error instanceof AppError ? { code: error.code } : {}),
         ...errorFields(error),
       });
+      // Only the last attempt: a retry that succeeds needs no one's attention.
+      if (!willRetry) deps.reporter.jobFailed(failedJob, error, permanent ? "permanent" : "attempts_exhausted");
       if (error instanceof AppError && !error.retryable) {
         throw new UnrecoverableError(`${error.code}: ${describeError(error)}`);
       }

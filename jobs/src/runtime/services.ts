@@ -1,10 +1,11 @@
 import type { Redis } from "ioredis";
-import type { Logger } from "../../../core/log";
-import { createMlServices, mlDefaults } from "../../../integrations/mercadolibre";
-import { createRedisQuotaStore, createTinyServices, tinyDefaults } from "../../../integrations/tiny";
-import { createTokenCipher, type TokenCipher } from "../../../core/token-cipher";
-import { nodeTransaction, type NodeDb } from "../../../db/client-node";
+import { errorFields, type Logger } from "#core/log";
+import { createMlServices, mlDefaults } from "#integrations/mercadolibre";
+import { createRedisQuotaStore, createTinyServices, tinyDefaults } from "#integrations/tiny";
+import { createTokenCipher, type TokenCipher } from "#core/token-cipher";
+import { nodeTransaction, type NodeDb } from "#db/client-node";
 import type { JobsEnv } from "../env";
+import { mlCallBudget } from "../processors/shared/ml-call-budget";
 import type { JobServices } from "../processors/types";
 import { JobMetrics } from "./metrics";
 
@@ -21,6 +22,7 @@ export async function buildJobServices(env: JobsEnv, deps: { db: NodeDb; redis: 
   let sharedCipher: Promise<TokenCipher> | undefined;
   const cipherOnce = (keys: string) => (sharedCipher ??= createTokenCipher(keys));
   if (appId && clientSecret && tokenKeys) {
+    const budget = mlCallBudget({ redis: deps.redis, keyPrefix: env.redisKeyPrefix, rate: env.ml.appRate });
     const cipher = await cipherOnce(tokenKeys);
     const mlServices = createMlServices({
       db: deps.db,
@@ -37,6 +39,12 @@ export async function buildJobServices(env: JobsEnv, deps: { db: NodeDb; redis: 
         refreshMarginSeconds: mlDefaults.refreshMarginSeconds,
       },
       log: deps.log.child({ component: "ml" }),
+      // ML's 429s slow the application's shared call budget down (processors/shared/ml-call-budget.ts).
+      transport: {
+        onRateLimited: (retryAfterMs) => {
+          budget.noteRateLimited(retryAfterMs).catch((error: unknown) => deps.log.warn("could not record ML's 429 in the call budget", errorFields(error)));
+        },
+      },
     });
     ml = mlServices.client;
     mlTokens = mlServices.tokens;
@@ -49,7 +57,7 @@ export async function buildJobServices(env: JobsEnv, deps: { db: NodeDb; redis: 
     ml,
     mlTokens,
     mlAppId: appId,
-    mlAccountLimits: { concurrency: env.ml.accountConcurrency, ratePerSecond: env.ml.accountRatePerSecond },
+    mlLimits: { accountConcurrency: env.ml.accountConcurrency, appRate: env.ml.appRate },
     metrics: new JobMetrics(),
     tiny: await buildTiny(env, deps, tokenKeys ? () => cipherOnce(tokenKeys) : null),
     retention: env.retention,

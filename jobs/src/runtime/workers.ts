@@ -1,10 +1,10 @@
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { jobNamesOf, queueNames, type QueueName } from "../../../core/jobs/catalog";
-import { errorFields } from "../../../core/log";
+import { jobNamesOf, queueNames, type QueueName } from "#core/jobs/catalog";
+import { errorFields } from "#core/log";
 import { workerSettings } from "../queues/config";
 import { throttledWarn } from "../util/throttle";
-import { withTimeout } from "../../../core/timeout";
+import { withTimeout } from "#core/timeout";
 import { createJobRunner, type RunnerDeps } from "./run-job";
 
 export interface StartWorkersOptions extends RunnerDeps {

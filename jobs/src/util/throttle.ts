@@ -1,4 +1,4 @@
-import type { LogFields, Logger } from "../../../core/log";
+import type { LogFields, Logger } from "#core/log";
 
 /**
  * During a Redis outage BullMQ emits the same error for every reconnect attempt of every

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { Redis } from "ioredis";
-import type { Logger, LogFields } from "../../../core/log";
-import { dropDatabase, ensureDatabase, migrateDatabase } from "../../../db/migrate";
+import type { Logger, LogFields } from "#core/log";
+import { dropDatabase, ensureDatabase, migrateDatabase } from "#db/migrate";
 import { parseJobsEnv, type JobsEnv } from "../../src/env";
 
 // Loopback like every local run (so the local QStash keys are allowed), and not where the test server listens.

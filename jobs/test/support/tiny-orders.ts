@@ -1,9 +1,9 @@
-import { uuidv7 } from "../../../core/ids";
-import type { TinyServices } from "../../../integrations/tiny";
-import type { Database } from "../../../db/database";
-import { setMlEcommerceChannel } from "../../../db/queries/tiny-orders";
-import { mlAccounts, mlOrderItems, mlOrders, tinyProductLinks } from "../../../db/schema";
-import type { TinySandbox } from "../../../dev/sandbox/tiny";
+import { uuidv7 } from "#core/ids";
+import type { TinyServices } from "#integrations/tiny";
+import type { Database } from "#db/database";
+import { setMlEcommerceChannel } from "#db/queries/tiny-orders";
+import { mlAccounts, mlOrderItems, mlOrders, tinyProductLinks } from "#db/schema";
+import type { TinySandbox } from "#dev/sandbox/tiny";
 import { seedUserWithTinyAccount } from "./tiny";
 
 /**

@@ -1,7 +1,7 @@
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyServices } from "../../../integrations/tiny";
-import { createTokenCipher, generateTokenKey } from "../../../core/token-cipher";
-import type { Database } from "../../../db/database";
-import type { TinySandbox } from "../../../dev/sandbox/tiny";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyServices } from "#integrations/tiny";
+import { createTokenCipher, generateTokenKey } from "#core/token-cipher";
+import type { Database } from "#db/database";
+import type { TinySandbox } from "#dev/sandbox/tiny";
 import { memoryLogger } from "./resources";
 
 /**

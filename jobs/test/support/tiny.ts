@@ -1,11 +1,11 @@
-import { uuidv7 } from "../../../core/ids";
-import type { Logger } from "../../../core/log";
-import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyServices } from "../../../integrations/tiny";
-import { createTokenCipher } from "../../../core/token-cipher";
-import type { Database } from "../../../db/database";
-import { insertTinyAccount } from "../../../db/queries/tiny";
-import { insertUser } from "../../../db/queries/users";
-import type { TinySandbox } from "../../../dev/sandbox/tiny";
+import { uuidv7 } from "#core/ids";
+import type { Logger } from "#core/log";
+import { createMemoryQuotaStore, createTinyServices, tinyDefaults, type TinyServices } from "#integrations/tiny";
+import { createTokenCipher } from "#core/token-cipher";
+import type { Database } from "#db/database";
+import { insertTinyAccount } from "#db/queries/tiny";
+import { insertUser } from "#db/queries/users";
+import type { TinySandbox } from "#dev/sandbox/tiny";
 
 /**
  * A new user holding one Tiny account with a real sandbox grant (no browser flow), under a

@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
+import { AppError, fieldErrorsFromIssues } from "#core/errors";
 import type { AppEnv } from "./types";
 
 const locations: Record<string, string> = { json: "body", form: "body", query: "query", param: "params", header: "headers", cookie: "cookies" };

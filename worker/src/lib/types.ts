@@ -1,4 +1,4 @@
-import type { PublicUser } from "../../../db/queries/users";
+import type { PublicUser } from "#db/queries/users";
 import type { Bindings } from "../env";
 import type { Services } from "../services";
 

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
-import { verifyAccessToken } from "../../../core/auth/access-token";
-import { AppError } from "../../../core/errors";
-import { findActiveSessionUser } from "../../../db/queries/sessions";
+import { verifyAccessToken } from "#core/auth/access-token";
+import { AppError } from "#core/errors";
+import { findActiveSessionUser } from "#db/queries/sessions";
 import type { AppEnv } from "../lib/types";
 import { accessTokenConfig } from "../services/tokens";
 import { limitUserRequests } from "./rate-limit";

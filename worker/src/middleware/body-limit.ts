@@ -1,6 +1,6 @@
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import { AppError } from "../../../core/errors";
+import { AppError } from "#core/errors";
 import type { AppEnv } from "../lib/types";
 
 /** Bodies over MAX_BODY_BYTES (64 KiB by default) are refused with 413 before anything parses them. */

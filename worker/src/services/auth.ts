@@ -1,8 +1,8 @@
-import { hashPassword, timingDecoyHash, verifyPassword } from "../../../core/auth/passwords";
-import { sha256Hex } from "../../../core/crypto";
-import { AppError } from "../../../core/errors";
-import { consumeRefreshToken, findSessionOfUsedRefreshToken, revokeSession } from "../../../db/queries/sessions";
-import { findUserByEmail, insertUser } from "../../../db/queries/users";
+import { hashPassword, timingDecoyHash, verifyPassword } from "#core/auth/passwords";
+import { sha256Hex } from "#core/crypto";
+import { AppError } from "#core/errors";
+import { consumeRefreshToken, findSessionOfUsedRefreshToken, revokeSession } from "#db/queries/sessions";
+import { findUserByEmail, insertUser } from "#db/queries/users";
 import type { Services } from ".";
 import { enforceRateLimits, rateLimitState, rateLimited, recordRateLimitHits, type RateLimitCheck } from "./rate-limit";
 import { issueTokens, startSession, type AuthResult, type TokenPair } from "./sessions";

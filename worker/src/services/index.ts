@@ -1,12 +1,12 @@
 import { Client as QStashClient } from "@upstash/qstash";
 import { Redis } from "@upstash/redis/cloudflare";
-import { createLogger, type Logger } from "../../../core/log";
-import { AppError } from "../../../core/errors";
-import { createMlServices, mlConfigFromEnv, type MlServices } from "../../../integrations/mercadolibre";
-import { createTokenCipher, type TokenCipher } from "../../../core/token-cipher";
-import { createRedisQuotaStore, createTinyServices, tinyConfigFromEnv, type TinyServices } from "../../../integrations/tiny";
-import { createWorkerDb, withWorkerTransaction, type WorkerDb } from "../../../db/client-worker";
-import type { RunInTransaction } from "../../../db/database";
+import { createLogger, type Logger } from "#core/log";
+import { AppError } from "#core/errors";
+import { createMlServices, mlConfigFromEnv, type MlServices } from "#integrations/mercadolibre";
+import { createTokenCipher, type TokenCipher } from "#core/token-cipher";
+import { createRedisQuotaStore, createTinyServices, tinyConfigFromEnv, type TinyServices } from "#integrations/tiny";
+import { createWorkerDb, withWorkerTransaction, type WorkerDb } from "#db/client-worker";
+import type { RunInTransaction } from "#db/database";
 import type { Config } from "../env";
 
 export interface Services {

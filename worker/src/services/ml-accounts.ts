@@ -1,24 +1,13 @@
-import { AppError } from "../../../core/errors";
-import { uuidv7 } from "../../../core/ids";
-import { errorFields } from "../../../core/log";
-import { createPkcePair } from "../../../core/oauth/pkce";
-import { MlApiError, authorizationUrl, exchangeAuthorizationCode, fetchMlUserMe, isMlInvalidGrant, type MlSiteId, type MlTokenSet } from "../../../integrations/mercadolibre";
-import {
-  deleteMlAccount,
-  disconnectMlAccount,
-  findMlAccountOfUser,
-  insertMlAccount,
-  insertMlAccountEvent,
-  listMlAccountEvents,
-  listMlAccountsOfUser,
-  lockMlAccountByMlUserId,
-  reconnectMlAccount,
-  type MlAccountEvent,
-  type MlAccountSummary,
-} from "../../../db/queries/ml-accounts";
+import { AppError } from "#core/errors";
+import { errorFields } from "#core/log";
+import { createPkcePair } from "#core/oauth/pkce";
+import { MlApiError, authorizationUrl, exchangeAuthorizationCode, fetchMlUserMe, isMlInvalidGrant, type MlSiteId, type MlTokenSet } from "#integrations/mercadolibre";
+import { findMlAccountOfUser, listMlAccountEvents, listMlAccountsOfUser, type MlAccountEvent, type MlAccountSummary } from "#db/queries/ml-accounts";
+import { connectMlAccount, disconnectMercadoLibreAccount } from "#domain/accounts/mercadolibre-account";
 import type { Principal } from "../lib/types";
 import { codeRejected, connectFailure as fail, connectOutcomeUrl, issueOAuthState, receiveCallback, takeOAuthGrant, type ConnectOutcome } from "./oauth-state";
 import type { Services } from ".";
+import { actingContext, domainContext } from "./domain-context";
 import { forgetMlAccountCache } from "./webhooks";
 
 const PROVIDER = "ml";
@@ -64,7 +53,8 @@ const unavailable = (message: string, cause?: unknown) => new AppError(cause ins
 
 /**
  * The dashboard completes what the callback parked, as the signed-in user, who must be the one
- * who started the flow (see oauth-state.ts). Only then is the code exchanged and the account stored.
+ * who started the flow (see oauth-state.ts). Only then is the code exchanged and the ML user
+ * identified; linking it to the seller is the rule's (domain/accounts/mercadolibre-account.ts).
  */
 export async function completeConnect(services: Services, principal: Principal, grant: string): Promise<{ result: "connected" | "reconnected"; account: MlAccountSummary }> {
   const ml = await services.ml();
@@ -89,30 +79,10 @@ export async function completeConnect(services: Services, principal: Principal, 
   }
   if (me.id !== tokens.userId) throw unavailable("MercadoLibre returned an inconsistent user; start again.");
 
-  const taken = () => {
-    log.warn("ml account connect refused", { mlUserId: me.id, error: "ml_account_taken" });
-    return new AppError("conflict", "This MercadoLibre account is already connected to another AutoEcom user.");
-  };
-  const now = services.now();
-  const { result, accountId } = await services.transaction(async (tx) => {
-    const existing = await lockMlAccountByMlUserId(tx, me.id);
-    if (existing && existing.userId !== principal.userId) throw taken();
-    const id = existing?.id ?? uuidv7();
-    const sealed = await ml.tokens.sealTokens(id, tokens);
-    if (existing) {
-      await reconnectMlAccount(tx, id, { ...sealed, nickname: me.nickname, siteId: me.site_id, now });
-      await insertMlAccountEvent(tx, { accountId: id, type: "reconnected", message: `Reconnected as ${me.nickname}.`, details: { previousStatus: existing.status }, now });
-      return { result: "reconnected" as const, accountId: id };
-    }
-    const inserted = await insertMlAccount(tx, { id, userId: principal.userId, mlUserId: me.id, nickname: me.nickname, siteId: me.site_id, ...sealed, now });
-    // Lost a race with another connect of the same ML user between the lock and the insert.
-    if (!inserted) throw taken();
-    await insertMlAccountEvent(tx, { accountId: id, type: "connected", message: `Connected ${me.nickname} (${me.site_id}).`, now });
-    return { result: "connected" as const, accountId: id };
+  const { result, accountId } = await connectMlAccount({
+    ctx: actingContext(services, principal),
+    input: { tokens, me, forgetSeller: (mlUserId) => forgetSellerCache(services, mlUserId) },
   });
-  // The edge may have cached "not ours" for this seller; its next notification must be taken.
-  await forgetSellerCache(services, me.id);
-  log.info("ml account connected", { accountId, mlUserId: me.id, result });
   return { result, account: await ownAccount(services, principal, accountId) };
 }
 
@@ -149,22 +119,10 @@ export async function accountEvents(services: Services, principal: Principal, id
   return listMlAccountEvents(services.db, id, limit);
 }
 
-/**
- * Disconnect deletes the tokens at once; scheduled work selects active accounts only, and
- * queued jobs for it fail permanently on the status. `purge` also deletes the row, and with
- * it (cascade) its events and every record synced for it.
- */
+/** The account must be the caller's; `disconnectMercadoLibreAccount` says what disconnecting does. */
 export async function disconnectAccount(services: Services, principal: Principal, id: string, options: { purge: boolean }): Promise<void> {
   const account = await ownAccount(services, principal, id);
-  const now = services.now();
-  if (options.purge) {
-    await deleteMlAccount(services.db, id);
-  } else {
-    await disconnectMlAccount(services.db, id, now);
-    await insertMlAccountEvent(services.db, { accountId: id, type: "disconnected", message: "Disconnected by the user; tokens deleted, synced data kept.", now });
-  }
-  await forgetSellerCache(services, account.mlUserId);
-  services.logger.info("ml account disconnected", { accountId: id, mlUserId: account.mlUserId, purge: options.purge });
+  await disconnectMercadoLibreAccount({ ctx: domainContext(services), input: { account, purge: options.purge, forgetSeller: (mlUserId) => forgetSellerCache(services, mlUserId) } });
 }
 
 export async function refreshAccount(services: Services, principal: Principal, id: string): Promise<MlAccountSummary> {

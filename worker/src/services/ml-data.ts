@@ -1,11 +1,10 @@
-import { AppError } from "../../../core/errors";
-import { MlApiError } from "../../../integrations/mercadolibre";
-import { getItem } from "../../../integrations/mercadolibre/items-api";
-import { answerQuestion as answerMlQuestion, getQuestion } from "../../../integrations/mercadolibre/questions-api";
-import { getShipment, getShipmentLabel as getMlShipmentLabel } from "../../../integrations/mercadolibre/shipments-api";
-import { listingRow, questionRow, shipmentRow, type MlQuestion } from "../../../integrations/mercadolibre/transform";
-import { findMlAccountOfUser } from "../../../db/queries/ml-accounts";
-import { upsertListing, upsertQuestion, upsertShipment } from "../../../db/queries/ml-data";
+import { AppError } from "#core/errors";
+import { MlApiError } from "#integrations/mercadolibre";
+import { getItem } from "#integrations/mercadolibre/items-api";
+import { getShipment, getShipmentLabel as getMlShipmentLabel } from "#integrations/mercadolibre/shipments-api";
+import { listingRow, shipmentRow } from "#integrations/mercadolibre/transform";
+import { findMlAccountOfUser } from "#db/queries/ml-accounts";
+import { upsertListing, upsertShipment } from "#db/queries/ml-data";
 import {
   accountIdsOfUser,
   accountOfShipment,
@@ -19,25 +18,17 @@ import {
   listQuestions,
   type Keyset,
   type ListingSort,
-} from "../../../db/queries/ml-read";
-import { claimSyncSlot, failSyncRun, findSyncRunOfUser } from "../../../db/queries/ml-sync";
-import type { MlSyncRun, SyncRunKind, SyncRunMode } from "../../../db/schema";
+} from "#db/queries/ml-read";
+import { findSyncRunOfUser } from "#db/queries/ml-sync";
+import { answerQuestion as answerQuestionRule } from "#domain/questions/answer";
+import { requestMlSyncRun } from "#domain/sync/runs";
+import type { MlSyncRun, SyncRunKind, SyncRunMode } from "#db/schema";
 import type { Principal } from "../lib/types";
 import type { Services } from ".";
-import { publishJob, requirePublisher } from "./publish-job";
+import { actingContext } from "./domain-context";
+import { requirePublisher } from "./publish-job";
 
-/** Thrown when a live run of an overlapping kind exists; the route answers 409 naming it. */
-export class SyncRunningError extends AppError {
-  constructor(readonly run: MlSyncRun) {
-    super("conflict", `A ${run.kind} sync of this account is already ${run.status} (run ${run.id}).`, { retryable: false });
-  }
-}
-
-/**
- * Starts a sync run: the row first (its partial unique index is what makes concurrent requests
- * end in one run), then the hand-off to the jobs container through QStash. A run whose
- * publish fails is failed at once, so it never blocks the next request.
- */
+/** The account must be the caller's (404 otherwise) and work must be queueable before the run is recorded. */
 export async function requestSync(
   services: Services,
   principal: Principal,
@@ -47,22 +38,10 @@ export async function requestSync(
 ): Promise<{ run: MlSyncRun; jobId: string }> {
   const account = await findMlAccountOfUser(services.db, principal.userId, accountId);
   if (!account) throw new AppError("not_found", "No such MercadoLibre account.");
-  if (account.status !== "active") throw new AppError("conflict", `The account is ${account.status}; reconnect it before syncing.`);
   const unavailable = "Syncs cannot be started right now.";
-  requirePublisher(services, unavailable);
-  const claimed = await claimSyncSlot(services.db, { accountId, kind: input.kind, mode: input.mode, trigger: "api", requestedBy: principal.userId, since: null, now: services.now() });
-  if (!claimed.created) throw new SyncRunningError(claimed.running);
-  try {
-    const { jobId } = await publishJob(services, "ml.sync", { runId: claimed.run.id }, traceId, {
-      deduplicationId: `mlsync-${claimed.run.id}`,
-      unavailable,
-      failed: "The sync could not be queued; try again.",
-    });
-    return { run: claimed.run, jobId };
-  } catch (error) {
-    await failSyncRun(services.db, claimed.run.id, { at: services.now().toISOString(), phase: null, message: "The run could not be queued.", code: "unavailable" }, true, services.now());
-    throw error;
-  }
+  if (account.status === "active") requirePublisher(services, unavailable);
+  const ctx = actingContext(services, principal, { traceId, unavailable, failed: "The sync could not be queued; try again." });
+  return requestMlSyncRun({ ctx, input: { account, ...input } });
 }
 
 export async function getSyncRun(services: Services, principal: Principal, id: string): Promise<MlSyncRun> {
@@ -194,30 +173,12 @@ export async function listQuestionsFor(
   return { items: result.items.map((row) => row.question), nextCursor: result.nextCursor };
 }
 
-/**
- * Sends the answer to ML (POST /answers), then stores the question as ML returns it. A
- * question ML no longer considers unanswered is a 409, whatever our row said.
- */
+/** The question must be among the caller's (404 otherwise); the rule answers it on ML. */
 export async function answerQuestion(services: Services, principal: Principal, mlQuestionId: number, text: string) {
   const accountIds = await scope(services, principal);
   const question = await findQuestion(services.db, accountIds, mlQuestionId);
   if (!question) throw new AppError("not_found", "No such question.");
-  const { client } = await services.ml();
-  const fetchedAt = services.now();
-  let answered: MlQuestion | null;
-  try {
-    answered = await answerMlQuestion(client.forAccount(question.accountId), mlQuestionId, text);
-  } catch (error) {
-    if (error instanceof MlApiError && error.mlStatus === 400) {
-      if (error.mlError === "text_too_long")
-        throw new AppError("validation_failed", "The answer is too long for MercadoLibre.", { fields: [{ path: "body.text", message: "at most 2,000 characters" }] });
-      throw new AppError("conflict", `MercadoLibre refused the answer: ${error.mlError ?? "bad_request"}.`, { cause: error });
-    }
-    throw error;
-  }
-  const asked = answered ?? (await getQuestion(client.forAccount(question.accountId), mlQuestionId));
-  await upsertQuestion(services.db, question.accountId, questionRow(asked, fetchedAt));
-  return (await findQuestion(services.db, accountIds, mlQuestionId))!;
+  return answerQuestionRule({ ctx: actingContext(services, principal), input: { accountId: question.accountId, mlQuestionId, text } });
 }
 
 export async function listClaimsFor(services: Services, principal: Principal, query: { account?: string | undefined; status?: string | undefined; cursor?: string | undefined; limit: number }) {

@@ -1,5 +1,5 @@
-import { AppError } from "../../../core/errors";
-import { randomToken, sha256Hex } from "../../../core/crypto";
+import { AppError } from "#core/errors";
+import { randomToken, sha256Hex } from "#core/crypto";
 import type { Principal } from "../lib/types";
 import type { Services } from ".";
 

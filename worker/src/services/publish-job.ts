@@ -1,6 +1,6 @@
-import { AppError } from "../../../core/errors";
-import { idempotencyKeyOf, type JobName, type Payload } from "../../../core/jobs/catalog";
-import { jobIdFor } from "../../../core/jobs/job-id";
+import { AppError } from "#core/errors";
+import { idempotencyKeyOf, type JobName, type Payload } from "#core/jobs/catalog";
+import { jobIdFor } from "#core/jobs/job-id";
 import type { Services } from ".";
 
 export interface PublishedJob {
@@ -39,6 +39,19 @@ export function requirePublisher(services: Services, unavailable = "Work cannot 
  * queued. A caller that wrote something first (a run row, a replay claim) undoes it when this throws.
  */
 export async function publishJob<K extends JobName>(services: Services, name: K, payload: Payload<K>, traceId: string, options: PublishOptions = {}): Promise<PublishedJob> {
+  // A job with an idempotency key has its id before QStash answers: hashed while the publish is in flight.
+  const key = idempotencyKeyOf(name, payload);
+  const keyedJobId = key === undefined ? undefined : jobIdFor(name, key);
+  const published = await publishJobMessage(services, name, payload, traceId, options);
+  // The ingress (jobs/src/http/qstash.ts) keys a job without an idempotency key by its QStash message id.
+  return { ...published, jobId: await (keyedJobId ?? jobIdFor(name, `qstash|${published.messageId}`)) };
+}
+
+/**
+ * `publishJob` without the job id, for a caller that never reads it: the ML webhook ack, on which
+ * hashing it cost about 3 % of the Worker's CPU per notification (docs/benchmarks.md, webhook edge).
+ */
+export async function publishJobMessage<K extends JobName>(services: Services, name: K, payload: Payload<K>, traceId: string, options: PublishOptions = {}): Promise<Omit<PublishedJob, "jobId">> {
   const { qstash, baseUrl } = requirePublisher(services, options.unavailable);
   let published: { messageId: string; deduplicated?: boolean };
   try {
@@ -53,7 +66,5 @@ export async function publishJob<K extends JobName>(services: Services, name: K,
     services.logger.warn("qstash publish failed", { job: name, error: (error as Error).message, traceId });
     throw new AppError("unavailable", options.failed ?? "The work could not be queued; retry later.", { retryAfterSeconds: 5, cause: error });
   }
-  // The ingress (jobs/src/http/qstash.ts) keys a job without an idempotency key by its QStash message id.
-  const key = idempotencyKeyOf(name, payload) ?? `qstash|${published.messageId}`;
-  return { messageId: published.messageId, deduplicated: published.deduplicated ?? false, jobId: await jobIdFor(name, key) };
+  return { messageId: published.messageId, deduplicated: published.deduplicated ?? false };
 }

@@ -1,6 +1,6 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis/cloudflare";
-import { AppError } from "../../../core/errors";
+import { AppError } from "#core/errors";
 import type { Services } from ".";
 
 export interface RateLimitRule {

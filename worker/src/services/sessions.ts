@@ -1,7 +1,7 @@
-import { signAccessToken } from "../../../core/auth/access-token";
-import { randomToken, sha256Hex } from "../../../core/crypto";
-import { createSession, insertRefreshToken } from "../../../db/queries/sessions";
-import type { PublicUser } from "../../../db/queries/users";
+import { signAccessToken } from "#core/auth/access-token";
+import { randomToken, sha256Hex } from "#core/crypto";
+import { createSession, insertRefreshToken } from "#db/queries/sessions";
+import type { PublicUser } from "#db/queries/users";
 import type { Services } from ".";
 import { accessTokenConfig } from "./tokens";
 

@@ -1,8 +1,8 @@
-import { AppError } from "../../../core/errors";
-import { tinyOrderApi, tinyOrderSituacao, type TinyOrder } from "../../../integrations/tiny";
-import { pushOrderToTiny, type OrderPushResult } from "../../../domain/orders/tiny-order-push";
-import { clearPushRefusals, findOrderPushOfUser, listOrderPushes, setMlEcommerceChannel, type OrderPushFilters, type TinyOrderPush } from "../../../db/queries/tiny-orders";
-import { findOwnTinyAccountAnyStatus } from "../../../db/queries/tiny-account-settings";
+import { AppError } from "#core/errors";
+import { tinyOrderApi, tinyOrderSituacao, type TinyOrder } from "#integrations/tiny";
+import { pushOrderToTiny, resendOrderPush, type OrderPushResult } from "#domain/orders/tiny-order-push";
+import { findOrderPushOfUser, listOrderPushes, setMlEcommerceChannel, type OrderPushFilters, type TinyOrderPush } from "#db/queries/tiny-orders";
+import { findOwnTinyAccountAnyStatus } from "#db/queries/tiny-account-settings";
 import type { Principal } from "../lib/types";
 import { resolveAccount } from "./tinyerp";
 import type { Services } from ".";
@@ -21,7 +21,10 @@ export async function pushOrder(services: Services, principal: Principal, input:
 
 async function runPush(services: Services, principal: Principal, tinyAccountId: string, mlOrderId: number): Promise<OrderPushResult> {
   const tiny = await services.tiny();
-  return pushOrderToTiny({ db: services.db, client: tiny.client.forAccount(tinyAccountId), log: services.logger, now: services.now }, { userId: principal.userId, tinyAccountId, mlOrderId });
+  return pushOrderToTiny({
+    ctx: { db: services.db, client: tiny.client.forAccount(tinyAccountId), log: services.logger, now: services.now },
+    input: { userId: principal.userId, tinyAccountId, mlOrderId },
+  });
 }
 
 /** History stays readable whatever the account's state; another user's account is a 404 like everywhere. */
@@ -32,13 +35,13 @@ export async function listPushes(services: Services, principal: Principal, filte
   return listOrderPushes(services.db, principal.userId, { ...filters, tinyAccountId: filters.accountId });
 }
 
-/** The seller fixed what failed (a link, the channel, data in Tiny): clear the refusal and push again. */
+/** The push and its Tiny account must be the caller's (and the account usable); `resendOrderPush` does the rest. */
 export async function resendPush(services: Services, principal: Principal, id: string): Promise<OrderPushResult> {
   const push = await findOrderPushOfUser(services.db, principal.userId, id);
   if (!push) throw new AppError("not_found", "No such order push.");
-  const account = await resolveAccount(services, principal, push.tinyAccountId);
-  await clearPushRefusals(services.db, push.id, services.now());
-  return runPush(services, principal, account.id, push.mlOrderId);
+  await resolveAccount(services, principal, push.tinyAccountId);
+  const tiny = await services.tiny();
+  return resendOrderPush({ ctx: { db: services.db, client: tiny.client.forAccount(push.tinyAccountId), log: services.logger, now: services.now }, input: { push } });
 }
 
 export interface OrderPushView {

@@ -1,13 +1,14 @@
 import { z } from "zod";
-import { randomToken, sha256Hex } from "../../../core/crypto";
-import { AppError, fieldErrorsFromIssues } from "../../../core/errors";
-import { tinyWebhookPayload } from "../../../core/jobs/tiny-jobs";
-import { insertTinyAccountEvent } from "../../../db/queries/tiny";
-import { clearTinyWebhookSecret, findOwnTinyAccountAnyStatus, findTinyAccountByWebhookSecretHash, setTinyWebhookSecret, type TinyWebhookTarget } from "../../../db/queries/tiny-account-settings";
+import { randomToken, sha256Hex } from "#core/crypto";
+import { AppError, fieldErrorsFromIssues } from "#core/errors";
+import { tinyWebhookPayload } from "#core/jobs/tiny-jobs";
+import { insertTinyAccountEvent } from "#db/queries/tiny";
+import { clearTinyWebhookSecret, findOwnTinyAccountAnyStatus, findTinyAccountByWebhookSecretHash, setTinyWebhookSecret, type TinyWebhookTarget } from "#db/queries/tiny-account-settings";
 import { apiPublicUrl } from "../env";
 import type { Principal } from "../lib/types";
 import { publishJob } from "./publish-job";
-import { configurableAccount, disconnectedAccountError } from "./tinyerp";
+import { disconnectedAccountError } from "#domain/accounts/tiny-account";
+import { configurableAccount } from "./tinyerp";
 import { limitWebhookSource } from "./webhooks";
 import type { Services } from ".";
 

@@ -1,7 +1,6 @@
-import { AppError, type FieldError } from "../../../core/errors";
-import { uuidv7 } from "../../../core/ids";
-import { errorFields } from "../../../core/log";
-import { createPkcePair } from "../../../core/oauth/pkce";
+import { AppError } from "#core/errors";
+import { errorFields } from "#core/log";
+import { createPkcePair } from "#core/oauth/pkce";
 import {
   TinyApiError,
   exchangeTinyCode,
@@ -10,39 +9,31 @@ import {
   normaliseCnpj,
   parseTinyDateTime,
   tinyAuthorizationUrl,
-  type TinyProduct,
   type TinyProductListItem,
   type TinyStock,
   type TinyTokenSet,
-} from "../../../integrations/tiny";
+} from "#integrations/tiny";
 import {
-  deleteLink,
-  disconnectTinyAccount,
-  findCachedTinyProducts,
   findTinyAccountOfUser,
-  findUserListing,
-  insertTinyAccount,
-  insertTinyAccountEvent,
   listProductLinks,
   listTinyAccountEvents,
   listTinyAccountsOfUser,
   listUnlinkedListings,
-  lockTinyAccountOfUserByCnpj,
-  reconnectTinyAccount,
-  upsertManualLink,
   upsertTinyProducts,
   type ProductLinkView,
   type TinyAccountEvent,
   type TinyAccountSummary,
-  type TinyProductLink,
-  type TinyProductRow,
   type UnlinkedListing,
-} from "../../../db/queries/tiny";
-import { findOwnTinyAccountAnyStatus, updateTinyAccountSettings, type TinyAccountSettings } from "../../../db/queries/tiny-account-settings";
-import { findStockLinks, listStoredStock, type StockLink, type StoredStockRow } from "../../../db/queries/tiny-stock";
+} from "#db/queries/tiny";
+import { changeTinyAccountSettings, connectTinyAccount, disconnectedAccountError, disconnectTinyErpAccount } from "#domain/accounts/tiny-account";
+import { changeProductLinks, type LinkChange, type LinkChangeResult } from "#domain/listings/product-links";
+import { findOwnTinyAccountAnyStatus, type TinyAccountSettings } from "#db/queries/tiny-account-settings";
+import { findStockLinks, listStoredStock, type StockLink, type StoredStockRow } from "#db/queries/tiny-stock";
+import { tinyProductRow } from "#integrations/tiny/transform";
 import type { Principal } from "../lib/types";
 import { codeRejected, connectFailure as fail, connectOutcomeUrl, issueOAuthState, receiveCallback, takeOAuthGrant, type ConnectOutcome } from "./oauth-state";
 import type { Services } from ".";
+import { actingContext, domainContext } from "./domain-context";
 
 const PROVIDER = "tiny";
 
@@ -78,7 +69,8 @@ const tinyUnavailable = (message: string) => new AppError("bad_gateway", message
 
 /**
  * The dashboard completes what the callback parked, as the signed-in user, who must be the one
- * who started the flow (see oauth-state.ts). Only then is the code exchanged and the company stored.
+ * who started the flow (see oauth-state.ts). Only then is the code exchanged and the company
+ * identified; storing it for the seller is the rule's (domain/accounts/tiny-account.ts).
  */
 export async function completeConnect(services: Services, principal: Principal, grant: string): Promise<{ result: "connected" | "reconnected"; account: TinyAccountSummary }> {
   const tiny = await services.tiny();
@@ -108,26 +100,7 @@ export async function completeConnect(services: Services, principal: Principal, 
   }
   if (!cnpj || !companyName) throw tinyUnavailable("Tiny did not identify the company (no CNPJ or name in /info).");
 
-  const now = services.now();
-  const { result, accountId } = await services.transaction(async (tx) => {
-    const existing = await lockTinyAccountOfUserByCnpj(tx, principal.userId, cnpj);
-    const id = existing?.id ?? uuidv7();
-    const sealed = await tiny.tokens.sealTokens(id, tokens);
-    if (existing) {
-      await reconnectTinyAccount(tx, id, { ...sealed, companyName, tradeName, now });
-      await insertTinyAccountEvent(tx, { accountId: id, type: "reconnected", message: `Reconnected ${companyName}.`, details: { previousStatus: existing.status }, now });
-      return { result: "reconnected" as const, accountId: id };
-    }
-    const inserted = await insertTinyAccount(tx, { id, userId: principal.userId, companyName, tradeName, cnpj, ...sealed, now });
-    // A concurrent completion for the same company won between the lock and the insert; the next connect reconnects it.
-    if (!inserted) {
-      log.warn("tiny account connect refused", { error: "connect_conflict" });
-      throw new AppError("conflict", "This Tiny company was being connected by another request at the same time; start again.");
-    }
-    await insertTinyAccountEvent(tx, { accountId: id, type: "connected", message: `Connected ${companyName}.`, now });
-    return { result: "connected" as const, accountId: id };
-  });
-  log.info("tiny account connected", { accountId, result });
+  const { result, accountId } = await connectTinyAccount({ ctx: actingContext(services, principal), input: { tokens, company: { cnpj, companyName, tradeName } } });
   return { result, account: await ownAccount(services, principal, accountId) };
 }
 
@@ -155,10 +128,7 @@ export async function accountEvents(services: Services, principal: Principal, id
 /** Tokens are deleted at once; the row stays (status disconnected) so a reconnect keeps the product links. */
 export async function disconnectAccount(services: Services, principal: Principal, id: string): Promise<void> {
   await ownAccount(services, principal, id);
-  const now = services.now();
-  if (!(await disconnectTinyAccount(services.db, id, now))) throw new AppError("not_found", "No such Tiny ERP account.");
-  await insertTinyAccountEvent(services.db, { accountId: id, type: "disconnected", message: "Disconnected by the user; tokens deleted, product links kept.", now });
-  services.logger.info("tiny account disconnected", { accountId: id });
+  await disconnectTinyErpAccount({ ctx: domainContext(services), input: { accountId: id } });
 }
 
 /**
@@ -176,9 +146,6 @@ export async function resolveAccount(services: Services, principal: Principal, a
   });
 }
 
-/** A disconnected account cannot be reconfigured; also what a write that lost a race with a disconnect answers. */
-export const disconnectedAccountError = () => new AppError("conflict", "The Tiny account is disconnected; reconnect it first.", { retryable: false });
-
 /**
  * The user's account, for changing how it is used. A disconnected one is still theirs, so it
  * is a 409 (reconnect first) rather than ownAccount's 404; another user's is a 404 all the same.
@@ -190,15 +157,9 @@ export async function configurableAccount(services: Services, principal: Princip
   return account;
 }
 
-/** Also allowed while the account awaits reauthorization: none of these settings needs Tiny. */
 export async function changeAccountSettings(services: Services, principal: Principal, id: string, settings: TinyAccountSettings): Promise<TinyAccountSummary> {
   await configurableAccount(services, principal, id);
-  const now = services.now();
-  const updated = await updateTinyAccountSettings(services.db, id, settings, now);
-  if (!updated) throw disconnectedAccountError();
-  await insertTinyAccountEvent(services.db, { accountId: id, type: "settings_changed", message: "Settings changed by the user.", details: { ...settings }, now });
-  services.logger.info("tiny account settings changed", { accountId: id, ...settings });
-  return updated;
+  return changeTinyAccountSettings({ ctx: domainContext(services), input: { accountId: id, settings } });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,15 +196,10 @@ export async function listProducts(services: Services, principal: Principal, que
   await upsertTinyProducts(
     services.db,
     account.id,
-    page.itens.map((p) => toProductRow(p, parseTinyDateTime(p.dataAlteracao) ?? parseTinyDateTime(p.dataCriacao))),
+    page.itens.map((p) => tinyProductRow(p, parseTinyDateTime(p.dataAlteracao) ?? parseTinyDateTime(p.dataCriacao))),
     services.now(),
   );
   return { accountId: account.id, items: page.itens, pagination: { limit: page.paginacao.limit, offset: page.paginacao.offset, total: page.paginacao.total } };
-}
-
-function toProductRow(p: Pick<TinyProduct, "id" | "sku" | "descricao" | "tipo" | "situacao" | "unidade" | "gtin" | "precos">, tinyUpdatedAt: Date | null): TinyProductRow {
-  const price = p.precos?.preco;
-  return { tinyProductId: p.id, sku: p.sku, name: p.descricao, type: p.tipo, status: p.situacao, unit: p.unidade, gtin: p.gtin, price: price == null ? null : price.toFixed(2), tinyUpdatedAt };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,126 +229,9 @@ export async function getProductLinks(services: Services, principal: Principal, 
   return { links: links.links, total: links.total, unlinked: unlinked.items, unlinkedTotal: unlinked.total };
 }
 
-export interface LinkChange {
-  mlItemId: string;
-  mlVariationId: number | null;
-  tinyAccountId: string;
-  /** null removes the link. */
-  tinyProductId: number | null;
-}
-
-export interface LinkChangeResult {
-  mlItemId: string;
-  mlVariationId: number | null;
-  result: "linked" | "unlinked" | "unchanged";
-  link: TinyProductLink | null;
-}
-
-/**
- * The seller's corrections, all or nothing: every change is checked first (the listing is
- * theirs, the variation is the listing's, the Tiny product exists in that account), and only
- * then written. Unknown Tiny products are looked up in the cache, then — one read each — in Tiny.
- */
-export async function putProductLinks(services: Services, principal: Principal, changes: LinkChange[]): Promise<LinkChangeResult[]> {
-  const fields: FieldError[] = [];
-  const seen = new Set<string>();
-  const accounts = new Map<string, TinyAccountSummary>();
-  for (const [index, change] of changes.entries()) {
-    const at = (field: string) => `body.links.${index}.${field}`;
-    const target = `${change.mlItemId}/${change.mlVariationId ?? "-"}`;
-    if (seen.has(target)) fields.push({ path: at("mlItemId"), message: "the same listing/variation appears twice", code: "duplicate" });
-    seen.add(target);
-    if (!accounts.has(change.tinyAccountId)) {
-      const account = await findTinyAccountOfUser(services.db, principal.userId, change.tinyAccountId);
-      if (account) accounts.set(account.id, account);
-    }
-    if (!accounts.has(change.tinyAccountId)) fields.push({ path: at("tinyAccountId"), message: "no such Tiny account", code: "not_found" });
-    const listing = await findUserListing(services.db, principal.userId, change.mlItemId);
-    if (!listing) {
-      fields.push({ path: at("mlItemId"), message: "no such MercadoLibre listing in your accounts", code: "not_found" });
-      continue;
-    }
-    if (change.mlVariationId === null && listing.variationIds.length > 0) {
-      fields.push({ path: at("mlVariationId"), message: "this listing has variations: link each variation", code: "required" });
-    } else if (change.mlVariationId !== null && !listing.variationIds.includes(change.mlVariationId)) {
-      fields.push({ path: at("mlVariationId"), message: "not a variation of this listing", code: "not_found" });
-    }
-  }
-  if (fields.length) throw new AppError("validation_failed", "Some links cannot be applied; see errors for each one.", { fields });
-
-  const skus = await verifyTinyProducts(services, changes, accounts);
-  const now = services.now();
-  const results: LinkChangeResult[] = [];
-  for (const change of changes) {
-    if (change.tinyProductId === null) {
-      const removed = await deleteLink(services.db, principal.userId, change.mlItemId, change.mlVariationId);
-      results.push({ mlItemId: change.mlItemId, mlVariationId: change.mlVariationId, result: removed ? "unlinked" : "unchanged", link: null });
-      continue;
-    }
-    const link = await upsertManualLink(
-      services.db,
-      {
-        userId: principal.userId,
-        tinyAccountId: change.tinyAccountId,
-        mlItemId: change.mlItemId,
-        mlVariationId: change.mlVariationId,
-        tinyProductId: change.tinyProductId,
-        tinySku: skus.get(`${change.tinyAccountId}:${change.tinyProductId}`) ?? null,
-      },
-      now,
-    );
-    results.push({ mlItemId: change.mlItemId, mlVariationId: change.mlVariationId, result: "linked", link });
-  }
-  services.logger.info("tiny product links changed", { count: changes.length });
-  return results;
-}
-
-async function verifyTinyProducts(services: Services, changes: LinkChange[], accounts: Map<string, TinyAccountSummary>): Promise<Map<string, string | null>> {
-  const skus = new Map<string, string | null>();
-  const fields: FieldError[] = [];
-  const byAccount = new Map<string, number[]>();
-  for (const change of changes) {
-    if (change.tinyProductId === null) continue;
-    byAccount.set(change.tinyAccountId, [...(byAccount.get(change.tinyAccountId) ?? []), change.tinyProductId]);
-  }
-  for (const [accountId, ids] of byAccount) {
-    const cached = await findCachedTinyProducts(services.db, accountId, ids);
-    const missing = [...new Set(ids.filter((id) => !cached.has(id) || cached.get(id)!.status === "E"))];
-    for (const [id, product] of cached) if (product.status !== "E") skus.set(`${accountId}:${id}`, product.sku);
-    if (missing.length === 0) continue;
-    if (accounts.get(accountId)?.status !== "active") {
-      throw new AppError("conflict", "The Tiny account must be reconnected before products can be checked.", { retryable: false });
-    }
-    const client = (await services.tiny()).client.forAccount(accountId);
-    const fetched: TinyProduct[] = [];
-    for (const id of missing) {
-      let product: TinyProduct | undefined;
-      try {
-        product = await client.getProduct(id);
-      } catch (error) {
-        if (!(error instanceof TinyApiError && error.code === "not_found")) throw error;
-      }
-      if (product) fetched.push(product);
-      // A deleted product (situacao E) is as good as missing: nothing can be sold through it.
-      if (product && product.situacao !== "E") {
-        skus.set(`${accountId}:${id}`, product.sku);
-        continue;
-      }
-      changes.forEach((change, index) => {
-        if (change.tinyAccountId === accountId && change.tinyProductId === id) {
-          fields.push({ path: `body.links.${index}.tinyProductId`, message: "no such product in this Tiny account", code: "not_found" });
-        }
-      });
-    }
-    await upsertTinyProducts(
-      services.db,
-      accountId,
-      fetched.map((p) => toProductRow(p, null)),
-      services.now(),
-    );
-  }
-  if (fields.length) throw new AppError("validation_failed", "Some links name Tiny products that do not exist.", { fields });
-  return skus;
+/** The rule checks that every listing and Tiny account is the seller's: it answers field errors, never a 404. */
+export function putProductLinks(services: Services, principal: Principal, changes: LinkChange[]): Promise<LinkChangeResult[]> {
+  return changeProductLinks({ ctx: actingContext(services, principal), input: { changes } });
 }
 
 // ---------------------------------------------------------------------------------------------

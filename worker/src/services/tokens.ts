@@ -1,4 +1,4 @@
-import type { AccessTokenConfig } from "../../../core/auth/access-token";
+import type { AccessTokenConfig } from "#core/auth/access-token";
 import type { Config } from "../env";
 
 export function accessTokenConfig(config: Config): AccessTokenConfig {

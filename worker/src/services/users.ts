@@ -1,7 +1,7 @@
-import { hashPassword, verifyPassword } from "../../../core/auth/passwords";
-import { AppError } from "../../../core/errors";
-import { revokeOtherSessions } from "../../../db/queries/sessions";
-import { deleteUser, findUserByEmail, findUserById, updateUser, type PublicUser } from "../../../db/queries/users";
+import { hashPassword, verifyPassword } from "#core/auth/passwords";
+import { AppError } from "#core/errors";
+import { revokeOtherSessions } from "#db/queries/sessions";
+import { deleteUser, findUserByEmail, findUserById, updateUser, type PublicUser } from "#db/queries/users";
 import type { Principal } from "../lib/types";
 import type { Services } from ".";
 import { enforceRateLimits } from "./rate-limit";

@@ -1,6 +1,6 @@
-import { AppError } from "../../../core/errors";
-import type { WebhookEvent, WebhookEventStatus } from "../../../db/schema";
-import { claimReplay, findEventForUser, listEventsForUser, unclaimReplay } from "../../../db/queries/webhooks";
+import { AppError } from "#core/errors";
+import type { WebhookEvent, WebhookEventStatus } from "#db/schema";
+import { claimReplay, findEventForUser, listEventsForUser, unclaimReplay } from "#db/queries/webhooks";
 import type { Principal } from "../lib/types";
 import type { Services } from ".";
 import { publishJob, requirePublisher } from "./publish-job";

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { uuidv7 } from "../../../core/ids";
+import { uuidv7 } from "#core/ids";
 import { api, freshIp, type ApiResponse } from "../support/api";
 import {
   fillPath,

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { inject } from "vitest";
-import { mlListings, mlQuestions, mlShipments, webhookEvents } from "../../../db/schema";
+import { mlListings, mlQuestions, mlShipments, webhookEvents } from "#db/schema";
 import { api, type ApiResponse } from "../support/api";
 import { sandbox as mlSandbox } from "../support/ml";
 import { published } from "../support/qstash";

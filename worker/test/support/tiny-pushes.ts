@@ -1,5 +1,5 @@
-import { setMlEcommerceChannel } from "../../../db/queries/tiny-orders";
-import { mlOrderItems, mlOrders, tinyProductLinks, type MlBuyerSnapshot } from "../../../db/schema";
+import { setMlEcommerceChannel } from "#db/queries/tiny-orders";
+import { mlOrderItems, mlOrders, tinyProductLinks, type MlBuyerSnapshot } from "#db/schema";
 import type { Services } from "../../src/services";
 import { registerUser, type Session } from "./api";
 import { seedAccount as seedMlAccount } from "./ml";

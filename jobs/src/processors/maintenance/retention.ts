@@ -1,5 +1,5 @@
-import { AppError } from "../../../../core/errors";
-import { deleteEndedSessions, deleteEndedSessionTokens, deleteSettledWebhookEvents } from "../../../../db/queries/retention";
+import { AppError } from "#core/errors";
+import { deleteEndedSessions, deleteEndedSessionTokens, deleteSettledWebhookEvents } from "#db/queries/retention";
 import type { JobContext, Processors } from "../types";
 
 const day = 24 * 60 * 60_000;

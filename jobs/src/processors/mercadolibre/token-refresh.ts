@@ -1,8 +1,8 @@
-import { AppError } from "../../../../core/errors";
-import { errorFields } from "../../../../core/log";
-import { MlAccountUnavailableError } from "../../../../integrations/mercadolibre";
-import { getMe } from "../../../../integrations/mercadolibre/users-api";
-import { findIdleMlAccounts, findMlAccountsDueForRefresh, insertMlAccountEvent, lastMlAccountEventOfType } from "../../../../db/queries/ml-accounts";
+import { AppError } from "#core/errors";
+import { errorFields } from "#core/log";
+import { MlAccountUnavailableError } from "#integrations/mercadolibre";
+import { getMe } from "#integrations/mercadolibre/users-api";
+import { findIdleMlAccounts, findMlAccountsDueForRefresh, insertMlAccountEvent, lastMlAccountEventOfType } from "#db/queries/ml-accounts";
 import type { JobContext, Processor } from "../types";
 
 const minute = 60_000;
@@ -107,6 +107,8 @@ export const refreshMlToken: Processor<"ml.token.refresh"> = async (payload, ctx
     if (error instanceof AppError && error.code === "not_found" && !("mlStatus" in error)) {
       return { outcome: "skipped", status: "deleted" };
     }
+    // Every attempt counts: a refresh that keeps failing loses the account once the refresh token expires.
+    ctx.services.metrics.inc("autoecom_token_refresh_failures_total", { provider: "mercadolibre" });
     throw error;
   }
 };

@@ -1,4 +1,4 @@
-import { ForeignResourceError } from "../../../../db/queries/ml-data";
+import { ForeignResourceError } from "#db/queries/ml-data";
 import type { JobContext } from "../types";
 
 /**

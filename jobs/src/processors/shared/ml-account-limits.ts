@@ -1,10 +1,12 @@
 import type { JobServices } from "../types";
+import { mlCallBudget } from "./ml-call-budget";
 
 /**
  * Per-ML-account fairness, shared by every container through Redis:
  * - concurrency: at most N jobs of one account run at once (a sorted set of job ids with
  *   expiring leases, so a crashed worker's slot frees itself);
- * - rate: at most R ML calls per second per account (a fixed one-second window).
+ * - calls: the account's fair share of the application's one ML budget (ml-call-budget.ts): all
+ *   of it when the account is the only one calling, an equal part when several are.
  * A job over either limit is deferred (moved back to delayed without spending an attempt), so
  * one big seller's backlog waits on its own limit while other sellers' jobs keep the workers.
  */
@@ -21,30 +23,23 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
-const rateScript = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], 2000) end
-return n
-`;
-
-export function accountLimits(services: Pick<JobServices, "redis" | "keyPrefix" | "mlAccountLimits">) {
+export function accountLimits(services: Pick<JobServices, "redis" | "keyPrefix" | "mlLimits">) {
   const slotsKey = (accountId: string) => `${services.keyPrefix}:ml-account:${accountId}:slots`;
+  const budget = mlCallBudget({ redis: services.redis, keyPrefix: services.keyPrefix, rate: services.mlLimits.appRate });
   return {
     /** True when the job may run now; call `release` when it is done either way. */
     async acquire(accountId: string, jobId: string): Promise<boolean> {
-      const granted = await services.redis.eval(acquireScript, 1, slotsKey(accountId), Date.now(), leaseMs, jobId, services.mlAccountLimits.concurrency);
+      const granted = await services.redis.eval(acquireScript, 1, slotsKey(accountId), Date.now(), leaseMs, jobId, services.mlLimits.accountConcurrency);
       return granted === 1;
     },
     async release(accountId: string, jobId: string): Promise<void> {
       await services.redis.zrem(slotsKey(accountId), jobId);
     },
-    /** Counts one ML call; returns how long to wait (ms) when the account's window is full, else 0. */
-    async takeCall(accountId: string): Promise<number> {
-      const now = Date.now();
-      const window = Math.floor(now / 1000);
-      const count = Number(await services.redis.eval(rateScript, 1, `${services.keyPrefix}:ml-account:${accountId}:rate:${window}`));
-      return count > services.mlAccountLimits.ratePerSecond ? (window + 1) * 1000 - now : 0;
-    },
+    /**
+     * Takes one ML call from the account's share; returns how long to wait (ms) when there is none now,
+     * else 0. A job that defers itself passes its id to keep its place in the account's line.
+     */
+    takeCall: (accountId: string, jobId?: string): Promise<number> => budget.take(accountId, jobId),
   };
 }
 

@@ -1,5 +1,5 @@
-import { ordersOwingForward } from "../../../../db/queries/tiny-forwarding";
-import { paidMlOrderStatuses } from "../../../../domain/orders/paid";
+import { ordersOwingForward } from "#db/queries/tiny-forwarding";
+import { paidMlOrderStatuses } from "#domain/orders/paid";
 import type { Processor, Processors } from "../types";
 
 /** A push left alone this long without finishing is re-enqueued (its own retries are ~30 min of backoff). */

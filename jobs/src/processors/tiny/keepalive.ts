@@ -1,7 +1,7 @@
-import { AppError } from "../../../../core/errors";
-import { errorFields } from "../../../../core/log";
-import { TinyAccountUnavailableError } from "../../../../integrations/tiny";
-import { findTinyAccountsDueForKeepAlive } from "../../../../db/queries/tiny";
+import { AppError } from "#core/errors";
+import { errorFields } from "#core/log";
+import { TinyAccountUnavailableError } from "#integrations/tiny";
+import { findTinyAccountsDueForKeepAlive } from "#db/queries/tiny";
 import type { Processor } from "../types";
 
 const hour = 3_600_000;
@@ -51,6 +51,7 @@ export const tinyKeepAlive: Processor<"tinyerp.tokens.keepalive"> = async (paylo
         continue;
       }
       failed++;
+      ctx.services.metrics.inc("autoecom_token_refresh_failures_total", { provider: "tiny" });
       ctx.log.warn("tiny keep-alive refresh failed", { accountId: account.id, ...errorFields(error) });
     }
   }

@@ -1,7 +1,7 @@
-import { AppError } from "../../../../core/errors";
-import { pushOrderToTiny } from "../../../../domain/orders/tiny-order-push";
-import type { Payload } from "../../../../core/jobs/catalog";
-import { linkedProductsOfOrder } from "../../../../db/queries/tiny-orders";
+import { AppError } from "#core/errors";
+import { pushOrderToTiny } from "#domain/orders/tiny-order-push";
+import type { Payload } from "#core/jobs/catalog";
+import { linkedProductsOfOrder } from "#db/queries/tiny-orders";
 import type { Processor, Processors } from "../types";
 import { enqueueProductStockSync } from "./stock";
 
@@ -15,7 +15,7 @@ export const tinyOrderPush: Processor<"tinyerp.order.push"> = async (payload, ct
   const tiny = ctx.services.tiny;
   if (!tiny) throw new AppError("unavailable", "Tiny is not configured in the jobs container.", { retryable: false });
   const startedAt = Date.now();
-  const result = await pushOrderToTiny({ db: ctx.db, client: tiny.client.forAccount(payload.tinyAccountId), log: ctx.log }, payload);
+  const result = await pushOrderToTiny({ ctx: { db: ctx.db, client: tiny.client.forAccount(payload.tinyAccountId), log: ctx.log }, input: payload });
   // Another push holds the order: come back after it, without spending an attempt.
   if (result.inProgress) return ctx.defer(30_000, "another push of this order is in progress");
   const { push } = result;

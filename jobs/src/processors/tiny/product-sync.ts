@@ -1,12 +1,11 @@
-import { AppError } from "../../../../core/errors";
-import { errorFields } from "../../../../core/log";
-import { describeError } from "../../../../core/redact";
-import { TinyAccountUnavailableError } from "../../../../integrations/tiny";
-import { findTinyAccount } from "../../../../db/queries/tiny";
-import { accountsForScheduledProductSync, claimProductSyncRun, finishProductSyncRun, findProductSyncRun, startProductSyncRun } from "../../../../db/queries/tiny-product-sync";
-import { syncProductsToTiny } from "../../../../domain/sync/tiny/product-sync";
+import { AppError } from "#core/errors";
+import { errorFields } from "#core/log";
+import { describeError } from "#core/redact";
+import { TinyAccountUnavailableError } from "#integrations/tiny";
+import { findTinyAccount } from "#db/queries/tiny";
+import { accountsForScheduledProductSync, claimProductSyncRun, finishProductSyncRun, findProductSyncRun, startProductSyncRun } from "#db/queries/tiny-product-sync";
+import { syncProductsToTiny } from "#domain/sync/tiny/product-sync";
 import { accountLimits } from "../shared/ml-account-limits";
-import type { TinyProductSyncCounts } from "../../../../db/schema";
 import type { Processor } from "../types";
 
 /**
@@ -34,16 +33,23 @@ export const tinyProductSync: Processor<"tinyerp.products.sync"> = async (payloa
   }
   const run = await startProductSyncRun(ctx.db, payload.runId, new Date());
   if (!run) return { runId: payload.runId, status: existing.status, skipped: true };
-  const started = Date.now();
+  const started = ctx.now().getTime();
   const limits = accountLimits(ctx.services);
-  let counts: TinyProductSyncCounts;
+  let outcome: Awaited<ReturnType<typeof syncProductsToTiny>>;
   try {
-    const outcome = await syncProductsToTiny({
-      ctx: { db: ctx.db, log: ctx.log, signal: ctx.signal, progress: (report) => ctx.progress(report), tiny: tiny.client, ml: ctx.services.ml, takeCall: (accountId) => limits.takeCall(accountId) },
+    outcome = await syncProductsToTiny({
+      ctx: {
+        db: ctx.db,
+        log: ctx.log,
+        now: ctx.now,
+        signal: ctx.signal,
+        progress: (report) => ctx.progress(report),
+        tiny: tiny.client,
+        ml: ctx.services.ml,
+        takeCall: (accountId) => limits.takeCall(accountId),
+      },
       input: { run, until: started + productSyncSliceMs },
     });
-    if (outcome.status === "sliced") return await ctx.defer(1_000, "time slice");
-    counts = outcome.counts;
   } catch (error) {
     const finalAttempt = ctx.job.attempt >= ctx.job.maxAttempts;
     const permanent = error instanceof TinyAccountUnavailableError || (error instanceof AppError && !error.retryable);
@@ -54,6 +60,9 @@ export const tinyProductSync: Processor<"tinyerp.products.sync"> = async (payloa
     if (error instanceof TinyAccountUnavailableError) throw new AppError("conflict", error.message, { retryable: false, cause: error });
     throw error;
   }
+  // Outside the try: a deferral is not a failure, even on the last attempt (it spends none).
+  if (outcome.status === "sliced") return await ctx.defer(1_000, "time slice");
+  const { counts } = outcome;
   await finishProductSyncRun(ctx.db, run.id, { status: "succeeded", lastError: null, now: new Date() });
   ctx.log.info("tiny product sync finished", { runId: run.id, ...counts });
   return { runId: run.id, status: "succeeded", counts };

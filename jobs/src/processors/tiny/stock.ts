@@ -1,9 +1,10 @@
-import { AppError } from "../../../../core/errors";
-import { tinyStockPollEveryMs } from "../../../../core/jobs/tiny-jobs";
-import type { MlClient } from "../../../../integrations/mercadolibre";
-import { TinyAccountUnavailableError, TinyApiError, type TinyAccountClient } from "../../../../integrations/tiny";
-import { pushStockToLinks, readKitComposition, readStock, stockTarget, tinyProductRow, type LinkStockOutcome } from "../../../../domain/stock/tiny-stock";
-import { findTinyAccount, upsertTinyProducts } from "../../../../db/queries/tiny";
+import { AppError } from "#core/errors";
+import { tinyStockPollEveryMs } from "#core/jobs/tiny-jobs";
+import type { MlClient } from "#integrations/mercadolibre";
+import { TinyAccountUnavailableError, TinyApiError, type TinyAccountClient } from "#integrations/tiny";
+import { pushStockToLinks, readKitComposition, readStock, stockTarget, type LinkStockOutcome } from "#domain/stock/tiny-stock";
+import { tinyProductRow } from "#integrations/tiny/transform";
+import { findTinyAccount, upsertTinyProducts } from "#db/queries/tiny";
 import {
   activeAccountsWithLinks,
   findCachedProductTypes,
@@ -18,7 +19,7 @@ import {
   replaceKitComponents,
   saveStockLevel,
   type TinyStockLevel,
-} from "../../../../db/queries/tiny-stock";
+} from "#db/queries/tiny-stock";
 import { resourceLock } from "../shared/resource-lock";
 import type { JobContext, Processor, Processors } from "../types";
 
@@ -168,7 +169,7 @@ class StockSync {
     const links = await findStockLinks(ctx.db, accountId, [productId]);
     const pending = (await pendingSaleUnits(ctx.db, accountId, [productId], new Date(Date.now() - pendingWindowMs))).get(productId) ?? 0;
     const target = stockTarget(Number(level.available), pending);
-    const outcomes = await pushStockToLinks({ db: ctx.db, ml: this.ml, log: ctx.log }, links, target);
+    const outcomes = await pushStockToLinks({ ctx: { db: ctx.db, ml: this.ml, log: ctx.log }, input: { links, target } });
     this.tally(outcomes);
     ctx.log.info("tiny stock propagated", { tinyProductId: productId, available: level.available, pending, target, links: outcomes.map((o) => o.outcome) });
   }

@@ -1,4 +1,4 @@
-import { toProblem } from "../../../../core/errors";
+import { toProblem } from "#core/errors";
 import { createRouter } from "../../lib/router";
 import {
   answerQuestion,
@@ -12,8 +12,8 @@ import {
   listOrdersFor,
   listQuestionsFor,
   requestSync,
-  SyncRunningError,
 } from "../../services/ml-data";
+import { SyncRunningError } from "#domain/sync/runs";
 import {
   answerQuestionRoute,
   getListingRoute,

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { listingSorts } from "../../../../db/queries/ml-read";
-import type { MlClaim, MlListing, MlOrder, MlOrderItem, MlQuestion, MlShipment, MlSyncRun } from "../../../../db/schema";
-import { syncRunKinds, syncRunModes } from "../../../../db/schema";
+import { listingSorts } from "#db/queries/ml-read";
+import type { MlClaim, MlListing, MlOrder, MlOrderItem, MlQuestion, MlShipment, MlSyncRun } from "#db/schema";
+import { syncRunKinds, syncRunModes } from "#db/schema";
 import { text } from "../text.schemas";
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { defaultMlSite, mlSiteIds } from "../../../../integrations/mercadolibre";
-import type { MlAccountEvent, MlAccountSummary } from "../../../../db/queries/ml-accounts";
+import { defaultMlSite, mlSiteIds } from "#integrations/mercadolibre";
+import type { MlAccountEvent, MlAccountSummary } from "#db/queries/ml-accounts";
 import { ONE_TIME_CODE_SHAPE } from "../../services/oauth-state";
 
 const booleanFlag = (description: string) =>

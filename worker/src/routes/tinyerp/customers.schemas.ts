@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { parseTinyDateTime } from "../../../../integrations/tiny";
-import type { TinyContact } from "../../../../integrations/tiny/contacts-api";
-import type { MlBuyerView } from "../../../../db/queries/tiny-customers";
+import { parseTinyDateTime } from "#integrations/tiny";
+import type { TinyContact } from "#integrations/tiny/contacts-api";
+import type { MlBuyerView } from "#db/queries/tiny-customers";
 import type { CustomerRow, MlCustomerView } from "../../services/tinyerp-customers";
 import { limit, offset, optionalAccount } from "./tinyerp.schemas";
 

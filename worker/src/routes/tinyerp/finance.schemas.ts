@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { tinyReceivableSituacoes, type TinyReceivable, type TinyReceivableListItem } from "../../../../integrations/tiny/finance-api";
-import type { OrderReceivables } from "../../services/tinyerp-finance";
+import { tinyReceivableSituacoes, type TinyReceivable, type TinyReceivableListItem } from "#integrations/tiny/finance-api";
+import type { OrderReceivables } from "#domain/orders/receivables";
 import { orderedRange, tinyDate } from "./query.schemas";
 import { limit, offset, optionalAccount } from "./tinyerp.schemas";
 

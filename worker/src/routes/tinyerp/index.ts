@@ -1,11 +1,12 @@
-import { toProblem } from "../../../../core/errors";
+import { toProblem } from "#core/errors";
 import { createRouter } from "../../lib/router";
 import { tinyerpCustomersRouter } from "./customers";
 import { tinyerpFinanceRouter } from "./finance";
 import { tinyerpShippingRouter } from "./shipping";
 import { tinyerpOrdersRouter } from "./orders";
 import { tinyerpSettingsSyncRouter } from "./settings-sync";
-import { ProductSyncRunningError, getProductSyncRun, requestProductSync } from "../../services/tinyerp-products-sync";
+import { ProductSyncRunningError } from "#domain/sync/runs";
+import { getProductSyncRun, requestProductSync } from "../../services/tinyerp-products-sync";
 import { productSyncRunRoute, startProductSyncRoute } from "./products-sync.routes";
 import { toProductSyncRunDto } from "./products-sync.schemas";
 import {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import type { TinyOrder } from "../../../../integrations/tiny";
-import type { TinyOrderPush } from "../../../../db/queries/tiny-orders";
-import { tinyOrderPushStatus } from "../../../../db/schema";
+import type { TinyOrder } from "#integrations/tiny";
+import type { TinyOrderPush } from "#db/queries/tiny-orders";
+import { tinyOrderPushStatus } from "#db/schema";
 import { situacaoSlug } from "../../services/tinyerp-orders";
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);

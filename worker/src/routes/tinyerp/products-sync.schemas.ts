@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { TinyProductSyncRun } from "../../../../db/schema";
+import type { TinyProductSyncRun } from "#db/schema";
 
 export const ProductSyncRequest = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { TinyShippingGroupPage } from "../../../../integrations/tiny/shipping-api";
-import type { ShippingLabel } from "../../services/tinyerp-shipping";
+import type { TinyShippingGroupPage } from "#integrations/tiny/shipping-api";
+import type { ShippingLabel } from "#domain/shipping/labels";
 import { orderedRange, tinyDate } from "./query.schemas";
 import { limit, offset, optionalAccount } from "./tinyerp.schemas";
 

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { parseTinyDateTime, type TinyProductListItem, type TinyStock } from "../../../../integrations/tiny";
-import type { ProductLinkView, TinyAccountEvent, TinyAccountSummary, TinyProductLink, UnlinkedListing } from "../../../../db/queries/tiny";
-import type { StockLink, StoredStockRow } from "../../../../db/queries/tiny-stock";
+import { parseTinyDateTime, type TinyProductListItem, type TinyStock } from "#integrations/tiny";
+import type { ProductLinkView, TinyAccountEvent, TinyAccountSummary, TinyProductLink, UnlinkedListing } from "#db/queries/tiny";
+import type { StockLink, StoredStockRow } from "#db/queries/tiny-stock";
 import { ONE_TIME_CODE_SHAPE } from "../../services/oauth-state";
 import type { InventoryEntry } from "../../services/tinyerp";
 

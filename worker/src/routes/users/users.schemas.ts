@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_LENGTH, passwordTooLong } from "../../../../core/auth/passwords";
-import type { PublicUser } from "../../../../db/queries/users";
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_LENGTH, passwordTooLong } from "#core/auth/passwords";
+import type { PublicUser } from "#db/queries/users";
 import { text } from "../text.schemas";
 
 export const Email = z.string().trim().toLowerCase().max(254).email("must be a valid email address").openapi({ example: "seller@example.com" });

@@ -16,7 +16,7 @@ export const webhooksRouter = createRouter()
       traceId: c.get("requestId"),
     });
     const t = result.timings;
-    c.header("server-timing", `handler;dur=${t.handlerMs.toFixed(2)}, account;dur=${t.accountLookupMs.toFixed(2)}, qstash;dur=${t.publishMs.toFixed(2)}`);
+    c.header("server-timing", `handler;dur=${t.handlerMs.toFixed(2)}, limit;dur=${t.limitMs.toFixed(2)}, account;dur=${t.accountLookupMs.toFixed(2)}, qstash;dur=${t.publishMs.toFixed(2)}`);
     if (result.status === "dropped") {
       services.logger.info("ml notification dropped", { reason: result.reason });
       // Counting must not cost ML's deadline anything.

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { WebhookEvent } from "../../../../db/schema";
-import { webhookEventStatus } from "../../../../db/schema";
+import type { WebhookEvent } from "#db/schema";
+import { webhookEventStatus } from "#db/schema";
 import { text } from "../text.schemas";
 
 export const WebhookAckSchema = z

@@ -1,22 +1,22 @@
 import { UnrecoverableError } from "bullmq";
-import { AppError } from "../../../../../core/errors";
-import { errorFields } from "../../../../../core/log";
-import { describeError } from "../../../../../core/redact";
-import { findMlAccount } from "../../../../../db/queries/ml-accounts";
-import { claimSyncSlot, failSyncRun, findSyncRun, finishSyncRun, lastFullSyncStart, lastSuccessfulSyncStart, startSyncRun } from "../../../../../db/queries/ml-sync";
-import type { ForeignResourceError } from "../../../../../db/queries/ml-data";
-import { activeMlAccounts } from "../../../../../db/queries/webhooks";
-import type { SyncPhase } from "../../../../../db/schema";
-import type { MlSyncContext } from "../../../../../domain/sync/mercadolibre/context";
-import { defaultSyncOptions, SyncSession, type SyncOptions } from "../../../../../domain/sync/mercadolibre/engine";
-import { syncListings } from "../../../../../domain/sync/mercadolibre/listings";
-import { syncOrders } from "../../../../../domain/sync/mercadolibre/orders";
-import { syncClaims, syncQuestions } from "../../../../../domain/sync/mercadolibre/questions-claims";
+import { AppError } from "#core/errors";
+import { errorFields } from "#core/log";
+import { describeError } from "#core/redact";
+import { findMlAccount } from "#db/queries/ml-accounts";
+import { claimSyncSlot, failSyncRun, findSyncRun, finishSyncRun, lastFullSyncStart, lastSuccessfulSyncStart, startSyncRun } from "#db/queries/ml-sync";
+import type { ForeignResourceError } from "#db/queries/ml-data";
+import { activeMlAccounts } from "#db/queries/webhooks";
+import type { SyncPhase } from "#db/schema";
+import type { MlSyncContext } from "#domain/sync/mercadolibre/context";
+import { defaultSyncOptions, SyncSession, type SyncOptions } from "#domain/sync/mercadolibre/engine";
+import { syncListings } from "#domain/sync/mercadolibre/listings";
+import { syncOrders } from "#domain/sync/mercadolibre/orders";
+import { syncClaims, syncQuestions } from "#domain/sync/mercadolibre/questions-claims";
 import { noteForeignResource } from "../../shared/foreign-resource";
 import { accountLimits } from "../../shared/ml-account-limits";
 import type { JobContext, Processors } from "../../types";
 
-export { defaultSyncOptions, type SyncOptions } from "../../../../../domain/sync/mercadolibre/engine";
+export { defaultSyncOptions, type SyncOptions } from "#domain/sync/mercadolibre/engine";
 
 /** How often the scheduler looks at every account, and how old a full sync may get before it runs another. */
 export const scheduleEveryMs = 30 * 60_000;

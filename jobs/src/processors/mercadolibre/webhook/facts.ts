@@ -1,5 +1,5 @@
-import { mlNotificationKey, type MlNotification } from "../../../../../core/jobs/ml-notification";
-import type { NotificationFacts } from "../../../../../db/queries/webhooks";
+import { mlNotificationKey, type MlNotification } from "#core/jobs/ml-notification";
+import type { NotificationFacts } from "#db/queries/webhooks";
 
 /** What the webhook event row keeps of a notification; its key is the BullMQ jobId's key too. */
 export function notificationFacts(notification: MlNotification): NotificationFacts {

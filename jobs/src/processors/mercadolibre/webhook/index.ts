@@ -1,6 +1,6 @@
 import { UnrecoverableError } from "bullmq";
-import type { MlNotification } from "../../../../../core/jobs/ml-notification";
-import { findEventById } from "../../../../../db/queries/webhooks";
+import type { MlNotification } from "#core/jobs/ml-notification";
+import { findEventById } from "#db/queries/webhooks";
 import type { Processors } from "../../types";
 import { notificationFacts } from "./facts";
 import { processNotification } from "./process";

@@ -1,16 +1,16 @@
 import { UnrecoverableError } from "bullmq";
-import { AppError } from "../../../../../core/errors";
-import type { MlNotification } from "../../../../../core/jobs/ml-notification";
-import { isMlFetchedTopic, isMlRecordedTopic } from "../../../../../core/jobs/ml-topics";
-import { errorFields } from "../../../../../core/log";
-import { describeParseFailure } from "../../../../../core/parse-failure";
-import { describeError } from "../../../../../core/redact";
-import { MlApiError, type MlClient } from "../../../../../integrations/mercadolibre";
-import { getClaim } from "../../../../../integrations/mercadolibre/claims-api";
-import { getItem } from "../../../../../integrations/mercadolibre/items-api";
-import { getOrder, type MlOrderRead } from "../../../../../integrations/mercadolibre/orders-api";
-import { getQuestion } from "../../../../../integrations/mercadolibre/questions-api";
-import { getShipment } from "../../../../../integrations/mercadolibre/shipments-api";
+import { AppError } from "#core/errors";
+import type { MlNotification } from "#core/jobs/ml-notification";
+import { isMlFetchedTopic, isMlRecordedTopic } from "#core/jobs/ml-topics";
+import { errorFields } from "#core/log";
+import { describeParseFailure } from "#core/parse-failure";
+import { describeError } from "#core/redact";
+import { MlApiError, type MlClient } from "#integrations/mercadolibre";
+import { getClaim } from "#integrations/mercadolibre/claims-api";
+import { getItem } from "#integrations/mercadolibre/items-api";
+import { getOrder, type MlOrderRead } from "#integrations/mercadolibre/orders-api";
+import { getQuestion } from "#integrations/mercadolibre/questions-api";
+import { getShipment } from "#integrations/mercadolibre/shipments-api";
 import {
   claimRow,
   listingRow,
@@ -23,12 +23,12 @@ import {
   type MlQuestion,
   type MlResourceRef,
   type MlShipment,
-} from "../../../../../integrations/mercadolibre/transform";
-import { isMlUnreadableBody } from "../../../../../integrations/mercadolibre/wire";
-import { upsertClaim, upsertListing, upsertQuestion, upsertShipment } from "../../../../../db/queries/ml-data";
-import { failEvent, fetchStartedAt, findAccountByMlUserId, finishEvent, recordDomainEvent, recordFetch, startProcessing, type NotificationFacts } from "../../../../../db/queries/webhooks";
+} from "#integrations/mercadolibre/transform";
+import { isMlUnreadableBody } from "#integrations/mercadolibre/wire";
+import { upsertClaim, upsertListing, upsertQuestion, upsertShipment } from "#db/queries/ml-data";
+import { failEvent, fetchStartedAt, findAccountByMlUserId, finishEvent, recordDomainEvent, recordFetch, startProcessing, type NotificationFacts } from "#db/queries/webhooks";
 import { noteForeignResource } from "../../shared/foreign-resource";
-import { storeOrderAndForward } from "../../../../../domain/orders/store-order";
+import { storeOrderAndForward } from "#domain/orders/store-order";
 import type { JobContext } from "../../types";
 import { accountLimits, jitter } from "../../shared/ml-account-limits";
 import { resourceLock } from "../../shared/resource-lock";
@@ -38,11 +38,18 @@ export type Outcome = "fetched" | "coalesced" | "stale" | "recorded" | "not_foun
 /** Outcomes that end the event `skipped`: nothing of the notification was stored. */
 const skippedOutcomes: readonly Outcome[] = ["unhandled_topic", "foreign_resource"];
 
+/** Outcomes whose event row fetchAndStore finished in the statement that recorded the fetch. */
+const finishedWithFetch: readonly Outcome[] = ["fetched", "stale", "not_found"];
+
 interface Account {
   id: string;
   userId: string;
   status: string;
+  /** When the notified resource's last fetch started, read with the account. */
+  fetchStartedAt: Date | null;
 }
+
+const resourceKeyOf = (ref: MlResourceRef) => `${ref.kind}:${ref.id}`;
 
 /**
  * One notification, start to finish. The webhook event row follows it: processing (attempt
@@ -54,9 +61,11 @@ export async function processNotification(ctx: JobContext, notification: MlNotif
   const { services } = ctx;
   const metrics = services.metrics;
   const topicLabel = { topic: notification.topic };
+  const ref = parseMlResource(notification.resource);
   // Read on every job, not cached in this process: a connect or disconnect in the Worker must
   // reach every container at once, and the indexed lookup costs less than the ML call it guards.
-  const account = (await findAccountByMlUserId(ctx.db, notification.userId)) ?? null;
+  // The resource's last fetch comes in the same round trip (the first coalescing check).
+  const account = (await findAccountByMlUserId(ctx.db, notification.userId, ref ? resourceKeyOf(ref) : null)) ?? null;
   if (!account) {
     await startProcessing(ctx.db, facts, { jobId: ctx.job.id, source: options.source, enqueuedAt: new Date(options.enqueuedAt) });
     await finishEvent(ctx.db, facts.notificationKey, { status: "skipped", outcome: "no_account" });
@@ -71,15 +80,14 @@ export async function processNotification(ctx: JobContext, notification: MlNotif
   try {
     await startProcessing(ctx.db, facts, { jobId: ctx.job.id, source: options.source, enqueuedAt: new Date(options.enqueuedAt) });
     let outcome: Outcome;
-    const ref = parseMlResource(notification.resource);
     if (isMlRecordedTopic(notification.topic)) {
       outcome = "recorded";
     } else if (!isMlFetchedTopic(notification.topic) || !ref) {
       outcome = "unhandled_topic";
     } else {
-      outcome = await fetchAndStore(ctx, account, ref, options.enqueuedAt, limits);
+      outcome = await fetchAndStore(ctx, account, ref, options.enqueuedAt, limits, facts.notificationKey);
     }
-    await finishEvent(ctx.db, facts.notificationKey, { status: skippedOutcomes.includes(outcome) ? "skipped" : "processed", outcome });
+    if (!finishedWithFetch.includes(outcome)) await finishEvent(ctx.db, facts.notificationKey, { status: skippedOutcomes.includes(outcome) ? "skipped" : "processed", outcome });
     metrics.inc("autoecom_ml_notifications_total", { ...topicLabel, outcome });
     return outcome;
   } catch (error) {
@@ -107,21 +115,18 @@ function describe(error: unknown): string {
 
 // `return await ctx.defer(...)` throughout: a bare `return` of the rejecting promise from inside a
 // try/finally leaves it unhandled while the finally awaits, and the process treats that as fatal.
-async function fetchAndStore(ctx: JobContext, account: Account, ref: MlResourceRef, enqueuedAt: number, limits: ReturnType<typeof accountLimits>): Promise<Outcome> {
+async function fetchAndStore(ctx: JobContext, account: Account, ref: MlResourceRef, enqueuedAt: number, limits: ReturnType<typeof accountLimits>, notificationKey: string): Promise<Outcome> {
   const { services } = ctx;
-  const resourceKey = `${ref.kind}:${ref.id}`;
-  const covered = async () => {
-    const started = await fetchStartedAt(ctx.db, account.id, resourceKey);
-    return started !== null && started.getTime() >= enqueuedAt;
-  };
-  if (await covered()) return "coalesced";
+  const resourceKey = resourceKeyOf(ref);
+  const covers = (started: Date | null) => started !== null && started.getTime() >= enqueuedAt;
+  if (covers(account.fetchStartedAt)) return "coalesced";
 
   const lock = resourceLock(services, account.id, resourceKey, ctx.job.id);
   if (!(await lock.tryAcquire())) return await ctx.defer(jitter(150, 250), "resource_busy");
   try {
     // The holder before us may have started its fetch after we were enqueued.
-    if (await covered()) return "coalesced";
-    const wait = await limits.takeCall(account.id);
+    if (covers(await fetchStartedAt(ctx.db, account.id, resourceKey))) return "coalesced";
+    const wait = await limits.takeCall(account.id, ctx.job.id);
     if (wait > 0) return await ctx.defer(jitter(wait, 100), "account_rate");
     const ml = services.ml;
     if (!ml) throw new AppError("unavailable", "MercadoLibre is not configured in this container.", { retryable: false });
@@ -140,9 +145,12 @@ async function fetchAndStore(ctx: JobContext, account: Account, ref: MlResourceR
         throw new UnrecoverableError(`Unexpected ${ref.kind} body from MercadoLibre (${failure.summary}).`);
       }
       services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(error instanceof MlApiError ? (error.mlStatus ?? "error") : "error") });
+      // Still 429 after the transport's retries: the budget has slowed down (and paused for any
+      // Retry-After), so the job waits its turn again without spending an attempt.
+      if (error instanceof MlApiError && error.mlStatus === 429) return await ctx.defer(jitter(250, 500), "ml_rate_limited");
       if (error instanceof MlApiError && error.mlStatus === 404) {
         // Deleted or never visible to this seller: nothing to store, and retrying cannot change it.
-        await recordFetch(ctx.db, account.id, resourceKey, startedAt, 404);
+        await recordFetch(ctx.db, account.id, resourceKey, startedAt, 404, { notificationKey, status: "processed", outcome: "not_found" });
         return "not_found";
       }
       throw error;
@@ -156,8 +164,9 @@ async function fetchAndStore(ctx: JobContext, account: Account, ref: MlResourceR
       if (noteForeignResource(ctx, account.id, error, "webhook")) return "foreign_resource";
       throw error;
     }
-    await recordFetch(ctx.db, account.id, resourceKey, startedAt, fetched.status);
-    return applied ? "fetched" : "stale";
+    const outcome = applied ? "fetched" : "stale";
+    await recordFetch(ctx.db, account.id, resourceKey, startedAt, fetched.status, { notificationKey, status: "processed", outcome });
+    return outcome;
   } finally {
     await lock.release().catch(() => undefined);
   }
@@ -192,7 +201,7 @@ async function store(ctx: JobContext, account: Account, fetched: Fetched, fetche
   switch (fetched.kind) {
     case "orders":
       // 206: ML could not load some parts; the upsert keeps what an earlier full answer gave.
-      return await storeOrderAndForward(ctx, account.id, orderRow(fetched.data.order, fetchedAt, fetched.data.missingFields));
+      return await storeOrderAndForward({ ctx: ctx, input: { accountId: account.id, row: orderRow(fetched.data.order, fetchedAt, fetched.data.missingFields) } });
     case "items":
       return (await upsertListing(ctx.db, account.id, listingRow(fetched.data, fetchedAt))).applied;
     case "questions": {

@@ -1,12 +1,12 @@
-import { AppError } from "../../../../../core/errors";
-import { mlNotificationWire } from "../../../../../core/jobs/ml-notification";
-import { errorFields } from "../../../../../core/log";
-import { getMissedFeeds } from "../../../../../integrations/mercadolibre/feeds-api";
-import { searchOrders } from "../../../../../integrations/mercadolibre/orders-api";
-import { toOrderRow } from "../../../../../integrations/mercadolibre/transform";
-import { activeMlAccounts, getReconcileCursor, recordEnqueued, recordFetch, saveReconcileCursor } from "../../../../../db/queries/webhooks";
+import { AppError } from "#core/errors";
+import { mlNotificationWire } from "#core/jobs/ml-notification";
+import { errorFields } from "#core/log";
+import { getMissedFeeds } from "#integrations/mercadolibre/feeds-api";
+import { searchOrders } from "#integrations/mercadolibre/orders-api";
+import { toOrderRow } from "#integrations/mercadolibre/transform";
+import { activeMlAccounts, getReconcileCursor, recordEnqueued, recordFetch, saveReconcileCursor } from "#db/queries/webhooks";
 import { noteForeignResource } from "../../shared/foreign-resource";
-import { storeOrderAndForward } from "../../../../../domain/orders/store-order";
+import { storeOrderAndForward } from "#domain/orders/store-order";
 import type { JobContext } from "../../types";
 import { notificationFacts } from "./facts";
 
@@ -111,7 +111,7 @@ export async function reconcileOrders(ctx: JobContext, accountId: string | undef
           found++;
           const row = toOrderRow(raw, fetchedAt);
           try {
-            if (await storeOrderAndForward(ctx, account.id, row)) applied++;
+            if (await storeOrderAndForward({ ctx: ctx, input: { accountId: account.id, row } })) applied++;
           } catch (error) {
             // Refused, not stored; the rest of the account's orders still reconcile.
             if (noteForeignResource(ctx, account.id, error, "reconcile")) continue;
