@@ -17,7 +17,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { Queue } from "bullmq";
 import { sql } from "drizzle-orm";
+import { Redis } from "ioredis";
 import { createNodeDb } from "#db/client-node";
 import { dropDatabase } from "#db/migrate";
 import { ML_DOCUMENTED_APP_RATE_PER_SECOND } from "#dev/sandbox/ml";
@@ -141,6 +143,33 @@ async function restartJobs(vars: Record<string, string | undefined>): Promise<vo
   for (const [key, value] of Object.entries(vars)) if (value === undefined) delete env[key];
   jobs = startChild("jobs", process.execPath, ["--import", "tsx", "jobs/src/main.ts"], { cwd: root, env, quiet: true });
   await waitForHttp(`${stack.urls.jobs}/health`, { timeoutMs: 60_000, isAlive: jobs.alive });
+  await keepRecoveryPassesOut({ registered: true });
+}
+
+// The recovery passes (missed feeds every 10 minutes, the orders reconciliation every 15, both also at start-up) would
+// store some of the burst's orders through /orders/search, 51 a call, outside the budget's per-order path: the run would
+// not measure the budget alone. The jobs container registers their schedulers at boot; the bench removes them, and any
+// pass still queued, once the container is up (and again before each burst).
+const recoveryPasses = ["ml.missed-feeds", "ml.reconcile"];
+const queueConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+const syncQueue = new Queue("ml-sync", { connection: queueConnection, prefix: config.redisKeyPrefix });
+async function keepRecoveryPassesOut(options: { registered?: boolean } = {}): Promise<void> {
+  const ids = recoveryPasses.map((name) => `scheduler:${name}`);
+  // A container just started registers them in the background after it answers /health.
+  for (let i = 0; options.registered && i < 100; i++) {
+    const registered = (await syncQueue.getJobSchedulers()).map((s) => s.key);
+    if (ids.every((id) => registered.includes(id))) break;
+    await sleep(100);
+  }
+  for (const id of ids) await syncQueue.removeJobScheduler(id);
+  // A pass already running (the one registering starts at once) is let finish: a failed one comes back delayed, for a retry.
+  for (let i = 0; i < 600; i++) {
+    const queued = await syncQueue.getJobs(["waiting", "delayed", "prioritized"]);
+    await Promise.all(queued.filter((job) => recoveryPasses.includes(job.name)).map((job) => job.remove().catch(() => undefined)));
+    if (!(await syncQueue.getJobs(["active"])).some((job) => recoveryPasses.includes(job.name))) return;
+    await sleep(200);
+  }
+  throw new Error("a recovery pass is still running after 2 minutes");
 }
 
 const storedPerSeller = async (sellers: Seller[]) => {
@@ -154,6 +183,7 @@ const storedPerSeller = async (sellers: Seller[]) => {
 };
 
 async function burst(name: string, sellers: Seller[], perSeller: number, limit: number | null): Promise<Outcome> {
+  await keepRecoveryPassesOut();
   // Each run starts from the configured rate, not from what the previous one learned.
   await deleteKeysWithPrefix(config.redisUrl, `${config.redisKeyPrefix}:ml-app`);
   await control("/rate-limit", "PUT", { perSecond: limit });
@@ -215,6 +245,7 @@ async function burst(name: string, sellers: Seller[], perSeller: number, limit: 
 }
 
 try {
+  await keepRecoveryPassesOut({ registered: true });
   // One notification topic: each sale costs one ML call (GET /orders/{id}), so orders/s is calls/s.
   await control("/callback", "PUT", { url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}/`, topics: ["orders_v2"] });
   const sellers = await Promise.all(Array.from({ length: 13 }, () => newSeller()));
@@ -267,11 +298,13 @@ ${row(shared)}
   worst deviation ${round(worst * 100)} % — target within 20 % ${ok(worst <= 0.2)}. Altogether ${round(shared.ordersPerSecond, 2)} orders/s = ${round(shared.ordersPerSecond / rate, 2)} R; final
   counts ${shared.perSeller.join(", ")} (mean ${round(finalMean)}).
 - Lost, processed twice (a notification handled by two jobs) and failed events: ${clean ? "0 in every run" : "**not all 0, see the table**"}.
-- ML GETs per order below 1 mean the jobs' recovery passes (the orders reconciliation reads \`/orders/search\`, 51 orders a call,
-  every 15 minutes, and its first pass runs at start-up) stored some orders: such a run does not measure the budget alone.`,
+- The jobs' recovery passes (missed feeds, orders reconciliation) are kept out: the bench removes their schedulers once the
+  jobs container is up, so every order comes through its notification and the budget (ML GETs per order ≥ 1).`,
   );
 } finally {
   relay.close();
+  await syncQueue.close();
+  await queueConnection.quit();
   await database.close();
   await jobs.stop();
   await stack.stop();

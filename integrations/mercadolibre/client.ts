@@ -17,6 +17,8 @@ export interface MlRequestOptions {
   timeoutMs?: number;
   /** Return a 2xx body as bytes (a Uint8Array) instead of parsing it: labels. */
   binary?: boolean;
+  /** False when the caller's call budget owns ML's 429s: see MlTransportRequest.retryRateLimited. */
+  retryRateLimited?: boolean;
 }
 
 export interface MlResponse<T> {
@@ -83,6 +85,7 @@ async function send(
       endpoint,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.binary ? { binary: true } : {}),
+      ...(options.retryRateLimited === false ? { retryRateLimited: false } : {}),
     },
     { timeoutMs: options.timeoutMs ?? config.timeoutMs, maxAttempts: config.maxAttempts, ...transport },
   );

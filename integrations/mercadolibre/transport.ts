@@ -46,10 +46,16 @@ export interface MlTransportRequest {
   signal?: AbortSignal;
   /** 2xx bodies come back as bytes (labels are PDF or ZIP); error bodies are still parsed. */
   binary?: boolean;
+  /**
+   * False when the caller paces its calls with a shared call budget: a 429 is then returned at once
+   * (after `onRateLimited`), for the budget to slow down and the caller to wait its turn there,
+   * instead of being repeated here outside the budget. Other transient failures are still retried.
+   */
+  retryRateLimited?: boolean;
 }
 
 function isTransient(status: number): boolean {
-  return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
+  return status === 500 || status === 502 || status === 503 || status === 504;
 }
 
 export async function mlTransport(request: MlTransportRequest, options: MlTransportOptions): Promise<MlRawResponse> {
@@ -91,7 +97,7 @@ export async function mlTransport(request: MlTransportRequest, options: MlTransp
     if (response.status === 429) options.onRateLimited?.(parseRetryAfter(response.headers.get("retry-after")));
 
     // A 429 means ML refused before doing anything, so even a write is safe to repeat.
-    const retryable = response.status === 429 || (request.retryUnsafe && isTransient(response.status));
+    const retryable = response.status === 429 ? request.retryRateLimited !== false : request.retryUnsafe && isTransient(response.status);
     if (!retryable || attempt >= maxAttempts) return { status: response.status, headers: response.headers, data, attempts: attempt };
     const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
     if (retryAfterMs !== undefined && retryAfterMs > maxRetryAfterMs) {

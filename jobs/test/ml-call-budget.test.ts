@@ -129,14 +129,44 @@ describe("the application's ML call budget", () => {
   it("spreads a backlog of jobs over time: full rate, equal shares, and a few asks per call instead of one per job per token", async () => {
     const alone = await simulateBacklogs(setup(fixed(50)), { a: 1_000 }, 10_000);
     expect(alone.grants.get("a")).toBeGreaterThanOrEqual(0.95 * 500);
-    expect(alone.asks).toBeLessThanOrEqual(5 * alone.grants.get("a")!);
+    // The line is overbooked (places 0.4 of the fair interval apart), since in the webhook pipeline about half
+    // the jobs come back with nothing to call: here, where every job needs its call, that costs a few more asks.
+    expect(alone.asks).toBeLessThanOrEqual(6 * alone.grants.get("a")!);
 
     const shared = await simulateBacklogs(setup(fixed(50), 2), { a: 400, b: 400, c: 400, d: 400 }, 20_000);
     const counts = [...shared.grants.values()];
     const total = counts.reduce((x, y) => x + y, 0);
     expect(total).toBeGreaterThanOrEqual(0.95 * 1000);
     for (const count of counts) expect(Math.abs(count - total / 4)).toBeLessThanOrEqual(0.2 * (total / 4));
-    expect(shared.asks).toBeLessThanOrEqual(5 * total);
+    expect(shared.asks).toBeLessThanOrEqual(6 * total);
+  });
+
+  it("keeps the rate busy when about half the backlog comes back with nothing to call (each sale notifies twice)", async () => {
+    const s = setup(fixed(5));
+    const [budget] = s.budgets as [MlCallBudget];
+    const start = s.clock.t;
+    // 300 sales, notified twice 2.5 ms apart; once one of an order's jobs was granted, its twin coalesces without asking.
+    const jobs = Array.from({ length: 600 }, (_, i) => ({ order: Math.floor(i / 2), ticket: `j${i}`, at: start + i * 2.5 }));
+    const fetched = new Set<number>();
+    while (jobs.length) {
+      let index = 0;
+      for (let i = 1; i < jobs.length; i++) if (jobs[i]!.at < jobs[index]!.at) index = i;
+      const job = jobs[index]!;
+      s.clock.t = job.at;
+      if (fetched.has(job.order)) {
+        jobs.splice(index, 1);
+        continue;
+      }
+      const wait = await budget.take("a", job.ticket);
+      if (wait > 0) {
+        // A deferred job comes back a little after its place (the processor's jitter, BullMQ's promotion).
+        job.at += wait + 50;
+        continue;
+      }
+      fetched.add(job.order);
+      jobs.splice(index, 1);
+    }
+    expect(300 / ((s.clock.t - start) / 1000)).toBeGreaterThanOrEqual(0.9 * 5);
   });
 
   it("is one budget for every container: two instances over two connections do not double it", async () => {
@@ -166,30 +196,85 @@ describe("the application's ML call budget", () => {
     expect(await rateOf(busy.budgets[0]!)).toBeGreaterThanOrEqual(160);
   });
 
-  it("multiplies the rate by 0.8 on a 429, once per second, then grows by one call/s per second", async () => {
+  it("multiplies the rate by 0.9 on a 429, once per second, then probes gently: after 5 s without a 429, by 5 % (at most one call/s) per second", async () => {
     const s = setup({ initial: 100, min: 1, max: 1_000 });
     const [budget] = s.budgets as [MlCallBudget];
     await budget.noteRateLimited();
-    expect(await rateOf(budget)).toBeCloseTo(80, 6);
+    expect(await rateOf(budget)).toBeCloseTo(90, 6);
     // The calls already in flight answer 429 too: one decrease for the lot.
     s.clock.t += 500;
     await budget.noteRateLimited();
-    expect(await rateOf(budget)).toBeCloseTo(80, 6);
+    expect(await rateOf(budget)).toBeCloseTo(90, 6);
     s.clock.t += 600;
     await budget.noteRateLimited();
-    expect(await rateOf(budget)).toBeCloseTo(64, 6);
-    // The limit ML refused at is remembered: past it the rate grows additively, not by doubling.
-    s.clock.t += 1_000;
-    await simulate(s, [{ id: "a", gapMs: 1 }], 5_500);
+    expect(await rateOf(budget)).toBeCloseTo(81, 6);
+    // The limit ML refused at is remembered: for 5 s after the 429 the rate holds, however busy the sellers...
+    await simulate(s, [{ id: "a", gapMs: 1 }], 4_900);
+    expect(await rateOf(budget)).toBeCloseTo(81, 6);
+    // ...then grows additively, one call/s per second of contention (5 % of 81 is more), not by doubling.
+    await simulate(s, [{ id: "a", gapMs: 1 }], 3_500);
     const rate = await rateOf(budget);
-    expect(rate).toBeGreaterThanOrEqual(64 + 3);
-    expect(rate).toBeLessThanOrEqual(64 + 6);
+    expect(rate).toBeGreaterThanOrEqual(81 + 2);
+    expect(rate).toBeLessThanOrEqual(81 + 4);
     // Never below the floor.
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 60; i++) {
       s.clock.t += 1_000;
       await budget.noteRateLimited();
     }
     expect(await rateOf(budget)).toBe(1);
+  });
+
+  it("at ML's 5 calls/s, probes past a refused rate by 5 % of it: a few tenths of a call/s", async () => {
+    const s = setup({ initial: 5, min: 1, max: 1_000 });
+    const [budget] = s.budgets as [MlCallBudget];
+    await budget.noteRateLimited();
+    expect(await rateOf(budget)).toBeCloseTo(4.5, 6);
+    s.clock.t += 5_000;
+    // Three seconds of a backlog after the quiet: 4.5 · 1.05³, give or take the second that starts it.
+    await simulate(s, [{ id: "a", gapMs: 1 }], 3_000);
+    const rate = await rateOf(budget);
+    expect(rate).toBeGreaterThanOrEqual(4.5 * 1.05 ** 2 - 1e-9);
+    expect(rate).toBeLessThanOrEqual(4.5 * 1.05 ** 4 + 1e-9);
+  });
+
+  it("under a limit of R calls/s that refuses what goes past it, grants at least 0.9 R once it has learned R", async () => {
+    const s = setup({ initial: 5, min: 1, max: 1_000 });
+    const [budget] = s.budgets as [MlCallBudget];
+    // ML's limiter as the sandbox plays it: a bucket of R tokens refilled at R/s; a refused call takes none.
+    const limit = 5;
+    let tokens = limit;
+    let last = s.clock.t;
+    let passed = 0;
+    let refused = 0;
+    const start = s.clock.t;
+    const end = start + 120_000;
+    let next = start;
+    let learnedAt = -1;
+    let passedAfterLearning = 0;
+    while (next < end) {
+      s.clock.t = next;
+      const wait = await budget.take("a");
+      if (wait > 0) {
+        next += wait;
+        continue;
+      }
+      tokens = Math.min(limit, tokens + ((s.clock.t - last) * limit) / 1000);
+      last = s.clock.t;
+      if (tokens >= 1) {
+        tokens -= 1;
+        passed++;
+        if (learnedAt >= 0) passedAfterLearning++;
+      } else {
+        refused++;
+        await budget.noteRateLimited();
+        if (learnedAt < 0 && s.clock.t - start >= 20_000) learnedAt = s.clock.t;
+      }
+      next += 1;
+    }
+    expect(learnedAt).toBeGreaterThan(0);
+    expect(passedAfterLearning / ((end - learnedAt) / 1000)).toBeGreaterThanOrEqual(0.9 * limit);
+    // Refusals are rare once learned: a probe past R costs a handful of refused calls every several seconds.
+    expect(refused / (passed + refused)).toBeLessThan(0.1);
   });
 
   it("stops every seller until a Retry-After has passed", async () => {
@@ -251,9 +336,48 @@ describe("the application's ML call budget", () => {
       expect(heard).toEqual([2_000, 2_000]);
       await Promise.all(noted);
       const state = await budget.state();
-      expect(state.rate).toBeCloseTo(40, 6);
+      expect(state.rate).toBeCloseTo(45, 6);
       expect(state.pausedUntil).toBe(s.clock.t + 2_000);
       expect(await budget.take("a")).toBe(2_000);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it("leaves a 429 to the budget when the caller says so: returned after one attempt, heard once, other failures still retried", async () => {
+    const sandbox = await startMlSandbox({ port: 0, seed: 3, listings: 1, orders: 0, rateLimit: { perSecond: 0.5 } });
+    try {
+      const token = sandbox.issueToken().access_token;
+      let heard = 0;
+      let slept = 0;
+      const call = (retryRateLimited?: boolean) =>
+        mlTransport(
+          {
+            method: "GET",
+            url: `${sandbox.url}/users/me`,
+            headers: { authorization: `Bearer ${token}` },
+            retryUnsafe: true,
+            endpoint: "GET /users/me",
+            ...(retryRateLimited === undefined ? {} : { retryRateLimited }),
+          },
+          {
+            timeoutMs: 5_000,
+            maxAttempts: 3,
+            sleep: () => {
+              slept++;
+              return Promise.resolve();
+            },
+            onRateLimited: () => {
+              heard++;
+            },
+          },
+        );
+      expect((await call(false)).status).toBe(200);
+      const refused = await call(false);
+      expect([refused.status, refused.attempts, heard, slept]).toEqual([429, 1, 1, 0]);
+      // Without a budget (the Worker's calls) the transport still retries it.
+      const retried = await call();
+      expect([retried.status, retried.attempts, heard, slept]).toEqual([429, 3, 4, 2]);
     } finally {
       await sandbox.close();
     }

@@ -3,8 +3,9 @@ import { mlCallBudget } from "./ml-call-budget";
 
 /**
  * Per-ML-account fairness, shared by every container through Redis:
- * - concurrency: at most N jobs of one account run at once (a sorted set of job ids with
- *   expiring leases, so a crashed worker's slot frees itself);
+ * - concurrency: at most N jobs of one account call ML and write what it returned at once (a sorted
+ *   set of job ids with expiring leases, so a crashed worker's slot frees itself). A job takes its
+ *   lease only once the budget granted its call, so a job waiting for its turn never holds one;
  * - calls: the account's fair share of the application's one ML budget (ml-call-budget.ts): all
  *   of it when the account is the only one calling, an equal part when several are.
  * A job over either limit is deferred (moved back to delayed without spending an attempt), so

@@ -11,9 +11,12 @@ import type { Redis } from "ioredis";
  *   app bucket, and once the bucket is more than half full anyone may take from it, so a seller alone
  *   (or beside light ones) gets all the idle capacity;
  * - an adaptive rate (AIMD): while calls are being refused for lack of app tokens, the rate grows each
- *   second, doubling up to the last rate ML refused and by one call/s beyond it; each 429 from ML
- *   (at most one per second, since the calls already in flight answer alike) multiplies it by 0.8,
- *   and a Retry-After stops every call until it has passed.
+ *   second, doubling up to the last rate ML refused; beyond it, it probes gently: only after 5 s without
+ *   a 429, and by 5 % of the rate (at most one call/s) per second. Each 429 from ML (at most one per
+ *   second, since the calls already in flight answer alike) multiplies it by 0.9, and a Retry-After stops
+ *   every call until it has passed. The caller owns the 429 (ML client calls made under this budget are
+ *   not retried in the call): a refused call costs one token and a deferred job, so a probe just past
+ *   ML's limit is cheap and a steep decrease would only leave capacity unused.
  * No library does this (rate-limiter-flexible, Bottleneck and @upstash/ratelimit keep independent
  * per-key limits with fixed rates), so it is two short Lua scripts: each call is one atomic round trip,
  * correct with any number of containers. Times come from the caller's clock, injectable for tests;
@@ -42,9 +45,13 @@ export interface MlCallBudget {
 /** A second of calls; also the window a seller counts as active after its last call. */
 const windowMs = 1000;
 /** Multiplicative decrease on a 429: gentle, because ML answers 429 at its limit, not far beyond it. */
-const decrease = 0.8;
-/** Additive increase, calls/s per second of contention, once past the last refused rate. */
+const decrease = 0.9;
+/** Additive increase past the last refused rate, calls/s per second of contention: at most this... */
 const increase = 1;
+/** ...and at most this fraction of the rate, so a small rate (ML's default 5/s) creeps up on its limit. */
+const probeFraction = 0.05;
+/** Past the last refused rate, probing waits this long after a 429: each probe over the limit costs refused calls. */
+const quietMs = 5_000;
 /** A 429 is remembered this long: then doubling may probe again (ML's limit may have been raised). */
 const memoryMs = 60_000;
 /** The learned rate outlives a quiet hour, not a day: an old value may no longer match ML. */
@@ -55,6 +62,7 @@ local now = tonumber(ARGV[1])
 local account = ARGV[2]
 local initial, minRate, maxRate = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local windowMs, increase, memoryMs, appTtl = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local probeFraction, quietMs = tonumber(ARGV[11]), tonumber(ARGV[12])
 local staleMs = 30000
 
 local s = redis.call('HMGET', KEYS[1], 'rate', 'tokens', 'ts', 'ssthresh', 'paused_until', 'contended_at', 'changed_at', 'decreased_at')
@@ -74,9 +82,13 @@ tokens = math.min(math.max(1, rate), tokens + elapsed * rate / 1000)
 
 if now - decreasedAt >= memoryMs then ssthresh = maxRate end
 if contendedAt >= now - windowMs and now - changedAt >= windowMs then
-  if rate < ssthresh then rate = math.min(ssthresh, rate * 2) else rate = rate + increase end
-  rate = math.min(maxRate, rate)
-  changedAt = now
+  if rate < ssthresh then
+    rate = math.min(maxRate, ssthresh, rate * 2)
+    changedAt = now
+  elseif now - decreasedAt >= quietMs then
+    rate = math.min(maxRate, rate + math.min(increase, rate * probeFraction))
+    changedAt = now
+  end
 end
 local capacity = math.max(1, rate)
 
@@ -124,8 +136,11 @@ else
     -- While the rate is still doubling, later places are spaced at the rate it will have by then.
     redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - staleMs)
     if redis.call('ZSCORE', KEYS[4], ticket) then
-      -- Refused at its turn: it joins the callers already refused at theirs, one fair interval apart.
-      head = math.max(head, now) + 1000 * active / rate
+      -- Refused at its turn: it joins the callers already refused at theirs, 0.4 of the fair interval apart
+      -- like new places. A full interval apart wasted about a third of the rate (flash-sale bench): many
+      -- come back with nothing to call (each sale notifies twice; the second coalesces), leaving their
+      -- place's token to overflow the one-second bucket.
+      head = math.max(head, now) + 400 * active / rate
       wait = math.max(wait, head - now)
     else
       local last = redis.call('ZREVRANGE', KEYS[4], 0, 0, 'WITHSCORES')
@@ -182,7 +197,7 @@ export function mlCallBudget(deps: { redis: Redis; keyPrefix: string; rate: MlAp
   return {
     async take(accountId, ticket = "") {
       const keys = [appKey, activeKey, accountKey(accountId), `${accountKey(accountId)}:line`];
-      const args = [now(), accountId, rate.initial, rate.min, rate.max, windowMs, increase, memoryMs, appTtlMs, ticket];
+      const args = [now(), accountId, rate.initial, rate.min, rate.max, windowMs, increase, memoryMs, appTtlMs, ticket, probeFraction, quietMs];
       const [granted, wait] = (await redis.eval(takeScript, keys.length, ...keys, ...args)) as [number, number];
       return granted === 1 ? 0 : wait;
     },

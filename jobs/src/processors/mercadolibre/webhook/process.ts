@@ -24,7 +24,7 @@ import {
   type MlResourceRef,
   type MlShipment,
 } from "#integrations/mercadolibre/transform";
-import { isMlUnreadableBody } from "#integrations/mercadolibre/wire";
+import { isMlUnreadableBody, type MlCaller } from "#integrations/mercadolibre/wire";
 import { upsertClaim, upsertListing, upsertQuestion, upsertShipment } from "#db/queries/ml-data";
 import { failEvent, fetchStartedAt, findAccountByMlUserId, finishEvent, recordDomainEvent, recordFetch, startProcessing, type NotificationFacts } from "#db/queries/webhooks";
 import { noteForeignResource } from "../../shared/foreign-resource";
@@ -74,9 +74,6 @@ export async function processNotification(ctx: JobContext, notification: MlNotif
   }
 
   const limits = accountLimits(services);
-  if (!(await limits.acquire(account.id, ctx.job.id))) {
-    return await ctx.defer(jitter(100, 200), "account_concurrency");
-  }
   try {
     await startProcessing(ctx.db, facts, { jobId: ctx.job.id, source: options.source, enqueuedAt: new Date(options.enqueuedAt) });
     let outcome: Outcome;
@@ -97,8 +94,6 @@ export async function processNotification(ctx: JobContext, notification: MlNotif
     await failEvent(ctx.db, facts.notificationKey, describe(error), final).catch((writeError: unknown) => ctx.log.warn("could not record the webhook failure", errorFields(writeError)));
     if (final) metrics.inc("autoecom_ml_notifications_total", { ...topicLabel, outcome: "failed" });
     throw error;
-  } finally {
-    await limits.release(account.id, ctx.job.id).catch(() => undefined);
   }
 }
 
@@ -128,48 +123,61 @@ async function fetchAndStore(ctx: JobContext, account: Account, ref: MlResourceR
     if (covers(await fetchStartedAt(ctx.db, account.id, resourceKey))) return "coalesced";
     const wait = await limits.takeCall(account.id, ctx.job.id);
     if (wait > 0) return await ctx.defer(jitter(wait, 100), "account_rate");
-    const ml = services.ml;
-    if (!ml) throw new AppError("unavailable", "MercadoLibre is not configured in this container.", { retryable: false });
-
-    const startedAt = new Date();
-    let fetched: Fetched;
+    // The account's concurrency lease is taken only once the budget granted the call: a job waiting for
+    // its turn holds none, so it never keeps the account's granted calls waiting behind it.
+    if (!(await limits.acquire(account.id, ctx.job.id))) return await ctx.defer(jitter(100, 200), "account_concurrency");
     try {
-      fetched = await fetchResource(ml, account.id, ref, ctx.signal);
-    } catch (error) {
-      if (isMlUnreadableBody(error)) {
-        services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(error.status) });
-        // ML answered 2xx with a body we cannot read: retrying the same GET will not fix our parser.
-        // The log names the fields and keeps a redacted excerpt, so the model can be fixed from it.
-        const failure = describeParseFailure(error, error.body);
-        ctx.log.warn("ml answered an unexpected body", { kind: ref.kind, paths: failure.paths, sample: failure.sample });
-        throw new UnrecoverableError(`Unexpected ${ref.kind} body from MercadoLibre (${failure.summary}).`);
-      }
-      services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(error instanceof MlApiError ? (error.mlStatus ?? "error") : "error") });
-      // Still 429 after the transport's retries: the budget has slowed down (and paused for any
-      // Retry-After), so the job waits its turn again without spending an attempt.
-      if (error instanceof MlApiError && error.mlStatus === 429) return await ctx.defer(jitter(250, 500), "ml_rate_limited");
-      if (error instanceof MlApiError && error.mlStatus === 404) {
-        // Deleted or never visible to this seller: nothing to store, and retrying cannot change it.
-        await recordFetch(ctx.db, account.id, resourceKey, startedAt, 404, { notificationKey, status: "processed", outcome: "not_found" });
-        return "not_found";
-      }
-      throw error;
+      return await fetchGranted(ctx, account, ref, resourceKey, notificationKey);
+    } finally {
+      await limits.release(account.id, ctx.job.id).catch(() => undefined);
     }
-    services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(fetched.status) });
-    let applied: boolean;
-    try {
-      applied = await store(ctx, account, fetched, startedAt);
-    } catch (error) {
-      // A forged or misrouted notification: the resource exists, but ML does not say it is this seller's.
-      if (noteForeignResource(ctx, account.id, error, "webhook")) return "foreign_resource";
-      throw error;
-    }
-    const outcome = applied ? "fetched" : "stale";
-    await recordFetch(ctx.db, account.id, resourceKey, startedAt, fetched.status, { notificationKey, status: "processed", outcome });
-    return outcome;
   } finally {
     await lock.release().catch(() => undefined);
   }
+}
+
+/** The ML call the budget granted, and what it returned stored; runs under the account's lease and the resource's lock. */
+async function fetchGranted(ctx: JobContext, account: Account, ref: MlResourceRef, resourceKey: string, notificationKey: string): Promise<Outcome> {
+  const { services } = ctx;
+  const ml = services.ml;
+  if (!ml) throw new AppError("unavailable", "MercadoLibre is not configured in this container.", { retryable: false });
+
+  const startedAt = new Date();
+  let fetched: Fetched;
+  try {
+    fetched = await fetchResource(ml, account.id, ref, ctx.signal);
+  } catch (error) {
+    if (isMlUnreadableBody(error)) {
+      services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(error.status) });
+      // ML answered 2xx with a body we cannot read: retrying the same GET will not fix our parser.
+      // The log names the fields and keeps a redacted excerpt, so the model can be fixed from it.
+      const failure = describeParseFailure(error, error.body);
+      ctx.log.warn("ml answered an unexpected body", { kind: ref.kind, paths: failure.paths, sample: failure.sample });
+      throw new UnrecoverableError(`Unexpected ${ref.kind} body from MercadoLibre (${failure.summary}).`);
+    }
+    services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(error instanceof MlApiError ? (error.mlStatus ?? "error") : "error") });
+    // The budget owns ML's 429 (the call was not retried in the client): it has slowed down (and
+    // paused for any Retry-After), so the job waits its turn again without spending an attempt.
+    if (error instanceof MlApiError && error.mlStatus === 429) return await ctx.defer(jitter(250, 500), "ml_rate_limited");
+    if (error instanceof MlApiError && error.mlStatus === 404) {
+      // Deleted or never visible to this seller: nothing to store, and retrying cannot change it.
+      await recordFetch(ctx.db, account.id, resourceKey, startedAt, 404, { notificationKey, status: "processed", outcome: "not_found" });
+      return "not_found";
+    }
+    throw error;
+  }
+  services.metrics.inc("autoecom_ml_calls_total", { kind: ref.kind, status: String(fetched.status) });
+  let applied: boolean;
+  try {
+    applied = await store(ctx, account, fetched, startedAt);
+  } catch (error) {
+    // A forged or misrouted notification: the resource exists, but ML does not say it is this seller's.
+    if (noteForeignResource(ctx, account.id, error, "webhook")) return "foreign_resource";
+    throw error;
+  }
+  const outcome = applied ? "fetched" : "stale";
+  await recordFetch(ctx.db, account.id, resourceKey, startedAt, fetched.status, { notificationKey, status: "processed", outcome });
+  return outcome;
 }
 
 /** A notified resource as its endpoint module parsed it; the status is ML's (206 for a partial order). */
@@ -178,7 +186,10 @@ type Fetched = { status: number } & (
 );
 
 async function fetchResource(ml: MlClient, accountId: string, ref: MlResourceRef, signal: AbortSignal): Promise<Fetched> {
-  const client = ml.forAccount(accountId);
+  const account = ml.forAccount(accountId);
+  // Paced by the application's call budget: a 429 comes straight back for the budget to take, instead
+  // of being repeated in the client outside the budget while the job holds the account's lease.
+  const client: MlCaller = { request: (method, path, options) => account.request(method, path, { ...options, retryRateLimited: false }) };
   const options = { signal };
   switch (ref.kind) {
     case "orders": {
