@@ -1,6 +1,6 @@
 import { AppError } from "#core/errors";
 import { tinyOrderApi, tinyOrderSituacao, type TinyOrder } from "#integrations/tiny";
-import { pushOrderToTiny, resendOrderPush, type OrderPushResult } from "#domain/orders/tiny-order-push";
+import { pushOrderToTiny, resendOrderPush, type OrderPushDeps, type OrderPushResult } from "#domain/orders/tiny-order-push";
 import { findOrderPushOfUser, listOrderPushes, setMlEcommerceChannel, type OrderPushFilters, type TinyOrderPush } from "#db/queries/tiny-orders";
 import { findOwnTinyAccountAnyStatus } from "#db/queries/tiny-account-settings";
 import type { Principal } from "../lib/types";
@@ -16,15 +16,13 @@ import type { Services } from ".";
  */
 export async function pushOrder(services: Services, principal: Principal, input: { mlOrderId: number; accountId?: string | undefined }): Promise<OrderPushResult> {
   const account = await resolveAccount(services, principal, input.accountId, "body");
-  return runPush(services, principal, account.id, input.mlOrderId);
+  return pushOrderToTiny({ ctx: await pushContext(services, account.id), input: { userId: principal.userId, tinyAccountId: account.id, mlOrderId: input.mlOrderId } });
 }
 
-async function runPush(services: Services, principal: Principal, tinyAccountId: string, mlOrderId: number): Promise<OrderPushResult> {
+/** What a push needs from this request: the Tiny account's client (503 when Tiny is not configured). */
+async function pushContext(services: Services, tinyAccountId: string): Promise<OrderPushDeps> {
   const tiny = await services.tiny();
-  return pushOrderToTiny({
-    ctx: { db: services.db, client: tiny.client.forAccount(tinyAccountId), log: services.logger, now: services.now },
-    input: { userId: principal.userId, tinyAccountId, mlOrderId },
-  });
+  return { db: services.db, client: tiny.client.forAccount(tinyAccountId), log: services.logger, now: services.now };
 }
 
 /** History stays readable whatever the account's state; another user's account is a 404 like everywhere. */
@@ -40,8 +38,7 @@ export async function resendPush(services: Services, principal: Principal, id: s
   const push = await findOrderPushOfUser(services.db, principal.userId, id);
   if (!push) throw new AppError("not_found", "No such order push.");
   await resolveAccount(services, principal, push.tinyAccountId);
-  const tiny = await services.tiny();
-  return resendOrderPush({ ctx: { db: services.db, client: tiny.client.forAccount(push.tinyAccountId), log: services.logger, now: services.now }, input: { push } });
+  return resendOrderPush({ ctx: await pushContext(services, push.tinyAccountId), input: { push } });
 }
 
 export interface OrderPushView {
